@@ -1,0 +1,140 @@
+/** Shared data shapes. This file imports nothing. */
+
+export type DocumentFormat = "md" | "txt" | "srt" | "vtt" | "pdf";
+
+/** A piece of a loaded document with its human location (heading path, page, or mm:ss). */
+export interface TextBlock {
+  text: string;
+  /** Heading path ("第一週 > 評分"), page ("p. 3"), or transcript time ("12:34"). */
+  location: string;
+  /** Start time in seconds, for transcript cues. */
+  startSeconds?: number;
+}
+
+/** A parsed document, before chunking. */
+export interface LoadedDocument {
+  /** Path relative to the corpus folder, with forward slashes. */
+  path: string;
+  title: string;
+  format: DocumentFormat;
+  /** Video or page URL from front matter, if any. */
+  url?: string;
+  lecture?: string;
+  blocks: TextBlock[];
+}
+
+/** A chunk as produced by the pure chunker. */
+export interface ChunkDraft {
+  text: string;
+  location: string;
+  startSeconds?: number;
+  /** 0-based position of the chunk within its document. */
+  position: number;
+}
+
+/** A stored chunk. */
+export interface Chunk {
+  id: string;
+  documentPath: string;
+  title: string;
+  location: string;
+  /** Link to the source, for transcripts starting at the chunk's time; "" when none. */
+  link: string;
+  text: string;
+  position: number;
+  contentHash: string;
+}
+
+export type RetrieverName = "vector" | "fulltext";
+
+export interface RetrieverHit {
+  retriever: RetrieverName;
+  /** 1-based rank within that retriever's list. */
+  rank: number;
+  score: number;
+}
+
+/** A retrieved passage after fusion. */
+export interface Passage {
+  /** 1-based fused rank. */
+  rank: number;
+  chunk: Chunk;
+  /** Fused score (reciprocal rank fusion). */
+  score: number;
+  retrievers: RetrieverHit[];
+}
+
+export type ChatRole = "system" | "user" | "assistant";
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+export interface SamplingOptions {
+  temperature: number;
+  topP: number;
+  topK: number;
+  minP: number;
+  repeatPenalty: number;
+  seed?: number;
+  maxTokens: number;
+}
+
+export type ChatMode = "answer" | "retrieval-only" | "crisis" | "refusal" | "smalltalk";
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface Timings {
+  retrievalMs: number;
+  firstTokenMs: number;
+  totalMs: number;
+  tokensPerSecond: number;
+}
+
+export type Platform = "http" | "openai" | "discord" | "line" | "cli";
+
+export interface TracePassage {
+  rank: number;
+  score: number;
+  chunkId: string;
+  documentPath: string;
+  title: string;
+  location: string;
+  link: string;
+  text: string;
+  retrievers: RetrieverHit[];
+}
+
+export interface Trace {
+  id: string;
+  createdAt: string;
+  conversationId: string;
+  platform: Platform;
+  userId: string;
+  question: string;
+  answer: string;
+  passages: TracePassage[];
+  /** The exact text the model saw, special tokens included (or the messages sent, for a remote backend). */
+  prompt: string;
+  sampling: SamplingOptions;
+  model: string;
+  usage: Usage;
+  timings: Timings;
+  status: "ok" | "failed" | "running";
+  error?: { code: string; message: string };
+  mode: ChatMode;
+  feedback?: "up" | "down";
+}
+
+export interface ConversationTurn {
+  conversationId: string;
+  turn: number;
+  role: "user" | "assistant";
+  content: string;
+  createdAt: string;
+  traceId: string;
+}
