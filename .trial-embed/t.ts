@@ -1,0 +1,14 @@
+import { env, pipeline } from "@huggingface/transformers";
+import { writeTinyEmbedModel } from "../src/fixtures/tiny-embed.ts";
+const dir = "/tmp/embedtrial/tiny";
+let t = Date.now();
+await writeTinyEmbedModel(dir);
+console.log("write ms", Date.now() - t);
+env.allowRemoteModels = false;
+t = Date.now();
+const p = await pipeline("feature-extraction", dir, { dtype: "fp32", device: "cpu" });
+console.log("load ms", Date.now() - t);
+const tok = p.tokenizer("課程 評分方式 Hello World, grading!");
+console.log(p.tokenizer.tokenize("課程 評分方式 Hello World, grading! unknownword"), Object.keys(tok));
+const out = await p(["課程評分方式", "", "期中考時間"], { pooling: "mean", normalize: true });
+console.log(out.dims, out.tolist().map((r: number[]) => r.slice(0, 3)));

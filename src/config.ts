@@ -1,0 +1,206 @@
+/**
+ * The only reader of process.env. Every setting is typed, validated and has a stated default;
+ * a bad value throws a ConfigError that names the variable and says how to fix it.
+ */
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { ConfigError } from "./errors.ts";
+
+type Env = Record<string, string | undefined>;
+
+export interface Config {
+  host: string;
+  port: number;
+  corpusDir: string;
+  /** A local folder or an object-store URI (s3://, gs://, az://) for LanceDB. */
+  dataDir: string;
+  modelsDir: string;
+  promptsDir: string;
+  embedModel: string;
+  model: string;
+  llm: {
+    gpu: "auto" | "cpu" | "cuda" | "vulkan" | "metal";
+    threads: number;
+    contextSize: number;
+    parallel: number;
+    queueMax: number;
+    timeoutMs: number;
+  };
+  sampling: {
+    temperature: number;
+    topP: number;
+    topK: number;
+    minP: number;
+    repeatPenalty: number;
+    maxTokens: number;
+  };
+  course: { name: string; timeZone: string; homeworkPolicy: "hints" | "full" };
+  chunk: { targetChars: number; overlapChars: number };
+  retrieval: { topK: number; candidates: number };
+  limits: { messageMaxChars: number; bodyMaxBytes: number };
+  adminToken: string | undefined;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+/** Documentation of every variable: name, default, meaning. README's table is written from this. */
+export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; description: string }> = [
+  { name: "HOST", default: "127.0.0.1", description: "Address the HTTP service listens on." },
+  { name: "PORT", default: "8787", description: "Port the HTTP service listens on." },
+  { name: "CORPUS_DIR", default: "./corpus", description: "Folder of course documents to ingest." },
+  {
+    name: "DATA_DIR",
+    default: "./data",
+    description: "LanceDB location: a folder, or an object-store URI such as s3://bucket/ta.",
+  },
+  { name: "MODELS_DIR", default: "./models", description: "Cache folder for downloaded models." },
+  { name: "PROMPTS_DIR", default: "./prompts", description: "Folder of prompt templates." },
+  {
+    name: "EMBED_MODEL",
+    default: "Xenova/multilingual-e5-small",
+    description: "Embedding model: a Hugging Face id, a local folder, or `none` for full-text search only.",
+  },
+  {
+    name: "MODEL",
+    default: "hf:bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M",
+    description: "Chat model: a .gguf path or an hf: URI (downloaded into MODELS_DIR on first start).",
+  },
+  { name: "LLM_GPU", default: "auto", description: "auto, cpu, cuda, vulkan or metal." },
+  { name: "LLM_THREADS", default: "core count", description: "CPU threads for inference." },
+  { name: "LLM_CONTEXT_SIZE", default: "8192", description: "Context window per sequence, in tokens." },
+  { name: "LLM_PARALLEL", default: "2", description: "Context sequences served at once." },
+  { name: "LLM_QUEUE_MAX", default: "32", description: "Requests allowed to wait; beyond it HTTP 503." },
+  { name: "LLM_TIMEOUT_MS", default: "120000", description: "Per-request generation timeout." },
+  { name: "LLM_MAX_TOKENS", default: "768", description: "Longest answer allowed, in tokens." },
+  { name: "LLM_TEMPERATURE", default: "0.3", description: "Default sampling temperature (0–2)." },
+  { name: "LLM_TOP_P", default: "0.9", description: "Default nucleus (top-p) sampling threshold (0–1]." },
+  { name: "LLM_TOP_K", default: "40", description: "Default top-k (0 disables)." },
+  { name: "LLM_MIN_P", default: "0.05", description: "Default min-p (0–1)." },
+  { name: "LLM_REPEAT_PENALTY", default: "1.1", description: "Default repeat penalty (1 disables)." },
+  { name: "COURSE_NAME", default: "生成式人工智慧導論", description: "Course name in the system prompt." },
+  { name: "COURSE_TIMEZONE", default: "Asia/Taipei", description: "Time zone for today's date." },
+  {
+    name: "HOMEWORK_POLICY",
+    default: "hints",
+    description: "`hints` (guide, do not hand over solutions) or `full`.",
+  },
+  { name: "CHUNK_SIZE", default: "350", description: "Target chunk length in characters." },
+  { name: "CHUNK_OVERLAP", default: "60", description: "Overlap between chunks in characters." },
+  { name: "RETRIEVAL_TOP_K", default: "5", description: "Passages given to the model." },
+  { name: "MESSAGE_MAX_CHARS", default: "4000", description: "Longest accepted question." },
+  { name: "BODY_MAX_BYTES", default: "65536", description: "Largest accepted JSON request body." },
+  {
+    name: "ADMIN_TOKEN",
+    default: "random at start",
+    description: "Bearer token for /api/admin and /admin; printed once when generated.",
+  },
+  { name: "LOG_LEVEL", default: "info", description: "debug, info, warn or error." },
+];
+
+function readString(env: Env, name: string, fallback: string): string {
+  const value = env[name]?.trim();
+  return value ? value : fallback;
+}
+
+function readNumber(
+  env: Env,
+  name: string,
+  fallback: number,
+  range: { min: number; max: number; integer?: boolean },
+): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  const kind = range.integer ? "an integer" : "a number";
+  if (!Number.isFinite(value) || (range.integer && !Number.isInteger(value))) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not ${kind}: set it to ${kind} between ${range.min} and ${range.max}`);
+  }
+  if (value < range.min || value > range.max) {
+    throw new ConfigError(`${name}=${raw} is out of range: set it between ${range.min} and ${range.max}`);
+  }
+  return value;
+}
+
+function readChoice<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: use one of ${choices.join(", ")}`);
+  }
+  return raw as T;
+}
+
+const OBJECT_STORE_URI = /^(s3|s3\+ddb|gs|az|memory):\/\//i;
+
+/** Local paths are resolved against the working directory; object-store URIs pass through. */
+function readLocation(env: Env, name: string, fallback: string, allowObjectStore: boolean): string {
+  const value = readString(env, name, fallback);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    if (allowObjectStore && OBJECT_STORE_URI.test(value)) return value;
+    throw new ConfigError(
+      `${name}=${value} uses an unsupported scheme: give a local folder${allowObjectStore ? " or an s3://, gs:// or az:// URI" : ""}`,
+    );
+  }
+  return resolve(value);
+}
+
+function readTimeZone(env: Env): string {
+  const zone = readString(env, "COURSE_TIMEZONE", "Asia/Taipei");
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+  } catch {
+    throw new ConfigError(`COURSE_TIMEZONE=${zone} is not an IANA time zone: use e.g. Asia/Taipei`);
+  }
+  return zone;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const model = readString(env, "MODEL", "hf:bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M");
+  if (model !== "none" && !model.startsWith("hf:") && !model.toLowerCase().endsWith(".gguf")) {
+    throw new ConfigError(`MODEL=${model} is not usable: pass a .gguf path, an hf: URI, or none`);
+  }
+  return {
+    host: readString(env, "HOST", "127.0.0.1"),
+    port: readNumber(env, "PORT", 8787, { min: 0, max: 65535, integer: true }),
+    corpusDir: readLocation(env, "CORPUS_DIR", "./corpus", false),
+    dataDir: readLocation(env, "DATA_DIR", "./data", true),
+    modelsDir: readLocation(env, "MODELS_DIR", "./models", false),
+    promptsDir: readLocation(env, "PROMPTS_DIR", "./prompts", false),
+    embedModel: readString(env, "EMBED_MODEL", "Xenova/multilingual-e5-small"),
+    model: model.startsWith("hf:") || model === "none" ? model : resolve(model),
+    llm: {
+      gpu: readChoice(env, "LLM_GPU", "auto", ["auto", "cpu", "cuda", "vulkan", "metal"] as const),
+      threads: readNumber(env, "LLM_THREADS", availableParallelism(), { min: 1, max: 256, integer: true }),
+      contextSize: readNumber(env, "LLM_CONTEXT_SIZE", 8192, { min: 256, max: 1_048_576, integer: true }),
+      parallel: readNumber(env, "LLM_PARALLEL", 2, { min: 1, max: 64, integer: true }),
+      queueMax: readNumber(env, "LLM_QUEUE_MAX", 32, { min: 0, max: 10_000, integer: true }),
+      timeoutMs: readNumber(env, "LLM_TIMEOUT_MS", 120_000, { min: 1000, max: 3_600_000, integer: true }),
+    },
+    sampling: {
+      temperature: readNumber(env, "LLM_TEMPERATURE", 0.3, { min: 0, max: 2 }),
+      topP: readNumber(env, "LLM_TOP_P", 0.9, { min: 0.01, max: 1 }),
+      topK: readNumber(env, "LLM_TOP_K", 40, { min: 0, max: 1000, integer: true }),
+      minP: readNumber(env, "LLM_MIN_P", 0.05, { min: 0, max: 1 }),
+      repeatPenalty: readNumber(env, "LLM_REPEAT_PENALTY", 1.1, { min: 1, max: 2 }),
+      maxTokens: readNumber(env, "LLM_MAX_TOKENS", 768, { min: 1, max: 32_768, integer: true }),
+    },
+    course: {
+      name: readString(env, "COURSE_NAME", "生成式人工智慧導論"),
+      timeZone: readTimeZone(env),
+      homeworkPolicy: readChoice(env, "HOMEWORK_POLICY", "hints", ["hints", "full"] as const),
+    },
+    chunk: {
+      targetChars: readNumber(env, "CHUNK_SIZE", 350, { min: 100, max: 4000, integer: true }),
+      overlapChars: readNumber(env, "CHUNK_OVERLAP", 60, { min: 0, max: 1000, integer: true }),
+    },
+    retrieval: {
+      topK: readNumber(env, "RETRIEVAL_TOP_K", 5, { min: 1, max: 50, integer: true }),
+      candidates: 30,
+    },
+    limits: {
+      messageMaxChars: readNumber(env, "MESSAGE_MAX_CHARS", 4000, { min: 1, max: 100_000, integer: true }),
+      bodyMaxBytes: readNumber(env, "BODY_MAX_BYTES", 65_536, { min: 1024, max: 10_485_760, integer: true }),
+    },
+    adminToken: env["ADMIN_TOKEN"]?.trim() || undefined,
+    logLevel: readChoice(env, "LOG_LEVEL", "info", ["debug", "info", "warn", "error"] as const),
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * Corpus folder -> chunks in LanceDB, incrementally: unchanged documents (same content hash) are
+ * skipped, changed ones replaced, deleted ones removed, all in one atomic commit.
+ */
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { extname, join, relative, sep } from "node:path";
+import type { Embedder } from "../embed/index.ts";
+import { errorMessage } from "../errors.ts";
+import type { ChunkStore, IngestLog, StoredChunk } from "../store/index.ts";
+import { indexTerms } from "../text/terms.ts";
+import type { ChunkDraft, LoadedDocument } from "../types.ts";
+import { type ChunkOptions, chunkDocument } from "./chunker.ts";
+import { loadDocument, SUPPORTED_EXTENSIONS } from "./loaders/index.ts";
+import { linkAtTime } from "./links.ts";
+
+/** Bump when chunking or term analysis changes in a way that needs every document re-ingested. */
+const PIPELINE_REVISION = "terms-v1";
+
+export interface IngestOptions {
+  corpusDir: string;
+  chunks: ChunkStore;
+  log: IngestLog;
+  embedder: Embedder | null;
+  chunkOptions?: Partial<ChunkOptions>;
+  /** Called as passages are embedded: (done, total). */
+  onProgress?: (done: number, total: number) => void;
+  now?: () => Date;
+}
+
+export interface IngestFailure {
+  path: string;
+  reason: string;
+}
+
+export interface IngestSummary {
+  added: string[];
+  updated: string[];
+  unchanged: string[];
+  removed: string[];
+  failed: IngestFailure[];
+  chunksWritten: number;
+  /** Chunk-table version after this ingest (unchanged when nothing changed). */
+  version: number;
+  rebuilt: boolean;
+  durationMs: number;
+}
+
+interface CorpusFile {
+  path: string;
+  absolutePath: string;
+}
+
+export async function listCorpusFiles(corpusDir: string): Promise<CorpusFile[]> {
+  const entries = await readdir(corpusDir, { recursive: true, withFileTypes: true });
+  const supported = new Set<string>(SUPPORTED_EXTENSIONS);
+  return entries
+    .filter((entry) => entry.isFile() && !entry.name.startsWith("."))
+    .filter((entry) => supported.has(extname(entry.name).toLowerCase()))
+    .map((entry) => {
+      const absolutePath = join(entry.parentPath, entry.name);
+      return { absolutePath, path: relative(corpusDir, absolutePath).split(sep).join("/") };
+    })
+    .sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export function contentHash(content: Buffer): string {
+  return createHash("sha256").update(content).digest("hex");
+}
+
+/** Identifies how chunks were made; a different pipeline means every document is re-ingested. */
+export function pipelineKey(embedder: Embedder | null, chunkOptions: Partial<ChunkOptions>): string {
+  const chunking = `${chunkOptions.targetChars ?? "default"}/${chunkOptions.overlapChars ?? "default"}`;
+  return `${embedder ? embedder.modelId : "none"}|chunks=${chunking}|${PIPELINE_REVISION}`;
+}
+
+function chunkId(documentPath: string, hash: string, position: number, pipeline: string): string {
+  return createHash("sha256").update(`${documentPath}\0${hash}\0${position}\0${pipeline}`).digest("hex").slice(0, 32);
+}
+
+function toStoredChunks(
+  document: LoadedDocument,
+  drafts: ChunkDraft[],
+  hash: string,
+  pipeline: string,
+  ingestedAt: string,
+): StoredChunk[] {
+  return drafts.map((draft) => ({
+    id: chunkId(document.path, hash, draft.position, pipeline),
+    documentPath: document.path,
+    title: document.title,
+    location: draft.location,
+    link: linkAtTime(document.url, draft.startSeconds),
+    text: draft.text,
+    terms: indexTerms(`${document.title} ${draft.location} ${draft.text}`),
+    position: draft.position,
+    contentHash: hash,
+    ingestedAt,
+  }));
+}
+
+async function embedChunks(
+  embedder: Embedder,
+  chunks: StoredChunk[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
+  const batchSize = 32;
+  onProgress?.(0, chunks.length);
+  for (let start = 0; start < chunks.length; start += batchSize) {
+    const batch = chunks.slice(start, start + batchSize);
+    const vectors = await embedder.embedPassages(batch.map((chunk) => `${chunk.title}\n${chunk.text}`));
+    batch.forEach((chunk, index) => {
+      chunk.vector = vectors[index];
+    });
+    onProgress?.(Math.min(start + batchSize, chunks.length), chunks.length);
+  }
+}
+
+export async function ingestCorpus(options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const now = options.now ?? (() => new Date());
+  const chunkOptions = options.chunkOptions ?? {};
+  const pipeline = pipelineKey(options.embedder, chunkOptions);
+  const dimension = options.embedder?.dimension ?? 0;
+  const previous = await options.log.latest();
+  const storedDimension = await options.chunks.vectorDimension();
+  const hasCorpus = (await options.chunks.countChunks()) > 0 || previous !== undefined;
+  const rebuild = hasCorpus && (previous?.embedModel !== pipeline || storedDimension !== dimension);
+
+  const files = await listCorpusFiles(options.corpusDir);
+  const storedDocuments = new Map(
+    (await options.chunks.listDocuments()).map((document) => [document.documentPath, document]),
+  );
+  const summary: IngestSummary = {
+    added: [],
+    updated: [],
+    unchanged: [],
+    removed: [],
+    failed: [],
+    chunksWritten: 0,
+    version: await options.chunks.version(),
+    rebuilt: rebuild,
+    durationMs: 0,
+  };
+
+  const ingestedAt = now().toISOString();
+  const newChunks: StoredChunk[] = [];
+  const replacedPaths: string[] = [];
+  for (const file of files) {
+    const stored = storedDocuments.get(file.path);
+    try {
+      const content = await readFile(file.absolutePath);
+      const hash = contentHash(content);
+      if (stored && stored.contentHash === hash && !rebuild) {
+        summary.unchanged.push(file.path);
+        continue;
+      }
+      const document = await loadDocument(file.path, content);
+      const drafts = chunkDocument(document, chunkOptions);
+      newChunks.push(...toStoredChunks(document, drafts, hash, pipeline, ingestedAt));
+      (stored ? summary.updated : summary.added).push(file.path);
+      if (stored) replacedPaths.push(file.path);
+    } catch (error) {
+      // The previous chunks of a broken document stay: a bad upload must not erase good material.
+      summary.failed.push({ path: file.path, reason: errorMessage(error) });
+      if (rebuild && stored) newChunks.push(...(await carryOver(options.chunks, file.path, pipeline)));
+    }
+  }
+  const presentPaths = new Set(files.map((file) => file.path));
+  for (const path of storedDocuments.keys()) {
+    if (!presentPaths.has(path)) {
+      summary.removed.push(path);
+      replacedPaths.push(path);
+    }
+  }
+
+  const changed = newChunks.length > 0 || replacedPaths.length > 0 || rebuild;
+  if (changed || !hasCorpus) {
+    if (options.embedder) await embedChunks(options.embedder, newChunks, options.onProgress);
+    await options.chunks.applyChanges({ chunks: newChunks, replacedPaths, dimension, rebuild });
+    summary.version = await options.chunks.version();
+    summary.chunksWritten = newChunks.length;
+    await options.log.record({
+      version: summary.version,
+      at: ingestedAt,
+      kind: "ingest",
+      added: summary.added.length,
+      updated: summary.updated.length,
+      unchanged: summary.unchanged.length,
+      removed: summary.removed.length,
+      failed: summary.failed.length,
+      embedModel: pipeline,
+      note: summary.failed.map((failure) => failure.path).join(", "),
+    });
+  }
+  await options.chunks.ensureIndexes({ optimize: changed });
+  summary.durationMs = Math.round(performance.now() - started);
+  return summary;
+}
+
+/** During a rebuild, a document that fails to parse keeps its old text (re-termed, without vectors). */
+async function carryOver(chunks: ChunkStore, path: string, pipeline: string): Promise<StoredChunk[]> {
+  const ingestedAt = new Date().toISOString();
+  return (await chunks.chunksOf(path)).map((chunk) => ({
+    ...chunk,
+    id: chunkId(chunk.documentPath, chunk.contentHash, chunk.position, pipeline),
+    terms: indexTerms(`${chunk.title} ${chunk.location} ${chunk.text}`),
+    ingestedAt,
+  }));
+}
+
+/** Restores the corpus to an earlier version and records it in the ingest log. */
+export async function rollbackCorpus(
+  chunks: ChunkStore,
+  log: IngestLog,
+  version: number,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  const history = await log.list();
+  const target = [...history].reverse().find((entry) => entry.version === version);
+  await chunks.rollback(version);
+  await chunks.ensureIndexes({ optimize: true });
+  const restoredVersion = await chunks.version();
+  await log.record({
+    version: restoredVersion,
+    at: now().toISOString(),
+    kind: "rollback",
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
+    failed: 0,
+    embedModel: target?.embedModel ?? history.at(-1)?.embedModel ?? "",
+    note: `restored version ${version}`,
+  });
+  return restoredVersion;
+}

@@ -1,0 +1,64 @@
+/** Hybrid retrieval: the question's terms against the full-text index, its embedding against the vectors. */
+import type { Embedder } from "../embed/index.ts";
+import { errorMessage } from "../errors.ts";
+import type { ChunkHit, ChunkStore } from "../store/index.ts";
+import { queryTerms } from "../text/terms.ts";
+import type { Passage } from "../types.ts";
+import { fuseRankings, type RankedList } from "./fusion.ts";
+
+export interface RetrieverOptions {
+  chunks: ChunkStore;
+  embedder: Embedder | null;
+  /** Passages returned. Default 5. */
+  topK?: number;
+  /** Candidates taken from each retriever before fusion. Default 30. */
+  candidates?: number;
+  onWarning?: (message: string) => void;
+}
+
+export interface RetrievalResult {
+  passages: Passage[];
+  /** Each retriever's own ranking, for the admin playground. */
+  rankings: RankedList[];
+  queryTerms: string;
+  retrievalMs: number;
+}
+
+export interface Retriever {
+  retrieve(question: string, options?: { topK?: number }): Promise<RetrievalResult>;
+  readonly mode: "hybrid" | "fulltext";
+}
+
+export function createRetriever(options: RetrieverOptions): Retriever {
+  const candidates = options.candidates ?? 30;
+  let vectorWarningShown = false;
+
+  async function vectorHits(question: string): Promise<ChunkHit[]> {
+    if (!options.embedder) return [];
+    try {
+      const [vector] = await options.embedder.embedQueries([question]);
+      return vector ? await options.chunks.searchVector(vector, candidates) : [];
+    } catch (error) {
+      // A broken vector leg must not take full-text answers down with it.
+      if (!vectorWarningShown) options.onWarning?.(`vector search failed, using full-text only: ${errorMessage(error)}`);
+      vectorWarningShown = true;
+      return [];
+    }
+  }
+
+  return {
+    mode: options.embedder ? "hybrid" : "fulltext",
+    async retrieve(question, retrieveOptions) {
+      const started = performance.now();
+      const terms = queryTerms(question);
+      const [fulltext, vector] = await Promise.all([
+        options.chunks.searchFullText(terms, candidates),
+        vectorHits(question),
+      ]);
+      const rankings: RankedList[] = [{ retriever: "fulltext", hits: fulltext }];
+      if (options.embedder) rankings.push({ retriever: "vector", hits: vector });
+      const passages = fuseRankings(rankings, { limit: retrieveOptions?.topK ?? options.topK ?? 5 });
+      return { passages, rankings, queryTerms: terms, retrievalMs: performance.now() - started };
+    },
+  };
+}

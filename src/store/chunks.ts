@@ -1,0 +1,317 @@
+/**
+ * The corpus table. Every ingest is one atomic LanceDB commit (a merge-insert that inserts the new
+ * chunks and deletes the replaced ones together), so a process killed half way leaves the previous
+ * version fully searchable. Indexes are refreshed afterwards; unindexed rows stay searchable.
+ */
+import * as lancedb from "@lancedb/lancedb";
+import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from "apache-arrow";
+import { AppError, errorMessage } from "../errors.ts";
+import type { Chunk } from "../types.ts";
+import { type Database, openTableIfExists, sqlString, type Table } from "./database.ts";
+
+const CHUNKS_TABLE = "chunks";
+const INGESTS_TABLE = "ingests";
+const FULL_TEXT_COLUMN = "terms";
+/** Below this many rows a brute-force vector scan is faster than training an index. */
+const VECTOR_INDEX_MIN_ROWS = 5000;
+/** Old versions stay restorable this long. */
+const VERSION_RETENTION_DAYS = 90;
+
+export interface StoredChunk extends Chunk {
+  /** Space-separated search terms (see text/terms.ts). */
+  terms: string;
+  ingestedAt: string;
+  vector?: number[];
+}
+
+export interface DocumentSummary {
+  documentPath: string;
+  title: string;
+  contentHash: string;
+  chunkCount: number;
+  ingestedAt: string;
+}
+
+export interface IngestRecord {
+  version: number;
+  at: string;
+  kind: "ingest" | "rollback";
+  added: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  failed: number;
+  embedModel: string;
+  note: string;
+}
+
+export interface ChunkHit {
+  chunk: Chunk;
+  score: number;
+}
+
+function chunkSchema(dimension: number): Schema {
+  const fields: Field[] = [
+    new Field("id", new Utf8(), false),
+    new Field("documentPath", new Utf8(), false),
+    new Field("title", new Utf8(), false),
+    new Field("location", new Utf8(), false),
+    new Field("link", new Utf8(), false),
+    new Field("text", new Utf8(), false),
+    new Field(FULL_TEXT_COLUMN, new Utf8(), false),
+    new Field("position", new Int32(), false),
+    new Field("contentHash", new Utf8(), false),
+    new Field("ingestedAt", new Utf8(), false),
+  ];
+  if (dimension > 0) {
+    fields.push(
+      new Field("vector", new FixedSizeList(dimension, new Field("item", new Float32(), true)), true),
+    );
+  }
+  return new Schema(fields);
+}
+
+function toChunk(row: Record<string, unknown>): Chunk {
+  return {
+    id: String(row["id"]),
+    documentPath: String(row["documentPath"]),
+    title: String(row["title"]),
+    location: String(row["location"]),
+    link: String(row["link"]),
+    text: String(row["text"]),
+    position: Number(row["position"]),
+    contentHash: String(row["contentHash"]),
+  };
+}
+
+const CHUNK_COLUMNS = ["id", "documentPath", "title", "location", "link", "text", "position", "contentHash"];
+
+export class ChunkStore {
+  private constructor(
+    private readonly database: Database,
+    private table: Table | undefined,
+  ) {}
+
+  static async open(database: Database): Promise<ChunkStore> {
+    return new ChunkStore(database, await openTableIfExists(database, CHUNKS_TABLE));
+  }
+
+  /** Vector dimension of the stored corpus, 0 when it was ingested without embeddings. */
+  async vectorDimension(): Promise<number> {
+    if (!this.table) return 0;
+    const field = (await this.table.schema()).fields.find((candidate) => candidate.name === "vector");
+    return field ? (field.type as FixedSizeList).listSize : 0;
+  }
+
+  async countChunks(): Promise<number> {
+    return this.table ? this.table.countRows() : 0;
+  }
+
+  async version(): Promise<number> {
+    return this.table ? this.table.version() : 0;
+  }
+
+  /** One entry per document: the content hash decides whether it needs re-ingesting. */
+  async listDocuments(): Promise<DocumentSummary[]> {
+    if (!this.table) return [];
+    const rows = await this.table
+      .query()
+      .select(["documentPath", "title", "contentHash", "ingestedAt"])
+      .toArray();
+    const byPath = new Map<string, DocumentSummary>();
+    for (const row of rows) {
+      const path = String(row.documentPath);
+      const summary = byPath.get(path);
+      if (summary) summary.chunkCount++;
+      else
+        byPath.set(path, {
+          documentPath: path,
+          title: String(row.title),
+          contentHash: String(row.contentHash),
+          chunkCount: 1,
+          ingestedAt: String(row.ingestedAt),
+        });
+    }
+    return [...byPath.values()].sort((a, b) => a.documentPath.localeCompare(b.documentPath));
+  }
+
+  async chunksOf(documentPath: string): Promise<Chunk[]> {
+    if (!this.table) return [];
+    const rows = await this.table
+      .query()
+      .where(`documentPath = ${sqlString(documentPath)}`)
+      .select(CHUNK_COLUMNS)
+      .toArray();
+    return rows.map(toChunk).sort((a, b) => a.position - b.position);
+  }
+
+  /**
+   * Replaces the chunks of `replacedPaths` (changed or deleted documents) with `chunks`, in one
+   * atomic commit. With `rebuild`, the whole table is rewritten (used when the embedding model
+   * changed), also atomically.
+   */
+  async applyChanges(change: {
+    chunks: StoredChunk[];
+    replacedPaths: string[];
+    dimension: number;
+    rebuild: boolean;
+  }): Promise<void> {
+    const rows = change.chunks.map(({ vector, ...chunk }) =>
+      change.dimension > 0 ? { ...chunk, vector } : chunk,
+    );
+    const schema = chunkSchema(change.dimension);
+    try {
+      if (!this.table || change.rebuild) {
+        // One call, one commit: a crash leaves either the old table or the new one.
+        const mode = this.table ? "overwrite" : "create";
+        this.table =
+          rows.length > 0
+            ? await this.database.createTable(CHUNKS_TABLE, lancedb.makeArrowTable(rows, { schema }), { mode })
+            : await this.database.createEmptyTable(CHUNKS_TABLE, schema, { mode });
+      } else if (rows.length > 0 || change.replacedPaths.length > 0) {
+        const deleteWhere =
+          change.replacedPaths.length > 0
+            ? `documentPath IN (${change.replacedPaths.map(sqlString).join(", ")})`
+            : "false";
+        if (rows.length === 0) {
+          await this.table.delete(deleteWhere);
+        } else {
+          await this.table
+            .mergeInsert("id")
+            .whenMatchedUpdateAll()
+            .whenNotMatchedInsertAll()
+            .whenNotMatchedBySourceDelete({ where: deleteWhere })
+            .execute(lancedb.makeArrowTable(rows, { schema }));
+        }
+      }
+    } catch (error) {
+      throw new AppError(`writing chunks failed: ${errorMessage(error)}`, "store_failed", error);
+    }
+  }
+
+  /** Creates missing indexes and folds new rows into existing ones. Safe to call at every start. */
+  async ensureIndexes(options: { optimize: boolean } = { optimize: true }): Promise<void> {
+    if (!this.table) return;
+    const existing = new Set((await this.table.listIndices()).map((index) => index.columns.join(",")));
+    if (!existing.has(FULL_TEXT_COLUMN)) {
+      await this.table.createIndex(FULL_TEXT_COLUMN, {
+        config: lancedb.Index.fts({
+          baseTokenizer: "whitespace",
+          lowercase: false,
+          stem: false,
+          removeStopWords: false,
+          asciiFolding: false,
+          withPosition: false,
+          maxTokenLength: 64,
+        }),
+        replace: true,
+      });
+    }
+    const rowCount = await this.table.countRows();
+    if ((await this.vectorDimension()) > 0 && !existing.has("vector") && rowCount >= VECTOR_INDEX_MIN_ROWS) {
+      await this.table.createIndex("vector", {
+        config: lancedb.Index.ivfPq({
+          distanceType: "cosine",
+          numPartitions: Math.max(1, Math.round(Math.sqrt(rowCount))),
+        }),
+        replace: true,
+      });
+    }
+    if (options.optimize) {
+      const cleanupOlderThan = new Date(Date.now() - VERSION_RETENTION_DAYS * 86_400_000);
+      await this.table.optimize({ cleanupOlderThan });
+    }
+  }
+
+  async searchFullText(terms: string, limit: number): Promise<ChunkHit[]> {
+    if (!this.table || terms.trim() === "") return [];
+    const rows = await this.table
+      .search(terms, "fts", FULL_TEXT_COLUMN)
+      .select([...CHUNK_COLUMNS, "_score"])
+      .limit(limit)
+      .toArray();
+    return rows.map((row) => ({ chunk: toChunk(row), score: Number(row._score) }));
+  }
+
+  /** Cosine similarity search; scores are similarities (1 = identical direction). */
+  async searchVector(vector: number[], limit: number): Promise<ChunkHit[]> {
+    if (!this.table || (await this.vectorDimension()) === 0) return [];
+    const rows = await this.table
+      .vectorSearch(vector)
+      .distanceType("cosine")
+      .select([...CHUNK_COLUMNS, "_distance"])
+      .limit(limit)
+      .toArray();
+    return rows.map((row) => ({ chunk: toChunk(row), score: 1 - Number(row._distance) }));
+  }
+
+  /** Restores the corpus as it was at `version` (a new version is written; nothing is lost). */
+  async rollback(version: number): Promise<void> {
+    if (!this.table) throw new AppError("there is no corpus to roll back yet: run an ingest first", "not_found");
+    const versions = (await this.table.listVersions()).map((entry) => entry.version);
+    if (!versions.includes(version)) {
+      throw new AppError(
+        `version ${version} does not exist: pick one listed by --versions (${versions.slice(-10).join(", ")})`,
+        "not_found",
+      );
+    }
+    await this.table.checkout(version);
+    await this.table.restore();
+    await this.table.checkoutLatest();
+  }
+
+  async tableVersions(): Promise<number[]> {
+    return this.table ? (await this.table.listVersions()).map((entry) => entry.version) : [];
+  }
+}
+
+const INGEST_SCHEMA = new Schema([
+  new Field("version", new Int32(), false),
+  new Field("at", new Utf8(), false),
+  new Field("kind", new Utf8(), false),
+  new Field("added", new Int32(), false),
+  new Field("updated", new Int32(), false),
+  new Field("unchanged", new Int32(), false),
+  new Field("removed", new Int32(), false),
+  new Field("failed", new Int32(), false),
+  new Field("embedModel", new Utf8(), false),
+  new Field("note", new Utf8(), false),
+]);
+
+/** The human history of the corpus: which chunk-table version each ingest or rollback produced. */
+export class IngestLog {
+  private constructor(private readonly table: Table) {}
+
+  static async open(database: Database): Promise<IngestLog> {
+    const table =
+      (await openTableIfExists(database, INGESTS_TABLE)) ??
+      (await database.createEmptyTable(INGESTS_TABLE, INGEST_SCHEMA, { existOk: true }));
+    return new IngestLog(table);
+  }
+
+  async record(entry: IngestRecord): Promise<void> {
+    await this.table.add([{ ...entry }]);
+  }
+
+  async list(): Promise<IngestRecord[]> {
+    const rows = await this.table.query().toArray();
+    return rows
+      .map((row) => ({
+        version: Number(row.version),
+        at: String(row.at),
+        kind: String(row.kind) as IngestRecord["kind"],
+        added: Number(row.added),
+        updated: Number(row.updated),
+        unchanged: Number(row.unchanged),
+        removed: Number(row.removed),
+        failed: Number(row.failed),
+        embedModel: String(row.embedModel),
+        note: String(row.note),
+      }))
+      .sort((a, b) => a.version - b.version || a.at.localeCompare(b.at));
+  }
+
+  async latest(): Promise<IngestRecord | undefined> {
+    return (await this.list()).at(-1);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Pure text analysis shared by ingestion (what gets indexed) and retrieval (what gets searched).
+ *
+ * LanceDB's whitespace tokenizer scores zero on Chinese, which has no spaces. We write our own
+ * search terms instead: CJK runs become overlapping character bigrams plus single characters,
+ * Latin words become lowercase words, so BM25 works for both and for mixed text ("LLM 的 token").
+ */
+
+const CJK = "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}";
+const TOKEN_PATTERN = new RegExp(`[${CJK}]+|[\\p{L}\\p{N}]+`, "gu");
+const CJK_RUN = new RegExp(`^[${CJK}]+$`, "u");
+
+/** Latin words too common to help ranking. */
+const ENGLISH_STOP_WORDS = new Set(
+  "a an and are as at be but by can do does for from how i if in is it me my of on or so that the this to was what when where which who why will with you your".split(
+    " ",
+  ),
+);
+
+/** Characters that carry grammar rather than topic; they split CJK runs in questions. */
+const CHINESE_PARTICLES = new Set([..."的了嗎呢吧啊呀喔哦嘛啦欸耶和與及或是在有就都也還再很"]);
+
+/**
+ * Question scaffolding students write around the topic. Longest first so 「是什麼意思」 wins over 「什麼」.
+ * Removing them keeps 「為什麼」「老師說的」 from outweighing the content words.
+ */
+const QUESTION_PHRASES = [
+  "可不可以",
+  "是什麼意思",
+  "什麼意思",
+  "有什麼不同",
+  "有什麼差別",
+  "有什麼關係",
+  "差在哪裡",
+  "差在哪",
+  "差別是什麼",
+  "的差別",
+  "是什麼",
+  "為什麼",
+  "為何",
+  "什麼是",
+  "什麼",
+  "怎麼樣",
+  "怎麼會",
+  "怎麼",
+  "如何",
+  "請問",
+  "老師說的",
+  "老師說",
+  "老師講的",
+  "老師提到",
+  "上課提到",
+  "上課講的",
+  "課堂上",
+  "有沒有",
+  "是不是",
+  "能不能",
+  "會不會",
+  "要不要",
+  "可以",
+  "哪些",
+  "哪裡",
+  "哪個",
+  "多少",
+  "一下",
+  "解釋",
+  "告訴我",
+  "我想問",
+  "想知道",
+  "知道",
+  "意思",
+  "所謂",
+];
+
+function normalize(text: string): string {
+  return text.normalize("NFKC").toLowerCase();
+}
+
+function lightStem(word: string): string {
+  if (word.length > 4 && word.endsWith("ies")) return `${word.slice(0, -3)}y`;
+  if (word.length > 3 && word.endsWith("s") && !word.endsWith("ss")) return word.slice(0, -1);
+  return word;
+}
+
+function cjkTerms(run: string, out: string[]): void {
+  const characters = [...run];
+  for (let index = 0; index < characters.length; index++) {
+    out.push(characters[index]!);
+    if (index + 1 < characters.length) out.push(characters[index]! + characters[index + 1]!);
+  }
+}
+
+function termsOf(text: string, dropStopWords: boolean): string[] {
+  const terms: string[] = [];
+  for (const match of normalize(text).matchAll(TOKEN_PATTERN)) {
+    const token = match[0];
+    if (CJK_RUN.test(token)) {
+      cjkTerms(token, terms);
+    } else if (!dropStopWords || !ENGLISH_STOP_WORDS.has(token)) {
+      terms.push(lightStem(token));
+    }
+  }
+  return terms;
+}
+
+/** The space-separated terms stored beside a chunk's text for the full-text index. */
+export function indexTerms(text: string): string {
+  return termsOf(text, false).join(" ");
+}
+
+/** Removes question scaffolding and particles, leaving the topic words of a student's question. */
+export function stripQuestionWords(question: string): string {
+  let text = normalize(question);
+  for (const phrase of QUESTION_PHRASES) text = text.split(phrase).join(" ");
+  return [...text].map((character) => (CHINESE_PARTICLES.has(character) ? " " : character)).join("");
+}
+
+/**
+ * Search terms for a question. Falls back to the unstripped question when stripping leaves
+ * nothing (「是什麼？」 alone still searches something).
+ */
+export function queryTerms(question: string): string {
+  const stripped = termsOf(stripQuestionWords(question), true);
+  const terms = stripped.length > 0 ? stripped : termsOf(question, false);
+  return [...new Set(terms)].join(" ");
+}
