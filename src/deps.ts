@@ -1,10 +1,20 @@
 /** Composition root: turns a Config into the concrete store, embedder, retriever (and model). */
+import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { Hono } from "hono";
+import { join } from "node:path";
+import { type ChatDeps, type PromptTemplates, runChat } from "./chat/index.ts";
+import { createProgressBar } from "./cli/progress.ts";
 import type { Config } from "./config.ts";
+import { AppError, errorMessage } from "./errors.ts";
+import { type LlmEngine, loadLlmEngine } from "./llm/index.ts";
+import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
 import { type Embedder, loadEmbedder } from "./embed/index.ts";
 import { type IngestSummary, ingestCorpus } from "./ingest/ingest.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
-import { ChunkStore, type Database, IngestLog, openDatabase } from "./store/index.ts";
+import { createHttpApp } from "./http/app.ts";
+import { ChunkStore, ConversationStore, type Database, IngestLog, openDatabase, TraceStore } from "./store/index.ts";
 
 export interface Corpus {
   database: Database;
@@ -55,4 +65,128 @@ export async function ingestConfiguredCorpus(
     chunkOptions: { targetChars: config.chunk.targetChars, overlapChars: config.chunk.overlapChars },
     onProgress,
   });
+}
+
+export async function loadPromptTemplates(promptsDir: string): Promise<PromptTemplates> {
+  const read = async (name: string) => {
+    const path = join(promptsDir, name);
+    try {
+      return await readFile(path, "utf8");
+    } catch {
+      throw new AppError(`prompt template ${path} is missing: restore it from git or set PROMPTS_DIR`, "config_invalid");
+    }
+  };
+  return {
+    system: await read(PROMPT_TEMPLATE_FILES.system),
+    homeworkRules: {
+      hints: await read(PROMPT_TEMPLATE_FILES.homeworkHints),
+      full: await read(PROMPT_TEMPLATE_FILES.homeworkFull),
+    },
+    retrievalOnly: await read(PROMPT_TEMPLATE_FILES.retrievalOnly),
+    noPassages: await read(PROMPT_TEMPLATE_FILES.noPassages),
+  };
+}
+
+/** Loads the chat model, or returns the reason it could not (the service then runs retrieval-only). */
+export async function createLlmEngine(
+  config: Config,
+  logger: Logger,
+): Promise<{ engine: LlmEngine | null; problem?: string }> {
+  if (config.model === "none") return { engine: null, problem: "MODEL=none: answers are retrieval-only" };
+  const bar = createProgressBar("downloading model");
+  try {
+    const engine = await loadLlmEngine({
+      modelPath: config.model,
+      modelsDir: config.modelsDir,
+      gpu: config.llm.gpu,
+      threads: config.llm.threads,
+      contextSize: config.llm.contextSize,
+      parallel: config.llm.parallel,
+      queueMax: config.llm.queueMax,
+      requestTimeoutMs: config.llm.timeoutMs,
+      onProgress: (fraction) => bar.update(Math.round(fraction * 100), 100),
+    });
+    return { engine };
+  } catch (error) {
+    const problem = `model ${config.model} could not be loaded: ${errorMessage(error)}`;
+    logger.error(problem);
+    return { engine: null, problem };
+  } finally {
+    bar.stop();
+  }
+}
+
+export interface Service {
+  app: Hono;
+  config: Config;
+  logger: Logger;
+  adminToken: string;
+  adminTokenGenerated: boolean;
+  ingest: IngestSummary;
+  close(): Promise<void>;
+}
+
+/** Everything `npm start` runs, minus the listening socket (tests call this too). */
+export async function createService(
+  config: Config,
+  logger: Logger = createAppLogger(config),
+): Promise<Service> {
+  const adminToken = config.adminToken ?? randomBytes(24).toString("base64url");
+  const log = logger;
+  const templates = await loadPromptTemplates(config.promptsDir);
+  const corpus = await openCorpus(config);
+  const embedder = await createEmbedder(config, log);
+  const ingest = await ingestConfiguredCorpus(config, corpus, embedder);
+  for (const failure of ingest.failed) log.warn(`corpus file ${failure.path} was skipped: ${failure.reason}`);
+  const traces = await TraceStore.open(corpus.database);
+  const conversations = await ConversationStore.open(corpus.database);
+  const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
+  if (interrupted > 0) log.warn(`${interrupted} unfinished trace(s) from an earlier run marked failed`);
+  const retriever = createCorpusRetriever(config, corpus, embedder, log);
+  const { engine, problem } = await createLlmEngine(config, log);
+  if (!engine) log.warn(`RUNNING WITHOUT A MODEL — answers are retrieval-only. ${problem ?? ""}`);
+
+  const chatDeps: ChatDeps = {
+    retriever,
+    llm: engine,
+    traces,
+    conversations,
+    templates,
+    course: config.course,
+    samplingDefaults: config.sampling,
+    messageMaxChars: config.limits.messageMaxChars,
+    queueMax: config.llm.queueMax,
+    logger: log,
+  };
+  const reasons = [problem, embedder ? undefined : "no embedding model: full-text retrieval only"].filter(
+    (reason): reason is string => !!reason,
+  );
+  const app = createHttpApp({
+    chat: (input) => runChat(input, chatDeps),
+    traces,
+    conversations,
+    readiness: () => ({
+      status: engine ? "ok" : "degraded",
+      reasons,
+      model: engine?.modelName ?? "none",
+      retrieval: retriever.mode,
+    }),
+    modelName: engine?.modelName ?? "course-ta-retrieval-only",
+    adminToken,
+    bodyMaxBytes: config.limits.bodyMaxBytes,
+    logger: log,
+  });
+  return {
+    app,
+    config,
+    logger: log,
+    adminToken,
+    adminTokenGenerated: config.adminToken === undefined,
+    ingest,
+    async close() {
+      await engine?.close();
+      await traces.close();
+      await conversations.close();
+    },
+  };
 }

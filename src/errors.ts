@@ -3,6 +3,10 @@
 export type ErrorCode =
   | "config_invalid"
   | "bad_request"
+  | "invalid_json"
+  | "invalid_message"
+  | "message_too_long"
+  | "invalid_sampling"
   | "payload_too_large"
   | "not_found"
   | "unauthorized"
@@ -34,6 +38,32 @@ export class ConfigError extends AppError {
   constructor(message: string) {
     super(message, "config_invalid");
     this.name = "ConfigError";
+  }
+}
+
+/** HTTP status for an error code; anything unknown is a 500. */
+export function httpStatusOf(code: ErrorCode): 400 | 401 | 404 | 413 | 500 | 503 | 504 {
+  switch (code) {
+    case "bad_request":
+    case "invalid_json":
+    case "invalid_message":
+    case "message_too_long":
+    case "invalid_sampling":
+    case "parse_failed":
+      return 400;
+    case "unauthorized":
+      return 401;
+    case "not_found":
+      return 404;
+    case "payload_too_large":
+      return 413;
+    case "overloaded":
+    case "model_unavailable":
+      return 503;
+    case "timeout":
+      return 504;
+    default:
+      return 500;
   }
 }
 

@@ -7,7 +7,14 @@
  * limit measured in code points holds as well.
  */
 import type { ChunkDraft, LoadedDocument, TextBlock } from "../types.ts";
-import { joinedLength, joinPieces, splitClauses, splitHard, splitSentences, type TextPiece } from "./text/sentences.ts";
+import {
+  joinedLength,
+  joinPieces,
+  splitClauses,
+  splitHard,
+  splitSentences,
+  type TextPiece,
+} from "./text/sentences.ts";
 
 export interface ChunkOptions {
   /** Size a chunk is filled up to, in characters. Default 350. */
@@ -18,7 +25,11 @@ export interface ChunkOptions {
   overlapChars: number;
 }
 
-export const DEFAULT_CHUNK_OPTIONS: Readonly<ChunkOptions> = { targetChars: 350, maxChars: 500, overlapChars: 60 };
+export const DEFAULT_CHUNK_OPTIONS: Readonly<ChunkOptions> = {
+  targetChars: 350,
+  maxChars: 500,
+  overlapChars: 60,
+};
 
 /** A sentence (or clause) tagged with the block it came from. */
 interface Unit extends TextPiece {
@@ -39,7 +50,10 @@ export function chunkDocument(doc: LoadedDocument, options: Partial<ChunkOptions
 
 function resolveOptions(options: Partial<ChunkOptions>): ChunkOptions {
   const maxChars = Math.max(16, Math.floor(options.maxChars ?? DEFAULT_CHUNK_OPTIONS.maxChars));
-  const targetChars = Math.min(maxChars, Math.max(8, Math.floor(options.targetChars ?? DEFAULT_CHUNK_OPTIONS.targetChars)));
+  const targetChars = Math.min(
+    maxChars,
+    Math.max(8, Math.floor(options.targetChars ?? DEFAULT_CHUNK_OPTIONS.targetChars)),
+  );
   // Overlap may never crowd out new text: keep it below half the target.
   const overlapChars = Math.min(
     Math.floor(targetChars / 2),
@@ -63,7 +77,11 @@ function splitIntoUnits(text: string, blockIndex: number, limit: number): Unit[]
         return;
       }
       splitHard(clause.text, limit).forEach((piece, pieceIndex) => {
-        units.push({ text: piece.text, separator: pieceIndex === 0 ? separator : piece.separator, blockIndex });
+        units.push({
+          text: piece.text,
+          separator: pieceIndex === 0 ? separator : piece.separator,
+          blockIndex,
+        });
       });
     });
   }

@@ -7,7 +7,13 @@ export {
   type TrimHistoryOptions,
   trimHistory,
 } from "./history.ts";
-export { buildUserTurn, formatPassages, NO_PASSAGES_NOTE, neutralizeDelimiters, QUESTION_LABEL } from "./passages.ts";
+export {
+  buildUserTurn,
+  formatPassages,
+  NO_PASSAGES_NOTE,
+  neutralizeDelimiters,
+  QUESTION_LABEL,
+} from "./passages.ts";
 export {
   DEFAULT_TEMPLATE_OVERHEAD_TOKENS,
   type PlanPromptInput,

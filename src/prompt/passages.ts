@@ -46,7 +46,11 @@ export function formatPassages(passages: Passage[]): string {
   if (passages.length === 0) return `<passages>\n${NO_PASSAGES_NOTE}\n</passages>`;
   const blocks = passages.map((passage, index) => {
     const { title, location, link, text } = passage.chunk;
-    const attributes = [`id="${index + 1}"`, `title="${attribute(title)}"`, `location="${attribute(location)}"`];
+    const attributes = [
+      `id="${index + 1}"`,
+      `title="${attribute(title)}"`,
+      `location="${attribute(location)}"`,
+    ];
     if (link.trim()) attributes.push(`link="${attribute(link)}"`);
     return `<passage ${attributes.join(" ")}>\n${neutralizeDelimiters(text.trim())}\n</passage>`;
   });

@@ -1,6 +1,11 @@
 import { AppError } from "../errors.ts";
 import type { ChatMessage } from "../types.ts";
-import { countHistoryTokens, DEFAULT_PER_MESSAGE_OVERHEAD_TOKENS, type HistoryTurn, trimHistory } from "./history.ts";
+import {
+  countHistoryTokens,
+  DEFAULT_PER_MESSAGE_OVERHEAD_TOKENS,
+  type HistoryTurn,
+  trimHistory,
+} from "./history.ts";
 
 export interface PromptBudget {
   contextSize: number;
@@ -55,7 +60,10 @@ export function planPrompt(input: PlanPromptInput): PromptPlan {
   const templateOverheadTokens = input.templateOverheadTokens ?? DEFAULT_TEMPLATE_OVERHEAD_TOKENS;
   const perMessageOverheadTokens = input.perMessageOverheadTokens ?? DEFAULT_PER_MESSAGE_OVERHEAD_TOKENS;
   if (!Number.isInteger(contextSize) || contextSize <= 0) {
-    throw new AppError(`Context size must be a positive whole number of tokens, got ${contextSize}`, "config_invalid");
+    throw new AppError(
+      `Context size must be a positive whole number of tokens, got ${contextSize}`,
+      "config_invalid",
+    );
   }
   if (!Number.isInteger(maxAnswerTokens) || maxAnswerTokens <= 0) {
     throw new AppError(
@@ -85,7 +93,11 @@ export function planPrompt(input: PlanPromptInput): PromptPlan {
     );
   }
 
-  const kept = trimHistory(input.history, { budgetTokens: historyBudget, countTokens, perMessageOverheadTokens });
+  const kept = trimHistory(input.history, {
+    budgetTokens: historyBudget,
+    countTokens,
+    perMessageOverheadTokens,
+  });
   const messages: ChatMessage[] = [
     { role: "system", content: input.systemPrompt },
     ...kept,

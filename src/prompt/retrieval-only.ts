@@ -48,5 +48,8 @@ function length(text: string): number {
 function truncate(text: string, maxChars: number): string {
   const characters = Array.from(text);
   if (characters.length <= maxChars) return text;
-  return `${characters.slice(0, maxChars - 1).join("").trimEnd()}…`;
+  return `${characters
+    .slice(0, maxChars - 1)
+    .join("")
+    .trimEnd()}…`;
 }

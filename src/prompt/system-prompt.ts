@@ -53,7 +53,9 @@ export function renderSystemPrompt(template: string, values: SystemPromptValues)
     );
   }
   const ruleFile =
-    values.homeworkPolicy === "hints" ? PROMPT_TEMPLATE_FILES.homeworkHints : PROMPT_TEMPLATE_FILES.homeworkFull;
+    values.homeworkPolicy === "hints"
+      ? PROMPT_TEMPLATE_FILES.homeworkHints
+      : PROMPT_TEMPLATE_FILES.homeworkFull;
   // The rule file is a template too, so staff comments are stripped and stray placeholders are caught.
   const homeworkRule = fillTemplate(ruleTemplate, {}, { templateName: ruleFile });
   const { date, weekday, weekdayEnglish, time } = formatCourseDate(values.now, values.timeZone);

@@ -7,3 +7,5 @@ export {
   type StoredChunk,
 } from "./chunks.ts";
 export { type Database, openDatabase } from "./database.ts";
+export { ConversationStore } from "./conversations.ts";
+export { type TraceQuery, TraceStore } from "./traces.ts";

@@ -8,7 +8,10 @@ export function readPromptFile(name: string): string {
   return readFileSync(fileURLToPath(new URL(`../../prompts/${name}`, import.meta.url)), "utf8");
 }
 
-export function makePassage(rank: number, fields: { title: string; location: string; link?: string; text: string }): Passage {
+export function makePassage(
+  rank: number,
+  fields: { title: string; location: string; link?: string; text: string },
+): Passage {
   return {
     rank,
     score: 1 / (60 + rank),

@@ -20,7 +20,9 @@ describe("fillTemplate", () => {
   });
 
   it("removes staff comments and trims the result", () => {
-    expect(fillTemplate("<!-- note {{notAPlaceholder}} -->\n你好 {{name}}\n", { name: "同學" })).toBe("你好 同學");
+    expect(fillTemplate("<!-- note {{notAPlaceholder}} -->\n你好 {{name}}\n", { name: "同學" })).toBe(
+      "你好 同學",
+    );
   });
 
   it("throws config_invalid naming an unknown placeholder and the known ones", () => {
@@ -105,6 +107,8 @@ describe("renderSystemPrompt with the shipped prompts/system.md", () => {
 
   it("leaves the other shipped templates free of unknown placeholders", () => {
     expect(fillTemplate(readPromptFile(PROMPT_TEMPLATE_FILES.noPassages), {})).toContain("授課老師");
-    expect(fillTemplate(readPromptFile(PROMPT_TEMPLATE_FILES.retrievalOnly), { passages: "P" })).toContain("P");
+    expect(fillTemplate(readPromptFile(PROMPT_TEMPLATE_FILES.retrievalOnly), { passages: "P" })).toContain(
+      "P",
+    );
   });
 });

@@ -19,7 +19,8 @@ const INITIAL = /(?:^|\s)[A-Z]$/;
 const LIST_MARKER = /^\s*\d{1,3}$/;
 // ASCII "," and ":" are clause marks unless they sit inside a number or a time (1,000 / 12:30).
 const CLAUSE_END = new RegExp(`(?:[，、：﹐﹑]+|[,:](?!\\d))[${CLOSERS}]*`, "gu");
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u;
+const CJK =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u;
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 

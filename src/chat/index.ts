@@ -1,0 +1,3 @@
+export type { ChatEvent, DoneEvent, ErrorEvent, RetrievalEvent, TextDeltaEvent } from "./events.ts";
+export { type ChatDeps, type ChatInput, type PromptTemplates, runChat, validateMessage } from "./pipeline.ts";
+export { resolveSampling } from "./sampling.ts";

@@ -1,0 +1,230 @@
+/**
+ * runChat: one question in, one stream of ChatEvents out. Retrieval, prompt, generation and the
+ * trace all happen here; platforms (HTTP, bots) only translate events.
+ */
+import { AppError, errorCode, errorMessage } from "../errors.ts";
+import type { LlmEngine } from "../llm/index.ts";
+import type { Logger } from "../log.ts";
+import {
+  buildUserTurn,
+  formatPassages,
+  type HistoryTurn,
+  type HomeworkPolicy,
+  planPrompt,
+  renderRetrievalOnlyReply,
+  renderSystemPrompt,
+} from "../prompt/index.ts";
+import type { RetrievalResult, Retriever } from "../retrieve/index.ts";
+import type { ConversationStore, TraceStore } from "../store/index.ts";
+import type { ChatMode, Passage, Platform, SamplingOptions, Trace, TracePassage } from "../types.ts";
+import type { ChatEvent } from "./events.ts";
+import { resolveSampling } from "./sampling.ts";
+
+export interface PromptTemplates {
+  system: string;
+  homeworkRules: Record<HomeworkPolicy, string>;
+  retrievalOnly: string;
+  noPassages: string;
+}
+
+export interface ChatDeps {
+  retriever: Retriever;
+  /** null when no model could be loaded: answers are then retrieval-only. */
+  llm: LlmEngine | null;
+  traces: TraceStore;
+  conversations: ConversationStore;
+  templates: PromptTemplates;
+  course: { name: string; timeZone: string; homeworkPolicy: HomeworkPolicy };
+  samplingDefaults: SamplingOptions;
+  messageMaxChars: number;
+  /** Requests allowed to wait for a model sequence; beyond it the request is refused (503). */
+  queueMax: number;
+  logger: Logger;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+export interface ChatInput {
+  message: string;
+  conversationId?: string;
+  platform: Platform;
+  /** Platform user id (pseudonymized in the admin view). */
+  userId?: string;
+  sampling?: unknown;
+  signal?: AbortSignal;
+  /** Explicit history (OpenAI-style requests); when absent, the stored conversation is used. */
+  history?: HistoryTurn[];
+}
+
+export function validateMessage(message: unknown, maxChars: number): string {
+  if (typeof message !== "string" || message.trim() === "") {
+    throw new AppError("message must be a non-empty string", "invalid_message");
+  }
+  if ([...message].length > maxChars) {
+    throw new AppError(`message is too long: at most ${maxChars} characters`, "message_too_long");
+  }
+  return message.trim();
+}
+
+function toTracePassages(passages: Passage[]): TracePassage[] {
+  return passages.map((passage) => ({
+    rank: passage.rank,
+    score: passage.score,
+    chunkId: passage.chunk.id,
+    documentPath: passage.chunk.documentPath,
+    title: passage.chunk.title,
+    location: passage.chunk.location,
+    link: passage.chunk.link,
+    text: passage.chunk.text,
+    retrievers: passage.retrievers,
+  }));
+}
+
+function toHistory(turns: { role: "user" | "assistant"; content: string }[]): HistoryTurn[] {
+  return turns.map((turn) => ({ role: turn.role, content: turn.content }));
+}
+
+export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator<ChatEvent> {
+  const now = deps.now ?? (() => new Date());
+  const newId = deps.newId ?? (() => crypto.randomUUID());
+  const message = validateMessage(input.message, deps.messageMaxChars);
+  const sampling = resolveSampling(input.sampling, deps.samplingDefaults);
+  if (deps.llm) {
+    const depth = deps.llm.queueDepth();
+    if (depth.waiting >= deps.queueMax) {
+      throw new AppError("the TA is busy answering other students: try again in a few seconds", "overloaded");
+    }
+  }
+
+  const started = performance.now();
+  const conversationId = input.conversationId ?? newId();
+  const trace: Trace = {
+    id: newId(),
+    createdAt: now().toISOString(),
+    conversationId,
+    platform: input.platform,
+    userId: input.userId ?? "",
+    question: message,
+    answer: "",
+    passages: [],
+    prompt: "",
+    sampling,
+    model: deps.llm?.modelName ?? "none",
+    usage: { promptTokens: 0, completionTokens: 0 },
+    timings: { retrievalMs: 0, firstTokenMs: 0, totalMs: 0, tokensPerSecond: 0 },
+    status: "running",
+    mode: deps.llm ? "answer" : "retrieval-only",
+  };
+  const saveTrace = async (write: (trace: Trace) => Promise<void>) => {
+    try {
+      await write(trace);
+    } catch (error) {
+      // The student still gets the answer; the lost trace is logged for staff.
+      deps.logger.error(`trace ${trace.id} could not be written: ${errorMessage(error)}`);
+    }
+  };
+  await saveTrace((value) => deps.traces.insert(value));
+
+  try {
+    const history = input.history ?? toHistory(await deps.conversations.history(conversationId));
+    const retrieval: RetrievalResult = await deps.retriever.retrieve(message);
+    trace.passages = toTracePassages(retrieval.passages);
+    trace.timings.retrievalMs = round(retrieval.retrievalMs);
+    yield { type: "retrieval", conversationId, traceId: trace.id, passages: retrieval.passages };
+
+    if (!deps.llm) {
+      trace.answer = renderRetrievalOnlyReply(deps.templates.retrievalOnly, retrieval.passages);
+      trace.prompt = "";
+      yield { type: "text-delta", text: trace.answer };
+    } else {
+      yield* generateAnswer(deps.llm, { message, history, retrieval, sampling, signal: input.signal }, trace, deps, now);
+    }
+
+    trace.status = "ok";
+    trace.timings.totalMs = round(performance.now() - started);
+    if (trace.timings.firstTokenMs === 0) trace.timings.firstTokenMs = trace.timings.totalMs;
+    await saveTrace((value) => deps.traces.save(value));
+    if (input.history === undefined) {
+      await deps.conversations
+        .appendExchange(conversationId, { question: message, answer: trace.answer, traceId: trace.id, at: trace.createdAt })
+        .catch((error) => deps.logger.error(`conversation ${conversationId} not saved: ${errorMessage(error)}`));
+    }
+    yield {
+      type: "done",
+      traceId: trace.id,
+      conversationId,
+      mode: trace.mode as ChatMode,
+      usage: trace.usage,
+      timings: trace.timings,
+    };
+  } catch (error) {
+    const code = input.signal?.aborted ? "cancelled" : errorCode(error);
+    trace.status = "failed";
+    trace.error = { code, message: errorMessage(error) };
+    trace.timings.totalMs = round(performance.now() - started);
+    await saveTrace((value) => deps.traces.save(value));
+    yield { type: "error", code, message: errorMessage(error), traceId: trace.id };
+  } finally {
+    // Reached with status "running" only when the consumer stopped reading (client went away).
+    if (trace.status === "running") {
+      trace.status = "failed";
+      trace.error = { code: "cancelled", message: "the client disconnected before the answer was complete" };
+      trace.timings.totalMs = round(performance.now() - started);
+      await saveTrace((value) => deps.traces.save(value));
+    }
+  }
+}
+
+async function* generateAnswer(
+  llm: LlmEngine,
+  request: {
+    message: string;
+    history: HistoryTurn[];
+    retrieval: RetrievalResult;
+    sampling: SamplingOptions;
+    signal?: AbortSignal;
+  },
+  trace: Trace,
+  deps: ChatDeps,
+  now: () => Date,
+): AsyncGenerator<ChatEvent> {
+  const systemPrompt = renderSystemPrompt(deps.templates.system, {
+    courseName: deps.course.name,
+    now: now(),
+    timeZone: deps.course.timeZone,
+    modelName: llm.modelName,
+    homeworkPolicy: deps.course.homeworkPolicy,
+    homeworkRules: deps.templates.homeworkRules,
+  });
+  const plan = planPrompt({
+    systemPrompt,
+    history: request.history,
+    userTurn: buildUserTurn(request.message, formatPassages(request.retrieval.passages)),
+    contextSize: llm.contextSize,
+    maxAnswerTokens: request.sampling.maxTokens,
+    countTokens: (text) => llm.countTokens(text),
+  });
+  const generationStarted = performance.now();
+  const result = await llm.generate({ messages: plan.messages, sampling: request.sampling, signal: request.signal });
+  trace.prompt = result.promptText;
+  trace.usage.promptTokens = result.promptTokens;
+  let firstTokenAt = 0;
+  for await (const text of result.stream) {
+    if (text === "") continue;
+    if (firstTokenAt === 0) {
+      firstTokenAt = performance.now();
+      trace.timings.firstTokenMs = round(firstTokenAt - generationStarted + trace.timings.retrievalMs);
+    }
+    trace.answer += text;
+    yield { type: "text-delta", text };
+  }
+  const completion = await result.completion;
+  trace.usage.completionTokens = completion.completionTokens;
+  const decodeSeconds = (performance.now() - (firstTokenAt || generationStarted)) / 1000;
+  trace.timings.tokensPerSecond =
+    decodeSeconds > 0 ? Math.round((Math.max(0, completion.completionTokens - 1) / decodeSeconds) * 10) / 10 : 0;
+}
+
+function round(milliseconds: number): number {
+  return Math.round(milliseconds * 10) / 10;
+}

@@ -1,0 +1,32 @@
+/** npm start: ingest if the corpus changed, load the models, serve HTTP (and bots when configured). */
+import { loadConfig } from "../config.ts";
+import { createAppLogger, createService } from "../deps.ts";
+import { startHttpServer } from "../http/server.ts";
+import { runMain } from "./args.ts";
+
+runMain(async () => {
+  const config = loadConfig();
+  const logger = createAppLogger(config);
+  const service = await createService(config, logger);
+  const { ingest } = service;
+  logger.info(
+    `corpus: ${ingest.added.length} added, ${ingest.updated.length} updated, ${ingest.unchanged.length} unchanged, ` +
+      `${ingest.removed.length} removed, ${ingest.failed.length} failed`,
+  );
+  const server = await startHttpServer(service.app, config.host, config.port);
+  if (service.adminTokenGenerated) {
+    // Printed once, straight to the console, never through the logger (which masks it).
+    process.stdout.write(`ADMIN_TOKEN was not set; this run's admin token: ${service.adminToken}\n`);
+  }
+  process.stdout.write(`course AI TA listening on ${server.url}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  logger.info("shutting down");
+  await server.close();
+  await service.close();
+  return 0;
+});

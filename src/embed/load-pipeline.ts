@@ -1,0 +1,164 @@
+/**
+ * The one place that talks to transformers.js: global settings, bounded network waits, loading
+ * a feature-extraction pipeline, and turning load failures into one readable line.
+ */
+import {
+  env,
+  type FeatureExtractionPipeline,
+  ModelFileNotFoundError,
+  type ProgressInfo,
+  pipeline,
+} from "@huggingface/transformers";
+import { errorMessage } from "../errors.ts";
+import { dtypeCandidates, type ModelSource } from "./model-source.ts";
+
+export interface PipelineRequest {
+  source: Extract<ModelSource, { kind: "local" } | { kind: "hub" }>;
+  /** Absolute path. */
+  modelsDir: string;
+  allowRemote: boolean;
+  responseTimeoutMs: number;
+  onProgress?: (info: { file: string; progress: number }) => void;
+}
+
+export type PipelineResult =
+  | { ok: true; extractor: FeatureExtractionPipeline }
+  | { ok: false; warning: string };
+
+class ResponseTimeoutError extends Error {
+  constructor(url: string, timeoutMs: number) {
+    super(`no response from ${new URL(url).host} within ${timeoutMs} ms`);
+    this.name = "ResponseTimeoutError";
+  }
+}
+
+// transformers.js has no request timeout: a firewall that drops packets would hang the first
+// load for minutes. The timer stops once headers arrive, so long downloads are not cut off.
+let currentResponseTimeoutMs = 15_000;
+const baseFetch = env.fetch;
+env.fetch = async (input: string | URL, init?: RequestInit) => {
+  const controller = new AbortController();
+  const url = String(input);
+  const timer = setTimeout(
+    () => controller.abort(new ResponseTimeoutError(url, currentResponseTimeoutMs)),
+    currentResponseTimeoutMs,
+  );
+  const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+  try {
+    return await baseFetch(input, { ...init, signal });
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+// Loads run one at a time because the settings they need live on the global `env`.
+let loadQueue: Promise<unknown> = Promise.resolve();
+// A model loaded once is shared by every embedder of the same model, cache and precision.
+const loadedPipelines = new Map<string, FeatureExtractionPipeline>();
+
+function modelLocation(source: PipelineRequest["source"]): string {
+  return source.kind === "local" ? source.folder : source.id;
+}
+
+function isMissingFile(error: unknown): error is Error {
+  return error instanceof ModelFileNotFoundError || (error instanceof Error && error.name === "ModelFileNotFoundError");
+}
+
+/** "getaddrinfo ENOTFOUND huggingface.co" for network failures, undefined for anything else. */
+function networkFailure(error: unknown): string | undefined {
+  if (error instanceof ResponseTimeoutError) return error.message;
+  if (error instanceof TypeError && error.message === "fetch failed") {
+    const cause = error.cause;
+    return cause instanceof Error ? cause.message : "fetch failed";
+  }
+  return undefined;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/** The reason embeddings are off, in one line a person can act on. */
+export function describeLoadFailure(request: PipelineRequest, error: unknown): string {
+  const { source, modelsDir } = request;
+  const prefix = "Embeddings off (vector search disabled):";
+  if (source.kind === "local") {
+    const what = isMissingFile(error) ? "is incomplete" : "could not be loaded";
+    return oneLine(`${prefix} the model folder ${source.folder} ${what}: ${errorMessage(error)}`);
+  }
+  if (isMissingFile(error) && !request.allowRemote) {
+    return oneLine(
+      `${prefix} "${source.id}" is not in the model cache ${modelsDir} and downloads are turned off; ` +
+        "download it once with network access, or set the model to a local folder or 'none'.",
+    );
+  }
+  if (isMissingFile(error)) {
+    return oneLine(`${prefix} "${source.id}" was not found on the Hugging Face Hub: ${errorMessage(error)}`);
+  }
+  const network = networkFailure(error);
+  if (network) {
+    return oneLine(
+      `${prefix} could not download "${source.id}" from the Hugging Face Hub (${network}); ` +
+        "check the network, or set the model to a local folder or 'none'.",
+    );
+  }
+  return oneLine(`${prefix} "${source.id}" could not be loaded: ${errorMessage(error)}`);
+}
+
+function forwardProgress(onProgress: PipelineRequest["onProgress"]) {
+  if (!onProgress) return undefined;
+  return (info: ProgressInfo) => {
+    if (info.status === "progress") onProgress({ file: info.file, progress: info.progress });
+  };
+}
+
+async function loadUncached(request: PipelineRequest): Promise<FeatureExtractionPipeline> {
+  const { source, modelsDir, allowRemote } = request;
+  // cache_dir and local_files_only are not passed down everywhere inside transformers.js 4.3
+  // (the file-list step reads the global env), so set both the globals and the options.
+  env.cacheDir = modelsDir;
+  env.localModelPath = modelsDir;
+  env.allowLocalModels = true;
+  env.allowRemoteModels = source.kind === "hub" && allowRemote;
+  currentResponseTimeoutMs = request.responseTimeoutMs;
+
+  const candidates = dtypeCandidates(source);
+  let lastError: unknown;
+  for (const dtype of candidates) {
+    try {
+      return await pipeline("feature-extraction", modelLocation(source), {
+        dtype,
+        device: "cpu",
+        cache_dir: modelsDir,
+        local_files_only: !env.allowRemoteModels,
+        progress_callback: forwardProgress(request.onProgress),
+        // Severity 3 = errors only: keeps onnxruntime's graph-optimizer chatter off stderr.
+        session_options: { logSeverityLevel: 3 },
+      });
+    } catch (error) {
+      lastError = error;
+      // A repo without a quantized export is fine: try the next precision.
+      if (!(isMissingFile(error) && error.message.includes(".onnx"))) break;
+    }
+  }
+  throw lastError;
+}
+
+/** Loads (or reuses) the pipeline; never throws. */
+export function loadFeatureExtraction(request: PipelineRequest): Promise<PipelineResult> {
+  const key = JSON.stringify([modelLocation(request.source), request.modelsDir]);
+  const run = async (): Promise<PipelineResult> => {
+    const cached = loadedPipelines.get(key);
+    if (cached) return { ok: true, extractor: cached };
+    try {
+      const extractor = await loadUncached(request);
+      loadedPipelines.set(key, extractor);
+      return { ok: true, extractor };
+    } catch (error) {
+      return { ok: false, warning: describeLoadFailure(request, error) };
+    }
+  };
+  const result = loadQueue.then(run, run);
+  loadQueue = result;
+  return result;
+}

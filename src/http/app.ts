@@ -1,0 +1,107 @@
+/** The Hono app: chat SSE, OpenAI-compatible API, conversations, health and admin trace API. */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { ChatEvent, ChatInput } from "../chat/index.ts";
+import { AppError, errorCode, errorMessage, httpStatusOf } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { ConversationStore, TraceStore } from "../store/index.ts";
+import { adminAuth } from "./auth.ts";
+import { registerAdminApi } from "./routes/admin-api.ts";
+import { registerChatRoutes } from "./routes/chat.ts";
+import { registerOpenAiRoutes } from "./routes/openai.ts";
+
+export interface Readiness {
+  status: "ok" | "degraded";
+  reasons: string[];
+  model: string;
+  retrieval: "hybrid" | "fulltext";
+}
+
+export interface HttpServices {
+  chat(input: ChatInput): AsyncGenerator<ChatEvent>;
+  traces: TraceStore;
+  conversations: ConversationStore;
+  readiness(): Readiness;
+  modelName: string;
+  adminToken: string;
+  bodyMaxBytes: number;
+  logger: Logger;
+}
+
+export function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}
+
+export function createHttpApp(services: HttpServices): Hono {
+  const app = new Hono();
+
+  app.onError((error, c) => {
+    const code = errorCode(error);
+    const status = httpStatusOf(code);
+    if (status >= 500) services.logger.error(`${c.req.method} ${c.req.path}: ${errorMessage(error)}`);
+    if (code === "overloaded") c.header("Retry-After", "5");
+    return c.json(errorBody(code, status >= 500 && code === "internal" ? "internal error" : errorMessage(error)), status);
+  });
+  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  const limitBody = bodyLimit({
+    maxSize: services.bodyMaxBytes,
+    onError: (c) =>
+      c.json(errorBody("payload_too_large", `request body is over the ${services.bodyMaxBytes}-byte limit`), 413),
+  });
+  app.use("/api/*", limitBody);
+  app.use("/v1/*", limitBody);
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", (c) => {
+    const readiness = services.readiness();
+    return c.json(readiness, 200);
+  });
+
+  registerChatRoutes(app, services);
+  registerOpenAiRoutes(app, services);
+  app.use("/api/admin/*", adminAuth(services.adminToken));
+  registerAdminApi(app, services);
+  return app;
+}
+
+/** Parses a JSON object body, turning malformed input into a 400 with a clear message. */
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!contentType.toLowerCase().includes("application/json")) {
+    throw new AppError("send the body as JSON with Content-Type: application/json", "invalid_json");
+  }
+  let text: string;
+  try {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError("request body is not valid UTF-8", "invalid_json");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new AppError(`request body is not valid JSON: ${errorMessage(error)}`, "invalid_json");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new AppError("request body must be a JSON object", "invalid_json");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Pulls the first event before any byte is sent, so refusals (queue full, bad input) still get a
+ * proper HTTP status instead of an error inside a 200 stream.
+ */
+export async function startChat(
+  events: AsyncGenerator<ChatEvent>,
+): Promise<{ first: ChatEvent | undefined; events: AsyncGenerator<ChatEvent> }> {
+  const first = await events.next();
+  if (!first.done && first.value.type === "error" && first.value.code !== "cancelled") {
+    // An error before anything was streamed becomes an HTTP error.
+    const code = first.value.code as ConstructorParameters<typeof AppError>[1];
+    throw new AppError(first.value.message, code);
+  }
+  return { first: first.done ? undefined : first.value, events };
+}

@@ -1,0 +1,139 @@
+/**
+ * OpenAI-compatible API, so any OpenAI client can talk to the TA. The last user message is the
+ * question; earlier user/assistant messages are the history (client system messages are ignored:
+ * the TA's own system prompt, with its rules and today's date, always applies).
+ */
+import type { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { ChatEvent } from "../../chat/index.ts";
+import { AppError } from "../../errors.ts";
+import { type HttpServices, readJsonObject, startChat } from "../app.ts";
+import { passageJson } from "./chat.ts";
+
+interface OpenAiMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part) => (part && typeof part === "object" && (part as { type?: unknown }).type === "text" ? String((part as { text?: unknown }).text ?? "") : ""))
+      .join("");
+  }
+  throw new AppError("message content must be a string or an array of text parts", "bad_request");
+}
+
+function readMessages(value: unknown): OpenAiMessage[] {
+  if (!Array.isArray(value) || value.length === 0) throw new AppError("messages must be a non-empty array", "invalid_message");
+  return value.map((message, index) => {
+    const role = (message as { role?: unknown })?.role;
+    if (role !== "system" && role !== "user" && role !== "assistant" && role !== "developer") {
+      throw new AppError(`messages[${index}].role must be system, user or assistant`, "invalid_message");
+    }
+    return { role: role === "developer" ? "system" : role, content: contentText((message as { content?: unknown }).content) };
+  });
+}
+
+const optionalNumber = (value: unknown) => (value === undefined || value === null ? undefined : value);
+
+export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
+  app.get("/v1/models", (c) =>
+    c.json({
+      object: "list",
+      data: [{ id: services.modelName, object: "model", created: 0, owned_by: "course-ai-ta" }],
+    }),
+  );
+
+  app.post("/v1/chat/completions", async (c) => {
+    const body = await readJsonObject(c.req.raw);
+    const messages = readMessages(body.messages).filter((message) => message.role !== "system");
+    const lastUserIndex = messages.map((message) => message.role).lastIndexOf("user");
+    if (lastUserIndex < 0) throw new AppError("messages need at least one user message", "invalid_message");
+    const history = messages
+      .slice(0, lastUserIndex)
+      .map((message) => ({ role: message.role as "user" | "assistant", content: message.content }));
+    const abort = new AbortController();
+    c.req.raw.signal?.addEventListener("abort", () => abort.abort(), { once: true });
+    const generator = services.chat({
+      message: messages[lastUserIndex]!.content,
+      history,
+      platform: "openai",
+      userId: typeof body.user === "string" ? body.user.slice(0, 128) : "",
+      signal: abort.signal,
+      sampling: {
+        temperature: optionalNumber(body.temperature),
+        topP: optionalNumber(body.top_p),
+        topK: optionalNumber(body.top_k),
+        minP: optionalNumber(body.min_p),
+        repeatPenalty: optionalNumber(body.repeat_penalty),
+        seed: optionalNumber(body.seed),
+        maxTokens: optionalNumber(body.max_completion_tokens ?? body.max_tokens),
+      },
+    });
+    const { first, events } = await startChat(generator);
+    const id = `chatcmpl-${crypto.randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = services.modelName;
+
+    if (body.stream !== true) {
+      let content = "";
+      let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+      let passages: unknown[] = [];
+      let traceId = "";
+      const all: ChatEvent[] = first ? [first] : [];
+      for await (const event of events) all.push(event);
+      for (const event of all) {
+        if (event.type === "retrieval") passages = event.passages.map(passageJson);
+        if (event.type === "text-delta") content += event.text;
+        if (event.type === "error") throw new AppError(event.message, event.code as never);
+        if (event.type === "done") {
+          traceId = event.traceId;
+          usage = {
+            prompt_tokens: event.usage.promptTokens,
+            completion_tokens: event.usage.completionTokens,
+            total_tokens: event.usage.promptTokens + event.usage.completionTokens,
+          };
+        }
+      }
+      return c.json({
+        id,
+        object: "chat.completion",
+        created,
+        model,
+        choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop", logprobs: null }],
+        usage,
+        passages,
+        trace_id: traceId,
+      });
+    }
+
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => abort.abort());
+      const chunk = (delta: Record<string, unknown>, finishReason: string | null, extra: Record<string, unknown> = {}) =>
+        stream.writeSSE({
+          data: JSON.stringify({
+            id,
+            object: "chat.completion.chunk",
+            created,
+            model,
+            choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+            ...extra,
+          }),
+        });
+      const handle = async (event: ChatEvent) => {
+        if (event.type === "retrieval") await chunk({ role: "assistant", content: "" }, null, { passages: event.passages.map(passageJson) });
+        if (event.type === "text-delta") await chunk({ content: event.text }, null);
+        if (event.type === "done") await chunk({}, "stop", { trace_id: event.traceId });
+        if (event.type === "error") await stream.writeSSE({ data: JSON.stringify({ error: { code: event.code, message: event.message } }) });
+      };
+      if (first) await handle(first);
+      for await (const event of events) {
+        if (abort.signal.aborted) break;
+        await handle(event);
+      }
+      await stream.writeSSE({ data: "[DONE]" });
+    });
+  });
+}

@@ -1,0 +1,53 @@
+/** Loads a course document from its bytes, choosing the parser by file extension. */
+import { AppError } from "../../errors.ts";
+import type { LoadedDocument } from "../../types.ts";
+import { decodeText, normalizeText } from "../text/normalize.ts";
+import { parseFailed } from "./common.ts";
+import { loadMarkdown } from "./markdown.ts";
+import { loadPdf } from "./pdf.ts";
+import { loadPlainText } from "./plain-text.ts";
+import { loadSrt, loadVtt } from "./subtitles.ts";
+
+type TextLoader = (path: string, text: string) => LoadedDocument;
+
+const TEXT_LOADERS: Record<string, TextLoader> = {
+  ".md": loadMarkdown,
+  ".markdown": loadMarkdown,
+  ".txt": loadPlainText,
+  ".srt": loadSrt,
+  ".vtt": loadVtt,
+};
+
+/** File extensions loadDocument understands, lower-case with the leading dot. */
+export const SUPPORTED_EXTENSIONS: readonly string[] = [...Object.keys(TEXT_LOADERS), ".pdf"];
+
+/**
+ * Parses one corpus file. `relativePath` is the path inside the corpus folder; it becomes the
+ * document's path (with forward slashes) and appears in every error message.
+ * Throws AppError with code "parse_failed" for an unsupported extension or unreadable content.
+ */
+export async function loadDocument(relativePath: string, content: Buffer): Promise<LoadedDocument> {
+  const path = relativePath.replace(/\\/g, "/");
+  const extension = extensionOf(path);
+  try {
+    if (extension === ".pdf") return await loadPdf(path, content);
+    const loader = TEXT_LOADERS[extension];
+    if (!loader) {
+      const supported = SUPPORTED_EXTENSIONS.join(", ");
+      throw parseFailed(path, `unsupported file type "${extension || "(none)"}" (supported: ${supported})`);
+    }
+    const text = decodeText(content);
+    if (text === undefined) throw parseFailed(path, "the file is not UTF-8 text");
+    return loader(path, normalizeText(text));
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw parseFailed(path, reason, error);
+  }
+}
+
+function extensionOf(path: string): string {
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? name.slice(dot).toLowerCase() : "";
+}

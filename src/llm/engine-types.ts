@@ -1,0 +1,68 @@
+/** The llm room's public shapes; node-llama-cpp types never leak past this room. */
+import type { ChatMessage, SamplingOptions } from "../types.ts";
+
+export type GpuChoice = "auto" | "cpu" | "cuda" | "vulkan" | "metal";
+
+export interface LlmEngineOptions {
+  /** A local .gguf path, or an `hf:` URI (downloaded into `modelsDir`). */
+  modelPath: string;
+  /** Cache folder for models given as `hf:` URIs. */
+  modelsDir: string;
+  /** Compute backend. Default "auto": a GPU when one works, the CPU otherwise. */
+  gpu: GpuChoice;
+  /** CPU threads. Default os.availableParallelism(): node-llama-cpp's own CPU default of ≥4 is far slower on small machines. */
+  threads: number;
+  /** Tokens each sequence can hold (prompt + answer). */
+  contextSize: number;
+  /** Sequences generating at the same time. */
+  parallel: number;
+  /** Requests allowed to wait for a free sequence; more are refused with "overloaded". */
+  queueMax: number;
+  /** Whole-request limit including queueing, in ms; 0 disables it. Exceeding it fails with "timeout". */
+  requestTimeoutMs: number;
+  /** Download (hf: URIs) and load progress, 0..1. */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface GenerateRequest {
+  /** System first, then history, then the last user message. */
+  messages: ChatMessage[];
+  sampling: SamplingOptions;
+  /** Abort (e.g. client disconnect): stops generation, frees the sequence, or leaves the queue. */
+  signal?: AbortSignal;
+}
+
+/** "stop": the model ended its answer; "length": maxTokens or the context size was reached. */
+export type StopReason = "stop" | "length";
+
+export interface GenerateResult {
+  /** Text deltas as they are produced; iterate once. Errors (timeout, cancelled, generation_failed) are thrown here. */
+  stream: AsyncIterable<string>;
+  /** The exact prompt the model saw, special tokens included. */
+  promptText: string;
+  promptTokens: number;
+  /** Settles when generation ends; rejects with the same AppError as the stream. */
+  completion: Promise<{ completionTokens: number; stopReason: StopReason }>;
+}
+
+export interface TokenProbability {
+  token: string;
+  probability: number;
+}
+
+export interface LlmEngine {
+  readonly modelName: string;
+  /** Tokens per sequence (may be padded up from the requested size by llama.cpp). */
+  readonly contextSize: number;
+  /** Tokens in plain text (special-token text counts as plain text). */
+  countTokens(text: string): number;
+  /** Renders messages with the model's chat template, ending with the assistant's turn. */
+  renderPrompt(messages: ChatMessage[]): { text: string; tokens: number };
+  /** Waits for a free sequence (or throws "overloaded"), then starts streaming. */
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+  /** Top-N next tokens after `prompt` (special tokens in it are honoured), most likely first. */
+  nextTokenProbabilities(prompt: string, topN: number): Promise<TokenProbability[]>;
+  queueDepth(): { active: number; waiting: number };
+  /** Cancels running and waiting requests and frees the model. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,78 @@
+/** Conversation history in LanceDB, so it survives restarts and is shared by replicas. */
+import { Field, Int32, Schema, Utf8 } from "apache-arrow";
+import type { ConversationTurn } from "../types.ts";
+import { type Database, openTableIfExists, sqlString, type Table } from "./database.ts";
+
+const CONVERSATIONS_TABLE = "conversations";
+const COMPACT_EVERY_WRITES = 200;
+
+const TURN_SCHEMA = new Schema([
+  new Field("conversationId", new Utf8(), false),
+  new Field("turn", new Int32(), false),
+  new Field("role", new Utf8(), false),
+  new Field("content", new Utf8(), false),
+  new Field("createdAt", new Utf8(), false),
+  new Field("traceId", new Utf8(), false),
+]);
+
+export class ConversationStore {
+  private writes = 0;
+  private compacting: Promise<void> | undefined;
+
+  private constructor(private readonly table: Table) {}
+
+  static async open(database: Database): Promise<ConversationStore> {
+    const table =
+      (await openTableIfExists(database, CONVERSATIONS_TABLE)) ??
+      (await database.createEmptyTable(CONVERSATIONS_TABLE, TURN_SCHEMA, { existOk: true }));
+    return new ConversationStore(table);
+  }
+
+  /** Turns in chronological order. */
+  async history(conversationId: string, limit = 200): Promise<ConversationTurn[]> {
+    const rows = await this.table.query().where(`conversationId = ${sqlString(conversationId)}`).toArray();
+    return rows
+      .map((row) => ({
+        conversationId: String(row.conversationId),
+        turn: Number(row.turn),
+        role: String(row.role) as ConversationTurn["role"],
+        content: String(row.content),
+        createdAt: String(row.createdAt),
+        traceId: String(row.traceId),
+      }))
+      .sort((a, b) => a.turn - b.turn)
+      .slice(-limit);
+  }
+
+  /** Appends a question and its answer together, so history never holds half an exchange. */
+  async appendExchange(
+    conversationId: string,
+    exchange: { question: string; answer: string; traceId: string; at: string },
+  ): Promise<void> {
+    const last = await this.history(conversationId, 1);
+    const next = (last[0]?.turn ?? -1) + 1;
+    await this.table.add([
+      { conversationId, turn: next, role: "user", content: exchange.question, createdAt: exchange.at, traceId: exchange.traceId },
+      { conversationId, turn: next + 1, role: "assistant", content: exchange.answer, createdAt: exchange.at, traceId: exchange.traceId },
+    ]);
+    this.writes++;
+    if (this.writes % COMPACT_EVERY_WRITES === 0 && !this.compacting) {
+      this.compacting = this.table
+        .optimize()
+        .then(() => undefined, () => undefined)
+        .finally(() => {
+          this.compacting = undefined;
+        });
+    }
+  }
+
+  async reset(conversationId: string): Promise<number> {
+    const count = await this.table.countRows(`conversationId = ${sqlString(conversationId)}`);
+    if (count > 0) await this.table.delete(`conversationId = ${sqlString(conversationId)}`);
+    return count;
+  }
+
+  async close(): Promise<void> {
+    await this.compacting;
+  }
+}
