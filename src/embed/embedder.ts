@@ -54,7 +54,11 @@ export function createEmbedder(
         batchSize,
       );
     } catch (error) {
-      throw new AppError(`Embedding failed with model "${modelId}": ${errorMessage(error)}`, "embedder_unavailable", error);
+      throw new AppError(
+        `Embedding failed with model "${modelId}": ${errorMessage(error)}`,
+        "embedder_unavailable",
+        error,
+      );
     }
   };
   const queryText = queryPrefix(modelId);

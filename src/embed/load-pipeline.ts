@@ -5,15 +5,16 @@
 import {
   env,
   type FeatureExtractionPipeline,
+  LogLevel,
   ModelFileNotFoundError,
   type ProgressInfo,
   pipeline,
 } from "@huggingface/transformers";
 import { errorMessage } from "../errors.ts";
-import { dtypeCandidates, type ModelSource } from "./model-source.ts";
+import { dtypeCandidates, type LoadableSource } from "./model-source.ts";
 
 export interface PipelineRequest {
-  source: Extract<ModelSource, { kind: "local" } | { kind: "hub" }>;
+  source: LoadableSource;
   /** Absolute path. */
   modelsDir: string;
   allowRemote: boolean;
@@ -51,6 +52,10 @@ env.fetch = async (input: string | URL, init?: RequestInit) => {
   }
 };
 
+// Load failures reach the caller through onWarning; transformers.js would also print its own
+// warnings (such as a failed progress-size lookup when offline) straight to the console.
+env.logLevel = LogLevel.ERROR;
+
 // Loads run one at a time because the settings they need live on the global `env`.
 let loadQueue: Promise<unknown> = Promise.resolve();
 // A model loaded once is shared by every embedder of the same model, cache and precision.
@@ -61,7 +66,10 @@ function modelLocation(source: PipelineRequest["source"]): string {
 }
 
 function isMissingFile(error: unknown): error is Error {
-  return error instanceof ModelFileNotFoundError || (error instanceof Error && error.name === "ModelFileNotFoundError");
+  return (
+    error instanceof ModelFileNotFoundError ||
+    (error instanceof Error && error.name === "ModelFileNotFoundError")
+  );
 }
 
 /** "getaddrinfo ENOTFOUND huggingface.co" for network failures, undefined for anything else. */
@@ -83,8 +91,13 @@ export function describeLoadFailure(request: PipelineRequest, error: unknown): s
   const { source, modelsDir } = request;
   const prefix = "Embeddings off (vector search disabled):";
   if (source.kind === "local") {
-    const what = isMissingFile(error) ? "is incomplete" : "could not be loaded";
-    return oneLine(`${prefix} the model folder ${source.folder} ${what}: ${errorMessage(error)}`);
+    if (isMissingFile(error)) {
+      // transformers.js words this in terms of its own flags; the missing path is what matters.
+      const missing = /found locally at "([^"]+)"/.exec(error.message)?.[1];
+      const detail = missing ? `missing ${missing}` : error.message;
+      return oneLine(`${prefix} the model folder ${source.folder} is incomplete: ${detail}`);
+    }
+    return oneLine(`${prefix} the model folder ${source.folder} could not be loaded: ${errorMessage(error)}`);
   }
   if (isMissingFile(error) && !request.allowRemote) {
     return oneLine(
@@ -122,7 +135,7 @@ async function loadUncached(request: PipelineRequest): Promise<FeatureExtraction
   env.allowRemoteModels = source.kind === "hub" && allowRemote;
   currentResponseTimeoutMs = request.responseTimeoutMs;
 
-  const candidates = dtypeCandidates(source);
+  const candidates = dtypeCandidates(source, modelsDir);
   let lastError: unknown;
   for (const dtype of candidates) {
     try {

@@ -9,6 +9,9 @@ export type ModelSource =
   | { kind: "hub"; id: string }
   | { kind: "missing-folder"; folder: string };
 
+/** A source transformers.js can be asked to load. */
+export type LoadableSource = Extract<ModelSource, { kind: "local" } | { kind: "hub" }>;
+
 /** The ONNX precisions we load, by transformers.js dtype name, with the file each one reads. */
 export type ModelDtype = "fp32" | "q8";
 const ONNX_FILE_BY_DTYPE: Record<ModelDtype, string> = {
@@ -53,14 +56,16 @@ export function resolveModelSource(model: string): ModelSource {
   return { kind: "hub", id: setting };
 }
 
-/** Precisions to try, best first: full precision for local folders that have it, q8 for hub downloads. */
-export function dtypeCandidates(source: ModelSource): ModelDtype[] {
-  if (source.kind === "local") {
-    const present = (Object.keys(ONNX_FILE_BY_DTYPE) as ModelDtype[]).filter((dtype) =>
-      existsSync(join(source.folder, ONNX_FILE_BY_DTYPE[dtype])),
-    );
-    return present.length > 0 ? present : ["fp32"];
-  }
-  // q8 is ~4x smaller to download and faster on CPU at a small accuracy cost; fp32 if a repo lacks it.
-  return ["q8", "fp32"];
+/**
+ * Precisions to try, best first: full precision for local folders, q8 for hub models (about 4x
+ * smaller to download, faster on CPU, a small accuracy cost), fp32 when a repo has no q8 export.
+ * Only precisions already on disk are tried when there are any, so a warm cache never needs the
+ * network (hub files are cached at `<modelsDir>/<owner>/<name>/`).
+ */
+export function dtypeCandidates(source: LoadableSource, modelsDir: string): ModelDtype[] {
+  const folder = source.kind === "local" ? source.folder : join(modelsDir, source.id);
+  const preferred: ModelDtype[] = source.kind === "local" ? ["fp32", "q8"] : ["q8", "fp32"];
+  const present = preferred.filter((dtype) => existsSync(join(folder, ONNX_FILE_BY_DTYPE[dtype])));
+  if (present.length > 0) return present;
+  return source.kind === "local" ? ["fp32"] : preferred;
 }

@@ -35,7 +35,12 @@ const PREFIX_RULES: PrefixRule[] = [
 ];
 
 function findRule(modelId: string): PrefixRule | undefined {
-  const name = modelId.replace(/[/\\]+$/, "").split(/[/\\]/).pop()?.toLowerCase() ?? "";
+  const name =
+    modelId
+      .replace(/[/\\]+$/, "")
+      .split(/[/\\]/)
+      .pop()
+      ?.toLowerCase() ?? "";
   return PREFIX_RULES.find((rule) => rule.pattern.test(name));
 }
 

@@ -21,7 +21,10 @@ export interface ChunkOptions {
   targetChars: number;
   /** Hard cap no chunk ever exceeds, in characters. Default 500. */
   maxChars: number;
-  /** Up to this many characters of whole trailing sentences are repeated at the next chunk's start. Default 60. */
+  /**
+   * Up to this many characters of the previous chunk's trailing sentences (or, for one over-long
+   * sentence, its trailing clauses) start the next chunk. Default 60; at most half of targetChars.
+   */
   overlapChars: number;
 }
 
@@ -36,6 +39,10 @@ interface Unit extends TextPiece {
   blockIndex: number;
 }
 
+/**
+ * Splits a document into sentence-aligned chunks of about targetChars (never over maxChars),
+ * numbered from 0. The text is the document's own: nothing (not even the title) is prepended.
+ */
 export function chunkDocument(doc: LoadedDocument, options: Partial<ChunkOptions> = {}): ChunkDraft[] {
   const settings = resolveOptions(options);
   const blocks = doc.blocks
@@ -49,17 +56,19 @@ export function chunkDocument(doc: LoadedDocument, options: Partial<ChunkOptions
 }
 
 function resolveOptions(options: Partial<ChunkOptions>): ChunkOptions {
-  const maxChars = Math.max(16, Math.floor(options.maxChars ?? DEFAULT_CHUNK_OPTIONS.maxChars));
+  const maxChars = Math.max(16, wholeNumber(options.maxChars, DEFAULT_CHUNK_OPTIONS.maxChars));
   const targetChars = Math.min(
     maxChars,
-    Math.max(8, Math.floor(options.targetChars ?? DEFAULT_CHUNK_OPTIONS.targetChars)),
+    Math.max(8, wholeNumber(options.targetChars, DEFAULT_CHUNK_OPTIONS.targetChars)),
   );
-  // Overlap may never crowd out new text: keep it below half the target.
-  const overlapChars = Math.min(
-    Math.floor(targetChars / 2),
-    Math.max(0, Math.floor(options.overlapChars ?? DEFAULT_CHUNK_OPTIONS.overlapChars)),
-  );
-  return { targetChars, maxChars, overlapChars };
+  // Overlap may never crowd out new text: keep it at most half the target.
+  const overlap = Math.max(0, wholeNumber(options.overlapChars, DEFAULT_CHUNK_OPTIONS.overlapChars));
+  return { targetChars, maxChars, overlapChars: Math.min(Math.floor(targetChars / 2), overlap) };
+}
+
+/** An option as a whole number, or its default when missing or not a finite number. */
+function wholeNumber(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) ? Math.floor(value) : fallback;
 }
 
 /** Sentences no longer than limit; longer ones become clauses, longer clauses are hard-cut. */

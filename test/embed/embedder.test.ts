@@ -9,6 +9,13 @@ const modelDir = join(inject("fixturesDir"), "tiny-embed");
 const modelsDir = mkdtempSync(join(tmpdir(), "embed-cache-"));
 afterAll(() => rmSync(modelsDir, { recursive: true, force: true }));
 
+function expectCloseVectors(actual: number[], expected: number[]): void {
+  expect(actual).toHaveLength(expected.length);
+  for (let column = 0; column < expected.length; column++) {
+    expect(actual[column]).toBeCloseTo(expected[column], 6);
+  }
+}
+
 function dot(a: number[], b: number[]): number {
   return a.reduce((sum, value, index) => sum + value * b[index], 0);
 }
@@ -59,9 +66,8 @@ describe("loadEmbedder with the tiny local model", () => {
     const oneByOne = await loadEmbedder({ model: modelDir, modelsDir, batchSize: 1, allowRemote: false });
     const batched = await embedder.embedPassages(TEXTS);
     const single = await oneByOne!.embedPassages(TEXTS);
-    batched.forEach((vector, index) => {
-      vector.forEach((value, column) => expect(value).toBeCloseTo(single[index][column], 6));
-    });
+    expect(batched).toHaveLength(single.length);
+    for (let index = 0; index < single.length; index++) expectCloseVectors(batched[index], single[index]);
   });
 
   it("scores a Chinese query higher against a passage sharing its characters", async () => {
@@ -76,7 +82,7 @@ describe("loadEmbedder with the tiny local model", () => {
   it("adds no prefixes for the tiny model, so queries and passages embed alike", async () => {
     const [asQuery] = await embedder.embedQueries(["課程評分"]);
     const [asPassage] = await embedder.embedPassages(["課程評分"]);
-    asQuery.forEach((value, column) => expect(value).toBeCloseTo(asPassage[column], 6));
+    expectCloseVectors(asQuery, asPassage);
   });
 
   it("returns an empty list for no texts", async () => {

@@ -23,6 +23,32 @@ async function loadTimed(options: Omit<EmbedderOptions, "modelsDir" | "onWarning
   return { embedder, warnings, elapsedMs: performance.now() - started };
 }
 
+/**
+ * Points transformers.js at a local server that accepts connections and never replies (the worst
+ * case for an offline machine) and records the request lines it receives.
+ */
+async function useSilentHub(): Promise<{ requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => {
+    sockets.push(socket);
+    socket.on("data", (data) => requests.push(data.toString().split("\r\n")[0]));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("the silent hub has no port");
+  const originalHost = env.remoteHost;
+  env.remoteHost = `http://127.0.0.1:${address.port}/`;
+  return {
+    requests,
+    close: async () => {
+      env.remoteHost = originalHost;
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 describe("loadEmbedder when there is no usable model", () => {
   it("returns null for 'none' with at most a notice", async () => {
     for (const model of ["none", "NONE", " none "]) {
@@ -66,7 +92,10 @@ describe("loadEmbedder when there is no usable model", () => {
   });
 
   it("returns null with a warning for a hub id that is not cached when downloads are off", async () => {
-    const { embedder, warnings, elapsedMs } = await loadTimed({ model: DEFAULT_EMBED_MODEL, allowRemote: false });
+    const { embedder, warnings, elapsedMs } = await loadTimed({
+      model: DEFAULT_EMBED_MODEL,
+      allowRemote: false,
+    });
     expect(embedder).toBeNull();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(DEFAULT_EMBED_MODEL);
@@ -75,14 +104,7 @@ describe("loadEmbedder when there is no usable model", () => {
   });
 
   it("gives up on a hub that never answers after the response timeout", async () => {
-    // A server that accepts connections and never replies: the worst case for an offline machine.
-    const sockets: Socket[] = [];
-    const server: Server = createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const address = server.address();
-    if (!address || typeof address === "string") throw new Error("no port");
-    const originalHost = env.remoteHost;
-    env.remoteHost = `http://127.0.0.1:${address.port}/`;
+    const hub = await useSilentHub();
     try {
       const { embedder, warnings, elapsedMs } = await loadTimed({
         model: "test-org/never-answers",
@@ -94,22 +116,44 @@ describe("loadEmbedder when there is no usable model", () => {
       expect(warnings[0]).toContain("test-org/never-answers");
       expect(warnings[0]).toContain("no response");
       expect(elapsedMs).toBeLessThan(3000);
+      expect(hub.requests.length).toBeGreaterThan(0);
     } finally {
-      env.remoteHost = originalHost;
-      for (const socket of sockets) socket.destroy();
-      server.close();
+      await hub.close();
     }
   });
 });
 
 describe("loadEmbedder with a hub id already in the cache", () => {
-  it("loads offline from <modelsDir>/<owner>/<name>, falling back from q8 to fp32", async () => {
-    const modelsDir = join(scratch, "warm-cache");
-    mkdirSync(join(modelsDir, "test-org"), { recursive: true });
-    cpSync(tinyModelDir, join(modelsDir, "test-org", "tiny-embed"), { recursive: true });
-    const { embedder, warnings } = await loadTimed({ model: "test-org/tiny-embed", modelsDir, allowRemote: false });
+  const modelsDir = join(scratch, "warm-cache");
+  mkdirSync(join(modelsDir, "test-org"), { recursive: true });
+  cpSync(tinyModelDir, join(modelsDir, "test-org", "tiny-embed"), { recursive: true });
+
+  it("loads from <modelsDir>/<owner>/<name> with downloads off, using the fp32 file it finds", async () => {
+    const { embedder, warnings } = await loadTimed({
+      model: "test-org/tiny-embed",
+      modelsDir,
+      allowRemote: false,
+    });
     expect(warnings).toEqual([]);
     expect(embedder?.modelId).toBe("test-org/tiny-embed");
     expect(embedder?.dimension).toBe(TINY_EMBED_DIMENSION);
+  });
+
+  it("makes no network request when downloads are allowed but everything is cached", async () => {
+    const hub = await useSilentHub();
+    try {
+      const { embedder, warnings } = await loadTimed({
+        model: "test-org/tiny-embed",
+        modelsDir: join(scratch, "warm-cache"),
+        allowRemote: true,
+        responseTimeoutMs: 300,
+        onProgress: () => {},
+      });
+      expect(warnings).toEqual([]);
+      expect(embedder?.dimension).toBe(TINY_EMBED_DIMENSION);
+      expect(hub.requests).toEqual([]);
+    } finally {
+      await hub.close();
+    }
   });
 });

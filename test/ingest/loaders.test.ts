@@ -63,13 +63,15 @@ describe("markdown loader", () => {
       url: "https://www.youtube.com/watch?v=example",
       lecture: "2026-02-24",
     });
+    // The lone opening "#" heading names the document, so it is not repeated in every location.
     expect(doc.blocks.map((block) => block.location)).toEqual([
-      "課程大綱",
-      "課程大綱 > 評分方式",
-      "課程大綱 > 評分方式 > 作業",
-      "課程大綱 > 評分方式 > 期末專題",
-      "課程大綱 > 聯絡助教",
+      "",
+      "評分方式",
+      "評分方式 > 作業",
+      "評分方式 > 期末專題",
+      "聯絡助教",
     ]);
+    expect(doc.blocks[0].text).toBe("課程大綱\n本課程介紹生成式人工智慧的原理與應用。");
     const homework = doc.blocks[2].text;
     expect(homework.startsWith("作業\n共有十次作業")).toBe(true);
     // A "#" line inside a code fence is code, not a heading.
@@ -86,6 +88,19 @@ describe("markdown loader", () => {
     expect(doc.blocks).toEqual([
       { text: "作業可以遲交嗎？\n可以，但每遲交一天扣 10%。", location: "作業可以遲交嗎？" },
       { text: "可以旁聽嗎？\n歡迎旁聽，但不能繳交作業。", location: "可以旁聽嗎？" },
+    ]);
+  });
+
+  it("keeps several top-level headings in the location path", async () => {
+    const doc = await loadDocument(
+      "notes.md",
+      utf8("前言文字\n# 初步理解\n## 應用場景\n文案生成\n# 如何訓練\n#### 資料\n大量資料"),
+    );
+    expect(doc.title).toBe("初步理解");
+    expect(doc.blocks).toEqual([
+      { text: "前言文字", location: "" },
+      { text: "應用場景\n文案生成", location: "初步理解 > 應用場景" },
+      { text: "資料\n大量資料", location: "如何訓練 > 資料" },
     ]);
   });
 

@@ -25,18 +25,21 @@ interface Section {
 export function loadMarkdown(path: string, text: string): LoadedDocument {
   const { data, body } = splitFrontMatter(path, text);
   const sections = splitSections(body);
-  const firstTopHeading = sections.find((section) => section.level === 1 && section.heading)?.heading;
-  const title = pickString(data, TITLE_KEYS) ?? firstTopHeading ?? titleFromPath(path);
+  const topSections = sections.filter((section) => section.level === 1 && section.heading);
+  const firstHeadingSection = sections.find((section) => section.level > 0);
+  // A lone "#" heading that opens the document names the document; it is not a part of its outline.
+  const titleSection =
+    topSections.length === 1 && topSections[0] === firstHeadingSection ? topSections[0] : undefined;
+  const title = pickString(data, TITLE_KEYS) ?? topSections[0]?.heading ?? titleFromPath(path);
 
   const blocks: TextBlock[] = [];
   for (const section of sections) {
     const content = cleanBody(section.lines);
     if (!content) continue; // A heading with no text of its own lives on in its children's paths.
-    // A top heading that merely repeats the title adds nothing to the location.
-    const path = section.path[0] === title ? section.path.slice(1) : section.path;
-    const isTitleHeading = section.heading === title && path.length === 0;
-    const heading = isTitleHeading ? "" : section.heading;
-    blocks.push({ text: heading ? `${heading}\n${content}` : content, location: path.join(" > ") });
+    const underTitle = titleSection !== undefined && section.path[0] === titleSection.heading;
+    const headingPath = underTitle ? section.path.slice(1) : section.path;
+    const heading = section === titleSection && section.heading === title ? "" : section.heading;
+    blocks.push({ text: heading ? `${heading}\n${content}` : content, location: headingPath.join(" > ") });
   }
 
   const doc: LoadedDocument = { path, title, format: "md", blocks };

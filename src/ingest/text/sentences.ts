@@ -29,8 +29,7 @@ export function splitSentences(text: string): TextPiece[] {
   return splitLines(text, (line) => {
     const cuts: number[] = [];
     for (const match of line.matchAll(SENTENCE_END)) {
-      const before = line.slice(0, match.index);
-      if (match[0].startsWith(".") && isAbbreviation(before)) continue;
+      if (match[0].startsWith(".") && isAbbreviationBefore(line, match.index)) continue;
       cuts.push(match.index + match[0].length);
     }
     return cuts;
@@ -131,8 +130,13 @@ function graphemeBoundaryAtOrBefore(text: string, limit: number): number {
   return cut;
 }
 
-function isAbbreviation(textBeforeDot: string): boolean {
-  return ABBREVIATION.test(textBeforeDot) || INITIAL.test(textBeforeDot) || LIST_MARKER.test(textBeforeDot);
+/** Whether the "." at dotIndex closes an abbreviation, an initial or a list number rather than a sentence. */
+function isAbbreviationBefore(line: string, dotIndex: number): boolean {
+  // A short window keeps this linear on 35,000-character transcript lines.
+  const start = Math.max(0, dotIndex - 16);
+  const window = line.slice(start, dotIndex);
+  if (ABBREVIATION.test(window) || INITIAL.test(window)) return true;
+  return start === 0 && LIST_MARKER.test(window);
 }
 
 function characterBefore(text: string, index: number): string {

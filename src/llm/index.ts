@@ -1,0 +1,12 @@
+/** The llm room: node-llama-cpp behind a small engine interface. */
+export type {
+  GenerateRequest,
+  GenerateResult,
+  GpuChoice,
+  LlmEngine,
+  LlmEngineOptions,
+  StopReason,
+  TokenProbability,
+} from "./engine-types.ts";
+export { type GgufFileSummary, validateGgufFile } from "./gguf-header.ts";
+export { defaultLlmEngineOptions, loadLlmEngine } from "./load-engine.ts";

@@ -1,0 +1,248 @@
+/** LlmEngine over one loaded node-llama-cpp model and one context with `parallel` sequences. */
+import {
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type ControlledEvaluateInputItem,
+  type Llama,
+  LlamaChat,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import { AppError, errorMessage } from "../errors.ts";
+import type { ChatMessage, SamplingOptions } from "../types.ts";
+import type {
+  GenerateRequest,
+  GenerateResult,
+  LlmEngine,
+  StopReason,
+  TokenProbability,
+} from "./engine-types.ts";
+import { SequencePool } from "./sequence-pool.ts";
+import { TextStream } from "./text-stream.ts";
+
+export interface LlamaEngineParts {
+  llama: Llama;
+  model: LlamaModel;
+  context: LlamaContext;
+  /** Resolved once per model: resolving costs ~0.2–1 s. */
+  chatWrapper: ChatWrapper;
+  modelName: string;
+  queueMax: number;
+  requestTimeoutMs: number;
+}
+
+/** Our ChatMessage list in node-llama-cpp form, ending with the (empty) model turn to generate. */
+export function toChatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
+  const history: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
+    if (message.role === "system") return { type: "system", text: message.content };
+    if (message.role === "user") return { type: "user", text: message.content };
+    return { type: "model", response: [message.content] };
+  });
+  // Same rule as LlamaChat: a trailing assistant message is continued, otherwise a new turn opens.
+  if (history.at(-1)?.type !== "model") history.push({ type: "model", response: [] });
+  return history;
+}
+
+function checkSampling(sampling: SamplingOptions): void {
+  const problems: string[] = [];
+  if (!(sampling.temperature >= 0)) problems.push("temperature must be ≥ 0");
+  if (!(sampling.topP > 0 && sampling.topP <= 1)) problems.push("topP must be in (0, 1]");
+  if (!(Number.isInteger(sampling.topK) && sampling.topK >= 0)) problems.push("topK must be an integer ≥ 0");
+  if (!(sampling.minP >= 0 && sampling.minP <= 1)) problems.push("minP must be in [0, 1]");
+  if (!(sampling.repeatPenalty > 0)) problems.push("repeatPenalty must be > 0");
+  if (!(Number.isInteger(sampling.maxTokens) && sampling.maxTokens >= 1)) problems.push("maxTokens must be ≥ 1");
+  if (problems.length > 0) throw new AppError(`Invalid sampling options: ${problems.join("; ")}`, "bad_request");
+}
+
+const noop = () => {};
+
+export class LlamaEngine implements LlmEngine {
+  readonly modelName: string;
+  readonly contextSize: number;
+  private readonly pool: SequencePool<LlamaContextSequence>;
+  private readonly running = new Set<{ abort: AbortController; done: Promise<void> }>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly parts: LlamaEngineParts) {
+    this.modelName = parts.modelName;
+    this.contextSize = parts.context.contextSize;
+    const sequences: LlamaContextSequence[] = [];
+    while (parts.context.sequencesLeft > 0) sequences.push(parts.context.getSequence());
+    this.pool = new SequencePool(sequences, parts.queueMax);
+  }
+
+  countTokens(text: string): number {
+    return this.parts.model.tokenize(text, false).length;
+  }
+
+  renderPrompt(messages: ChatMessage[]): { text: string; tokens: number } {
+    const tokens = this.promptTokens(messages);
+    return { text: this.parts.model.detokenize(tokens, true), tokens: tokens.length };
+  }
+
+  private promptTokens(messages: readonly ChatMessage[]): Token[] {
+    const { contextText } = this.parts.chatWrapper.generateContextState({ chatHistory: toChatHistory(messages) });
+    return contextText.tokenize(this.parts.model.tokenizer);
+  }
+
+  queueDepth(): { active: number; waiting: number } {
+    return this.pool.depth();
+  }
+
+  /** Abort controller for one request: the caller's signal means "cancelled", the clock means "timeout". */
+  private requestController(signal: AbortSignal | undefined): { abort: AbortController; detach: () => void } {
+    const abort = new AbortController();
+    const onCancel = () => abort.abort(new AppError("The request was cancelled", "cancelled"));
+    if (signal?.aborted) onCancel();
+    signal?.addEventListener("abort", onCancel, { once: true });
+    const timeoutMs = this.parts.requestTimeoutMs;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(
+            () => abort.abort(new AppError(`The model did not finish within ${timeoutMs} ms`, "timeout")),
+            timeoutMs,
+          )
+        : undefined;
+    return {
+      abort,
+      detach: () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onCancel);
+      },
+    };
+  }
+
+  /** Runs `work` on a free sequence with a clean state, tracked so close() can stop it. */
+  private async withSequence<T>(
+    signal: AbortSignal | undefined,
+    work: (sequence: LlamaContextSequence, abort: AbortController) => Promise<T>,
+  ): Promise<{ started: Promise<T>; abort: AbortController }> {
+    if (this.closing) throw new AppError("The model is shutting down", "model_unavailable");
+    const { abort, detach } = this.requestController(signal);
+    let sequence: LlamaContextSequence;
+    try {
+      sequence = await this.pool.acquire(abort.signal);
+    } catch (error) {
+      detach();
+      throw error;
+    }
+    if (this.closing) {
+      detach();
+      throw new AppError("The model is shutting down", "model_unavailable");
+    }
+    const entry = { abort, done: Promise.resolve() };
+    this.running.add(entry);
+    const started = (async () => {
+      try {
+        // A clean state per request: same seed + same input => same output, whatever ran before.
+        await sequence.clearHistory();
+        return await work(sequence, abort);
+      } catch (error) {
+        if (abort.signal.aborted) throw abort.signal.reason;
+        if (error instanceof AppError) throw error;
+        throw new AppError(`Generation failed: ${errorMessage(error)}`, "generation_failed", error);
+      } finally {
+        detach();
+        this.running.delete(entry);
+        this.pool.release(sequence);
+      }
+    })();
+    entry.done = started.then(noop, noop);
+    return { started, abort };
+  }
+
+  async generate(request: GenerateRequest): Promise<GenerateResult> {
+    checkSampling(request.sampling);
+    const promptTokens = this.promptTokens(request.messages);
+    // Leave room for at least one answer token; no context shift, so the trace shows exactly what the model saw.
+    const room = this.contextSize - promptTokens.length - 1;
+    if (room < 1) {
+      throw new AppError(
+        `The prompt is ${promptTokens.length} tokens but the context holds ${this.contextSize}; shorten the history or passages`,
+        "bad_request",
+      );
+    }
+    const history = toChatHistory(request.messages);
+    const sampling = request.sampling;
+    const reader: { abort?: AbortController } = {};
+    // If the consumer stops reading (break, return), stop generating too.
+    const stream = new TextStream(() => reader.abort?.abort(new AppError("The reader stopped reading", "cancelled")));
+    const { started, abort } = await this.withSequence(request.signal, async (sequence, abort) => {
+      const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.parts.chatWrapper });
+      const outputTokensBefore = sequence.tokenMeter.usedOutputTokens;
+      try {
+        const response = await chat.generateResponse(history, {
+          signal: abort.signal,
+          onTextChunk: (text) => stream.push(text),
+          maxTokens: Math.min(sampling.maxTokens, room),
+          temperature: sampling.temperature,
+          topP: sampling.topP,
+          topK: sampling.topK,
+          minP: sampling.minP,
+          seed: sampling.seed,
+          // LlamaChat applies a 1.1 penalty when given {}, so 1 must mean "off".
+          repeatPenalty: sampling.repeatPenalty === 1 ? false : { penalty: sampling.repeatPenalty },
+        });
+        const stopReason: StopReason = response.metadata.stopReason === "maxTokens" ? "length" : "stop";
+        return { completionTokens: sequence.tokenMeter.usedOutputTokens - outputTokensBefore, stopReason };
+      } finally {
+        chat.dispose({ disposeSequence: false });
+      }
+    });
+    reader.abort = abort;
+    const completion = started.then(
+      (value) => {
+        stream.end();
+        return value;
+      },
+      (error: unknown) => {
+        stream.fail(error);
+        throw error;
+      },
+    );
+    // The caller may only read the stream; an unobserved rejection must not crash the process.
+    completion.catch(noop);
+    return {
+      stream,
+      promptText: this.parts.model.detokenize(promptTokens, true),
+      promptTokens: promptTokens.length,
+      completion,
+    };
+  }
+
+  async nextTokenProbabilities(prompt: string, topN: number): Promise<TokenProbability[]> {
+    const { model } = this.parts;
+    const tokens = model.tokenize(prompt, true);
+    if (tokens.length === 0) throw new AppError("The prompt is empty", "bad_request");
+    if (tokens.length >= this.contextSize) {
+      throw new AppError(`The prompt is ${tokens.length} tokens; the context holds ${this.contextSize}`, "bad_request");
+    }
+    const { started } = await this.withSequence(undefined, async (sequence) => {
+      const input: ControlledEvaluateInputItem[] = tokens.map((token, index) =>
+        index === tokens.length - 1 ? [token, { generateNext: { probabilities: true } }] : token,
+      );
+      const output = await sequence.controlledEvaluate(input);
+      const probabilities = output[tokens.length - 1]?.next.probabilities ?? new Map<Token, number>();
+      // The map is sorted most likely first.
+      return [...probabilities.entries()]
+        .slice(0, topN)
+        .map(([token, probability]) => ({ token: model.detokenize([token], true), probability }));
+    });
+    return started;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const shuttingDown = new AppError("The model is shutting down", "cancelled");
+      this.pool.close(shuttingDown);
+      for (const entry of this.running) entry.abort.abort(shuttingDown);
+      await Promise.all([...this.running].map((entry) => entry.done));
+      await this.parts.context.dispose();
+      await this.parts.model.dispose();
+      await this.parts.llama.dispose();
+    })();
+    return this.closing;
+  }
+}

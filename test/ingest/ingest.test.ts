@@ -1,0 +1,158 @@
+/** Ingestion into a real LanceDB in a temp folder, with the generated tiny embedding model. */
+import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type Embedder, loadEmbedder } from "../../src/embed/index.ts";
+import { ingestCorpus, rollbackCorpus } from "../../src/ingest/ingest.ts";
+import { createRetriever } from "../../src/retrieve/index.ts";
+import { ChunkStore, IngestLog, openDatabase } from "../../src/store/index.ts";
+import { writePdf } from "../helpers/pdf.ts";
+
+const SYLLABUS = `---
+title: 課程大綱
+url: https://example.edu/syllabus
+---
+# 評分方式
+
+作業佔百分之六十，期末專題佔百分之三十，課堂參與佔百分之十。
+
+# 加退選
+
+加退選期間為九月七日到九月十八日。逾期不受理。
+`;
+
+const TOKENS = `# Token 是什麼
+
+語言模型不是一個字一個字讀文字，而是把文字切成 token。中文常常一個字就是一個 token，英文單字可能被切成好幾段。
+
+## 詞彙表
+
+模型的詞彙表決定了它認得哪些 token。
+`;
+
+const TRANSCRIPT = `1
+00:00:01,000 --> 00:00:04,000
+今天我們來談溫度這個參數
+
+2
+00:01:05,500 --> 00:01:09,000
+溫度越高，模型的輸出越隨機
+`;
+
+function write(root: string, path: string, text: string | Buffer) {
+  const full = join(root, path);
+  return mkdir(dirname(full), { recursive: true }).then(() => writeFileSync(full, text));
+}
+
+describe("ingestCorpus with a real LanceDB", () => {
+  let root: string;
+  let corpusDir: string;
+  let embedder: Embedder | null;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), "ingest-test-"));
+    corpusDir = join(root, "corpus");
+    await write(corpusDir, "syllabus.md", SYLLABUS);
+    await write(corpusDir, "lectures/tokens.md", TOKENS);
+    await write(corpusDir, "lectures/temperature.srt", TRANSCRIPT);
+    embedder = await loadEmbedder({
+      model: join(inject("fixturesDir"), "tiny-embed"),
+      modelsDir: join(root, "models"),
+    });
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  async function open() {
+    const database = await openDatabase(join(root, "data"));
+    return { chunks: await ChunkStore.open(database), log: await IngestLog.open(database) };
+  }
+
+  it("ingests, skips unchanged files, replaces changed ones, removes deleted ones, and rolls back", async () => {
+    expect(embedder).not.toBeNull();
+    const store = await open();
+    const first = await ingestCorpus({ corpusDir, ...store, embedder });
+    expect(first.added.sort()).toEqual(["lectures/temperature.srt", "lectures/tokens.md", "syllabus.md"]);
+    expect(first.failed).toEqual([]);
+    expect(await store.chunks.vectorDimension()).toBe(embedder!.dimension);
+
+    const documents = await store.chunks.listDocuments();
+    expect(documents.map((document) => document.documentPath)).toHaveLength(3);
+    const transcriptChunks = await store.chunks.chunksOf("lectures/temperature.srt");
+    expect(transcriptChunks[0]!.location).toBe("00:01");
+
+    const versionBefore = await store.chunks.version();
+    const again = await ingestCorpus({ corpusDir, ...store, embedder });
+    expect(again.unchanged).toHaveLength(3);
+    expect(again.chunksWritten).toBe(0);
+    expect(again.version).toBe(versionBefore);
+    expect(await store.chunks.version()).toBe(versionBefore);
+
+    await write(corpusDir, "lectures/tokens.md", TOKENS.replace("詞彙表決定", "詞彙表（vocabulary）決定"));
+    unlinkSync(join(corpusDir, "syllabus.md"));
+    const third = await ingestCorpus({ corpusDir, ...store, embedder });
+    expect(third.updated).toEqual(["lectures/tokens.md"]);
+    expect(third.removed).toEqual(["syllabus.md"]);
+    expect(third.unchanged).toEqual(["lectures/temperature.srt"]);
+
+    const retriever = createRetriever({ chunks: store.chunks, embedder });
+    const afterRemoval = await retriever.retrieve("加退選到什麼時候？");
+    expect(afterRemoval.passages.some((passage) => passage.chunk.documentPath === "syllabus.md")).toBe(false);
+
+    await rollbackCorpus(store.chunks, store.log, first.version);
+    const restored = await retriever.retrieve("加退選到什麼時候？");
+    expect(restored.passages[0]!.chunk.documentPath).toBe("syllabus.md");
+    const history = await store.log.list();
+    expect(history.map((entry) => entry.kind)).toEqual(["ingest", "ingest", "rollback"]);
+  });
+
+  it("finds Chinese passages with non-zero full-text scores and reports each retriever", async () => {
+    const store = await open();
+    const retriever = createRetriever({ chunks: store.chunks, embedder, topK: 3 });
+    const result = await retriever.retrieve("老師說的 token 是什麼？");
+    expect(result.passages[0]!.chunk.documentPath).toBe("lectures/tokens.md");
+    const fulltext = result.passages[0]!.retrievers.find((hit) => hit.retriever === "fulltext");
+    expect(fulltext?.score).toBeGreaterThan(0);
+    expect(result.rankings.map((ranking) => ranking.retriever)).toEqual(["fulltext", "vector"]);
+    expect(result.rankings[1]!.hits.length).toBeGreaterThan(0);
+  });
+
+  it("reports a broken file by name, ingests the rest, and keeps the broken file's previous chunks", async () => {
+    const store = await open();
+    await write(corpusDir, "handout.pdf", "%PDF-1.4\nthis is not really a pdf");
+    await write(
+      corpusDir,
+      "lectures/sampling.md",
+      "# Top-p\n\nTop-p 取樣只從累積機率達到 p 的候選 token 中抽樣。",
+    );
+    const result = await ingestCorpus({ corpusDir, ...store, embedder });
+    expect(result.failed.map((failure) => failure.path)).toEqual(["handout.pdf"]);
+    expect(result.failed[0]!.reason).toMatch(/handout\.pdf/);
+    expect(result.added).toContain("lectures/sampling.md");
+
+    // A good document that later breaks keeps its last good version searchable.
+    await write(corpusDir, "handout.pdf", writePdf(["Nucleus sampling keeps the smallest set of tokens whose probability reaches p."]));
+    const fixed = await ingestCorpus({ corpusDir, ...store, embedder });
+    expect(fixed.added).toEqual(["handout.pdf"]);
+    await write(corpusDir, "handout.pdf", "%PDF-1.4\ntruncated again");
+    const broken = await ingestCorpus({ corpusDir, ...store, embedder });
+    expect(broken.failed.map((failure) => failure.path)).toEqual(["handout.pdf"]);
+    const retriever = createRetriever({ chunks: store.chunks, embedder: null });
+    const hits = await retriever.retrieve("nucleus sampling smallest set");
+    expect(hits.passages[0]!.chunk.documentPath).toBe("handout.pdf");
+    expect(hits.passages[0]!.chunk.location).toBe("p. 1");
+  });
+
+  it("rebuilds every document when the embedding model changes (here: to none)", async () => {
+    const store = await open();
+    const result = await ingestCorpus({ corpusDir, ...store, embedder: null });
+    expect(result.rebuilt).toBe(true);
+    expect(await store.chunks.vectorDimension()).toBe(0);
+    const retriever = createRetriever({ chunks: store.chunks, embedder: null });
+    expect(retriever.mode).toBe("fulltext");
+    const found = await retriever.retrieve("溫度越高會怎樣");
+    expect(found.passages[0]!.chunk.documentPath).toBe("lectures/temperature.srt");
+    expect(found.passages[0]!.retrievers.map((hit) => hit.retriever)).toEqual(["fulltext"]);
+  });
+});

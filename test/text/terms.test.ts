@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { indexTerms, queryTerms, stripQuestionWords } from "../../src/text/terms.ts";
+
+describe("indexTerms", () => {
+  it("turns Chinese into character bigrams and unigrams so BM25 has something to match", () => {
+    expect(indexTerms("語言模型").split(" ")).toEqual(["語", "語言", "言", "言模", "模", "模型", "型"]);
+  });
+
+  it("keeps Latin words whole and lowercased, beside Chinese", () => {
+    const terms = indexTerms("LLM 的 Tokens 很重要").split(" ");
+    expect(terms).toContain("llm");
+    expect(terms).toContain("token");
+    expect(terms).toContain("重要");
+  });
+
+  it("does not bridge punctuation or spaces between Chinese runs", () => {
+    expect(indexTerms("生成，模型").split(" ")).not.toContain("成模");
+  });
+});
+
+describe("queryTerms", () => {
+  it("drops question scaffolding so content words decide the ranking", () => {
+    const terms = queryTerms("老師說的 token 是什麼意思？").split(" ");
+    expect(terms).toContain("token");
+    expect(terms).not.toContain("什麼");
+    expect(terms).not.toContain("老師");
+  });
+
+  it("handles 為什麼 questions", () => {
+    const terms = queryTerms("為什麼語言模型會胡說八道？").split(" ");
+    expect(terms).toContain("胡說");
+    expect(terms).not.toContain("為什");
+  });
+
+  it("falls back to the raw question when only scaffolding is left", () => {
+    expect(queryTerms("是什麼？")).not.toBe("");
+  });
+
+  it("strips particles into boundaries", () => {
+    expect(stripQuestionWords("模型的參數")).toBe("模型 參數");
+  });
+});
