@@ -83,7 +83,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     default: "hints",
     description: "`hints` (guide, do not hand over solutions) or `full`.",
   },
-  { name: "CHUNK_SIZE", default: "350", description: "Target chunk length in characters." },
+  { name: "CHUNK_SIZE", default: "450", description: "Target chunk length in characters." },
   { name: "CHUNK_OVERLAP", default: "60", description: "Overlap between chunks in characters." },
   { name: "RETRIEVAL_TOP_K", default: "5", description: "Passages given to the model." },
   { name: "MESSAGE_MAX_CHARS", default: "4000", description: "Longest accepted question." },
@@ -189,7 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
       homeworkPolicy: readChoice(env, "HOMEWORK_POLICY", "hints", ["hints", "full"] as const),
     },
     chunk: {
-      targetChars: readNumber(env, "CHUNK_SIZE", 350, { min: 100, max: 4000, integer: true }),
+      targetChars: readNumber(env, "CHUNK_SIZE", 450, { min: 100, max: 4000, integer: true }),
       overlapChars: readNumber(env, "CHUNK_OVERLAP", 60, { min: 0, max: 1000, integer: true }),
     },
     retrieval: {

@@ -62,7 +62,11 @@ export async function ingestConfiguredCorpus(
     chunks: corpus.chunks,
     log: corpus.log,
     embedder,
-    chunkOptions: { targetChars: config.chunk.targetChars, overlapChars: config.chunk.overlapChars },
+    chunkOptions: {
+      targetChars: config.chunk.targetChars,
+      maxChars: Math.round(config.chunk.targetChars * 1.4),
+      overlapChars: config.chunk.overlapChars,
+    },
     onProgress,
   });
 }

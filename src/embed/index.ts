@@ -1,17 +1,17 @@
 /**
  * Embeddings for retrieval, through transformers.js (the only room that imports it).
  *
- * Default model: Xenova/multilingual-e5-small. It is a retrieval-tuned sentence-embedding model
- * trained on about 100 languages, Traditional Chinese included, and it ranks well on Chinese
- * retrieval benchmarks for its size; mixed Chinese-English course text is its everyday case.
- * At 118M parameters with a 118 MB q8 ONNX file and 384-dimensional vectors it embeds a course
- * corpus in minutes on a 2-core CPU and keeps the vector index small, where bge-m3 (568M
+ * Default model, Xenova/multilingual-e5-small: it is a retrieval-tuned sentence-embedding model
+ * trained on about 100 languages, Traditional Chinese included, and among the strongest at its
+ * size on Chinese retrieval benchmarks, which suits our mixed Chinese-English course text.
+ * At 118M parameters (a 118 MB q8 ONNX file) with 384-dimensional vectors it embeds a whole
+ * course on a 2-core CPU in minutes and keeps the vector index small, where bge-m3 (568M
  * parameters, 1024 dimensions) would be several times slower for a modest gain in accuracy.
- * It expects "query: " and "passage: " prefixes, which this module adds, and reads at most 512
- * tokens per text, so chunks should stay under roughly 400 Chinese characters.
+ * Its Hugging Face repo ships ready-made ONNX weights that transformers.js loads directly; it
+ * expects "query: " and "passage: " prefixes (added here) and reads at most 512 tokens per text.
  */
 import { resolve } from "node:path";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errorMessage } from "../errors.ts";
 import { createEmbedder, probeDimension } from "./embedder.ts";
 import { loadFeatureExtraction } from "./load-pipeline.ts";
 import { resolveModelSource } from "./model-source.ts";
@@ -68,7 +68,9 @@ export async function loadEmbedder(options: EmbedderOptions): Promise<Embedder |
     dimension = await probeDimension(loaded.extractor);
   } catch (error) {
     const name = source.kind === "local" ? source.folder : source.id;
-    warn(`Embeddings off (vector search disabled): "${name}" loaded but cannot embed: ${String(error)}`);
+    warn(
+      `Embeddings off (vector search disabled): "${name}" loaded but cannot embed: ${errorMessage(error)}`,
+    );
     return null;
   }
   return createEmbedder(loaded.extractor, options.model.trim(), dimension, batchSize);

@@ -58,7 +58,7 @@ env.logLevel = LogLevel.ERROR;
 
 // Loads run one at a time because the settings they need live on the global `env`.
 let loadQueue: Promise<unknown> = Promise.resolve();
-// A model loaded once is shared by every embedder of the same model, cache and precision.
+// A model loaded once is shared by every later embedder of the same model and cache folder.
 const loadedPipelines = new Map<string, FeatureExtractionPipeline>();
 
 function modelLocation(source: PipelineRequest["source"]): string {

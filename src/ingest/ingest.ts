@@ -15,7 +15,7 @@ import { loadDocument, SUPPORTED_EXTENSIONS } from "./loaders/index.ts";
 import { linkAtTime } from "./links.ts";
 
 /** Bump when chunking or term analysis changes in a way that needs every document re-ingested. */
-const PIPELINE_REVISION = "terms-v1";
+const PIPELINE_REVISION = "terms-v2";
 
 export interface IngestOptions {
   corpusDir: string;

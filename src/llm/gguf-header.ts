@@ -83,7 +83,10 @@ class Cursor {
   /** 64-bit counts and sizes; anything beyond the file size is nonsense, not a big number. */
   size(what: string): number {
     const value = this.buffer.readBigUInt64LE(this.take(8));
-    if (value > BigInt(this.fileSize)) throw new InvalidGguf(`${what} is ${value}, larger than the file itself`);
+    if (value > BigInt(this.fileSize))
+      throw new InvalidGguf(
+        `is truncated or corrupt: ${what} is ${value}, more than its ${this.fileSize} bytes`,
+      );
     return Number(value);
   }
   string(what: string): string {
@@ -125,16 +128,23 @@ class Cursor {
       const itemType = this.uint32();
       const count = this.size(`item count of ${key}`);
       if (itemType in GGUF_SCALAR_SIZES && count * GGUF_SCALAR_SIZES[itemType] > this.fileSize) {
-        throw new InvalidGguf(`array ${key} claims ${count} items, more than the file holds`);
+        throw new InvalidGguf(
+          `is truncated or corrupt: array ${key} claims ${count} items, more than the file holds`,
+        );
       }
-      if (!(itemType in GGUF_SCALAR_SIZES) && itemType !== GgufValueType.string && itemType !== GgufValueType.array) {
-        throw new InvalidGguf(`array ${key} has unknown item type ${itemType}`);
+      if (
+        !(itemType in GGUF_SCALAR_SIZES) &&
+        itemType !== GgufValueType.string &&
+        itemType !== GgufValueType.array
+      ) {
+        throw new InvalidGguf(`has an unknown item type ${itemType} in array ${key}`);
       }
       const items: MetadataValue[] = new Array(count);
       for (let index = 0; index < count; index++) items[index] = this.value(itemType, key);
       return items;
     }
-    if (!(type in GGUF_SCALAR_SIZES)) throw new InvalidGguf(`metadata key ${key} has unknown value type ${type}`);
+    if (!(type in GGUF_SCALAR_SIZES))
+      throw new InvalidGguf(`has an unknown value type ${type} for metadata key ${key}`);
     return this.scalar(type);
   }
 }
@@ -149,14 +159,16 @@ function parseHeader(buffer: Buffer, fileSize: number): ParsedHeader {
   cursor.offset = 4;
   const version = cursor.uint32();
   if (!SUPPORTED_GGUF_VERSIONS.includes(version)) {
-    throw new InvalidGguf(`uses GGUF version ${version}; supported versions are ${SUPPORTED_GGUF_VERSIONS.join(", ")}`);
+    throw new InvalidGguf(
+      `uses GGUF version ${version}; supported versions are ${SUPPORTED_GGUF_VERSIONS.join(", ")}`,
+    );
   }
   const tensorCount = cursor.size("tensor count");
   const metadataCount = cursor.size("metadata key count");
   const metadata = new Map<string, MetadataValue>();
   for (let index = 0; index < metadataCount; index++) {
     const key = cursor.string("metadata key");
-    if (key === "") throw new InvalidGguf(`metadata entry ${index} has an empty key`);
+    if (key === "") throw new InvalidGguf(`has an empty key in metadata entry ${index}`);
     metadata.set(key, cursor.value(cursor.uint32(), key));
   }
   const tensors: TensorInfo[] = [];
@@ -164,7 +176,9 @@ function parseHeader(buffer: Buffer, fileSize: number): ParsedHeader {
     const name = cursor.string("tensor name");
     const dimensionCount = cursor.uint32();
     if (dimensionCount < 1 || dimensionCount > MAX_TENSOR_DIMENSIONS) {
-      throw new InvalidGguf(`tensor ${name} has ${dimensionCount} dimensions (1 to ${MAX_TENSOR_DIMENSIONS} allowed)`);
+      throw new InvalidGguf(
+        `has tensor ${name} with ${dimensionCount} dimensions (1 to ${MAX_TENSOR_DIMENSIONS} allowed)`,
+      );
     }
     const dimensions: number[] = [];
     for (let dimension = 0; dimension < dimensionCount; dimension++) {
@@ -189,7 +203,8 @@ async function readHeader(path: string, fileSize: number): Promise<ParsedHeader>
         return parseHeader(buffer.subarray(0, bytesRead), fileSize);
       } catch (error) {
         if (!(error instanceof NeedMoreBytes)) throw error;
-        if (bytesRead >= fileSize) throw new InvalidGguf(`is truncated: it ends inside the header (${fileSize} bytes)`);
+        if (bytesRead >= fileSize)
+          throw new InvalidGguf(`is truncated: it ends inside the header (${fileSize} bytes)`);
         length = Math.min(length * 4, fileSize);
       }
     }
@@ -211,13 +226,17 @@ function requireNumber(metadata: Map<string, MetadataValue>, key: string): numbe
   return value;
 }
 
-function checkVocabulary(metadata: Map<string, MetadataValue>): { tokenizerModel: string; vocabularySize: number } {
+function checkVocabulary(metadata: Map<string, MetadataValue>): {
+  tokenizerModel: string;
+  vocabularySize: number;
+} {
   const tokenizerModel = metadata.get("tokenizer.ggml.model");
   if (typeof tokenizerModel !== "string" || tokenizerModel === "") {
     throw new InvalidGguf("has no tokenizer (tokenizer.ggml.model is missing)");
   }
   const tokens = metadata.get("tokenizer.ggml.tokens");
-  if (!Array.isArray(tokens)) throw new InvalidGguf("has no tokenizer vocabulary (tokenizer.ggml.tokens is missing)");
+  if (!Array.isArray(tokens))
+    throw new InvalidGguf("has no tokenizer vocabulary (tokenizer.ggml.tokens is missing)");
   if (tokens.length === 0) throw new InvalidGguf("has an empty tokenizer vocabulary (tokenizer.ggml.tokens)");
   if (!tokens.every((token) => typeof token === "string")) {
     throw new InvalidGguf("has a tokenizer vocabulary that is not a list of strings");
@@ -251,7 +270,12 @@ function checkVocabulary(metadata: Map<string, MetadataValue>): { tokenizerModel
   return { tokenizerModel, vocabularySize: tokens.length };
 }
 
-function checkTensors(header: ParsedHeader, alignment: number, fileSize: number, vocabularySize: number): number {
+function checkTensors(
+  header: ParsedHeader,
+  alignment: number,
+  fileSize: number,
+  vocabularySize: number,
+): number {
   if (header.tensors.length === 0) throw new InvalidGguf("contains no tensors");
   const dataOffset = alignOffset(header.headerEnd, alignment);
   const names = new Set<string>();
@@ -259,13 +283,17 @@ function checkTensors(header: ParsedHeader, alignment: number, fileSize: number,
     if (names.has(tensor.name)) throw new InvalidGguf(`has two tensors named ${tensor.name}`);
     names.add(tensor.name);
     if (tensor.offset % alignment !== 0) {
-      throw new InvalidGguf(`has tensor ${tensor.name} at offset ${tensor.offset}, not aligned to ${alignment}`);
+      throw new InvalidGguf(
+        `has tensor ${tensor.name} at offset ${tensor.offset}, not aligned to ${alignment}`,
+      );
     }
     const layout = GGML_TYPE_LAYOUT[tensor.type];
     // Types newer than our table cannot be sized; still check that their data starts inside the file.
     const bytes = tensorByteSize(tensor.type, tensor.dimensions) ?? 1;
     if (layout && tensor.dimensions[0] % layout.blockSize !== 0) {
-      throw new InvalidGguf(`has tensor ${tensor.name} whose row is not a whole number of ${layout.name} blocks`);
+      throw new InvalidGguf(
+        `has tensor ${tensor.name} whose row is not a whole number of ${layout.name} blocks`,
+      );
     }
     const end = dataOffset + tensor.offset + bytes;
     if (end > fileSize) {
@@ -296,7 +324,11 @@ export async function validateGgufFile(path: string): Promise<GgufFileSummary> {
   } catch (error) {
     if (error instanceof AppError) throw error;
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "does not exist" : "cannot be read";
-    throw new AppError(`Model file ${path} ${reason}: pass a .gguf path or an hf: URI`, "model_unavailable", error);
+    throw new AppError(
+      `Model file ${path} ${reason}: pass a .gguf path or an hf: URI`,
+      "model_unavailable",
+      error,
+    );
   }
   try {
     const header = await readHeader(path, fileSize);
@@ -333,8 +365,13 @@ export async function validateGgufFile(path: string): Promise<GgufFileSummary> {
       dataOffset,
     };
   } catch (error) {
-    if (error instanceof InvalidGguf) throw new AppError(`Model file ${path} ${error.message}`, "model_invalid", error);
+    if (error instanceof InvalidGguf)
+      throw new AppError(`Model file ${path} ${error.message}`, "model_invalid", error);
     if (error instanceof AppError) throw error;
-    throw new AppError(`Model file ${path} cannot be read: ${(error as Error).message}`, "model_unavailable", error);
+    throw new AppError(
+      `Model file ${path} cannot be read: ${(error as Error).message}`,
+      "model_unavailable",
+      error,
+    );
   }
 }

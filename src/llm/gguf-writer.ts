@@ -4,7 +4,13 @@
  * chunk and streamed to disk, so a 1 GB model never sits in memory.
  */
 import { open, rename, rm } from "node:fs/promises";
-import { alignOffset, DEFAULT_GGUF_ALIGNMENT, GgmlType, GgufValueType, tensorByteSize } from "./gguf-format.ts";
+import {
+  alignOffset,
+  DEFAULT_GGUF_ALIGNMENT,
+  GgmlType,
+  GgufValueType,
+  tensorByteSize,
+} from "./gguf-format.ts";
 
 export type GgufMetadataValue =
   | { type: "uint32" | "int32" | "float32" | "uint64"; value: number }
@@ -22,7 +28,11 @@ export const ggufValue = {
   bool: (value: boolean): GgufMetadataValue => ({ type: "bool", value }),
   string: (value: string): GgufMetadataValue => ({ type: "string", value }),
   strings: (values: readonly string[]): GgufMetadataValue => ({ type: "array", itemType: "string", values }),
-  float32s: (values: ArrayLike<number>): GgufMetadataValue => ({ type: "array", itemType: "float32", values }),
+  float32s: (values: ArrayLike<number>): GgufMetadataValue => ({
+    type: "array",
+    itemType: "float32",
+    values,
+  }),
   int32s: (values: ArrayLike<number>): GgufMetadataValue => ({ type: "array", itemType: "int32", values }),
 };
 
@@ -121,7 +131,8 @@ export function floatsToHalves(source: Float32Array, target: Uint16Array, count:
     const mantissa = x & 0x7fffff;
     if (exponent <= 0) {
       // Subnormal half (or zero): shift the implicit bit in.
-      target[index] = exponent < -10 ? sign : sign | (((mantissa | 0x800000) >>> (1 - exponent)) + 0x1000) >>> 13;
+      target[index] =
+        exponent < -10 ? sign : sign | ((((mantissa | 0x800000) >>> (1 - exponent)) + 0x1000) >>> 13);
     } else if (exponent >= 31) {
       target[index] = sign | 0x7c00;
     } else {

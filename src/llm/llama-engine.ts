@@ -52,8 +52,10 @@ function checkSampling(sampling: SamplingOptions): void {
   if (!(Number.isInteger(sampling.topK) && sampling.topK >= 0)) problems.push("topK must be an integer ≥ 0");
   if (!(sampling.minP >= 0 && sampling.minP <= 1)) problems.push("minP must be in [0, 1]");
   if (!(sampling.repeatPenalty > 0)) problems.push("repeatPenalty must be > 0");
-  if (!(Number.isInteger(sampling.maxTokens) && sampling.maxTokens >= 1)) problems.push("maxTokens must be ≥ 1");
-  if (problems.length > 0) throw new AppError(`Invalid sampling options: ${problems.join("; ")}`, "bad_request");
+  if (!(Number.isInteger(sampling.maxTokens) && sampling.maxTokens >= 1))
+    problems.push("maxTokens must be ≥ 1");
+  if (problems.length > 0)
+    throw new AppError(`Invalid sampling options: ${problems.join("; ")}`, "bad_request");
 }
 
 const noop = () => {};
@@ -73,17 +75,25 @@ export class LlamaEngine implements LlmEngine {
     this.pool = new SequencePool(sequences, parts.queueMax);
   }
 
+  private assertOpen(): void {
+    if (this.closing) throw new AppError("The model is shut down", "model_unavailable");
+  }
+
   countTokens(text: string): number {
+    this.assertOpen();
     return this.parts.model.tokenize(text, false).length;
   }
 
   renderPrompt(messages: ChatMessage[]): { text: string; tokens: number } {
+    this.assertOpen();
     const tokens = this.promptTokens(messages);
     return { text: this.parts.model.detokenize(tokens, true), tokens: tokens.length };
   }
 
   private promptTokens(messages: readonly ChatMessage[]): Token[] {
-    const { contextText } = this.parts.chatWrapper.generateContextState({ chatHistory: toChatHistory(messages) });
+    const { contextText } = this.parts.chatWrapper.generateContextState({
+      chatHistory: toChatHistory(messages),
+    });
     return contextText.tokenize(this.parts.model.tokenizer);
   }
 
@@ -119,7 +129,7 @@ export class LlamaEngine implements LlmEngine {
     signal: AbortSignal | undefined,
     work: (sequence: LlamaContextSequence, abort: AbortController) => Promise<T>,
   ): Promise<{ started: Promise<T>; abort: AbortController }> {
-    if (this.closing) throw new AppError("The model is shutting down", "model_unavailable");
+    this.assertOpen();
     const { abort, detach } = this.requestController(signal);
     let sequence: LlamaContextSequence;
     try {
@@ -154,6 +164,7 @@ export class LlamaEngine implements LlmEngine {
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
+    this.assertOpen();
     checkSampling(request.sampling);
     const promptTokens = this.promptTokens(request.messages);
     // Leave room for at least one answer token; no context shift, so the trace shows exactly what the model saw.
@@ -168,7 +179,9 @@ export class LlamaEngine implements LlmEngine {
     const sampling = request.sampling;
     const reader: { abort?: AbortController } = {};
     // If the consumer stops reading (break, return), stop generating too.
-    const stream = new TextStream(() => reader.abort?.abort(new AppError("The reader stopped reading", "cancelled")));
+    const stream = new TextStream(() =>
+      reader.abort?.abort(new AppError("The reader stopped reading", "cancelled")),
+    );
     const { started, abort } = await this.withSequence(request.signal, async (sequence, abort) => {
       const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.parts.chatWrapper });
       const outputTokensBefore = sequence.tokenMeter.usedOutputTokens;
@@ -213,11 +226,15 @@ export class LlamaEngine implements LlmEngine {
   }
 
   async nextTokenProbabilities(prompt: string, topN: number): Promise<TokenProbability[]> {
+    this.assertOpen();
     const { model } = this.parts;
     const tokens = model.tokenize(prompt, true);
     if (tokens.length === 0) throw new AppError("The prompt is empty", "bad_request");
     if (tokens.length >= this.contextSize) {
-      throw new AppError(`The prompt is ${tokens.length} tokens; the context holds ${this.contextSize}`, "bad_request");
+      throw new AppError(
+        `The prompt is ${tokens.length} tokens; the context holds ${this.contextSize}`,
+        "bad_request",
+      );
     }
     const { started } = await this.withSequence(undefined, async (sequence) => {
       const input: ControlledEvaluateInputItem[] = tokens.map((token, index) =>

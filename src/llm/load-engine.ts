@@ -24,14 +24,18 @@ function checkOptions(options: LlmEngineOptions): void {
   if (!["auto", "cpu", "cuda", "vulkan", "metal"].includes(options.gpu)) {
     problems.push(`gpu must be auto, cpu, cuda, vulkan or metal (got ${options.gpu})`);
   }
-  if (!(Number.isInteger(options.threads) && options.threads >= 1)) problems.push("threads must be an integer ≥ 1");
+  if (!(Number.isInteger(options.threads) && options.threads >= 1))
+    problems.push("threads must be an integer ≥ 1");
   if (!(Number.isInteger(options.contextSize) && options.contextSize >= 64)) {
     problems.push("contextSize must be an integer ≥ 64");
   }
-  if (!(Number.isInteger(options.parallel) && options.parallel >= 1)) problems.push("parallel must be an integer ≥ 1");
-  if (!(Number.isInteger(options.queueMax) && options.queueMax >= 0)) problems.push("queueMax must be an integer ≥ 0");
+  if (!(Number.isInteger(options.parallel) && options.parallel >= 1))
+    problems.push("parallel must be an integer ≥ 1");
+  if (!(Number.isInteger(options.queueMax) && options.queueMax >= 0))
+    problems.push("queueMax must be an integer ≥ 0");
   if (!(options.requestTimeoutMs >= 0)) problems.push("requestTimeoutMs must be ≥ 0 (0 disables it)");
-  if (problems.length > 0) throw new AppError(`Invalid model options: ${problems.join("; ")}`, "config_invalid");
+  if (problems.length > 0)
+    throw new AppError(`Invalid model options: ${problems.join("; ")}`, "config_invalid");
 }
 
 /** A local path as is; an hf: URI (or URL) downloaded into modelsDir, unless already there. Thin on purpose: untestable offline. */
@@ -91,10 +95,15 @@ export async function loadLlmEngine(options: LlmEngineOptions): Promise<LlmEngin
       model = await llama.loadModel({
         modelPath,
         gpuLayers: options.gpu === "cpu" ? 0 : "auto",
-        onLoadProgress: (fraction) => report(remote ? DOWNLOAD_SHARE + fraction * (1 - DOWNLOAD_SHARE) : fraction),
+        onLoadProgress: (fraction) =>
+          report(remote ? DOWNLOAD_SHARE + fraction * (1 - DOWNLOAD_SHARE) : fraction),
       });
     } catch (error) {
-      throw new AppError(`llama.cpp could not load ${modelPath}: ${errorMessage(error)}`, "model_invalid", error);
+      throw new AppError(
+        `llama.cpp could not load ${modelPath}: ${errorMessage(error)}`,
+        "model_invalid",
+        error,
+      );
     }
     let context: Awaited<ReturnType<LlamaModel["createContext"]>>;
     try {

@@ -5,6 +5,7 @@ import type { ChunkHit, ChunkStore } from "../store/index.ts";
 import { queryTerms } from "../text/terms.ts";
 import type { Passage } from "../types.ts";
 import { fuseRankings, type RankedList } from "./fusion.ts";
+import { coverageScore, profileQuery } from "./rerank.ts";
 
 export interface RetrieverOptions {
   chunks: ChunkStore;
@@ -27,6 +28,15 @@ export interface RetrievalResult {
 export interface Retriever {
   retrieve(question: string, options?: { topK?: number }): Promise<RetrievalResult>;
   readonly mode: "hybrid" | "fulltext";
+}
+
+/** BM25 order, adjusted by how much of the question each candidate covers (see rerank.ts). */
+function rerankFullText(question: string, hits: ChunkHit[]): ChunkHit[] {
+  if (hits.length === 0) return hits;
+  const profile = profileQuery(question);
+  const best = Math.max(...hits.map((hit) => hit.score));
+  const scored = hits.map((hit) => ({ hit, value: hit.score / best + coverageScore(profile, hit.chunk.text) }));
+  return scored.sort((a, b) => b.value - a.value).map((entry) => entry.hit);
 }
 
 export function createRetriever(options: RetrieverOptions): Retriever {
@@ -55,7 +65,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         options.chunks.searchFullText(terms, candidates),
         vectorHits(question),
       ]);
-      const rankings: RankedList[] = [{ retriever: "fulltext", hits: fulltext }];
+      const rankings: RankedList[] = [{ retriever: "fulltext", hits: rerankFullText(question, fulltext) }];
       if (options.embedder) rankings.push({ retriever: "vector", hits: vector });
       const passages = fuseRankings(rankings, { limit: retrieveOptions?.topK ?? options.topK ?? 5 });
       return { passages, rankings, queryTerms: terms, retrievalMs: performance.now() - started };

@@ -18,7 +18,7 @@ const ENGLISH_STOP_WORDS = new Set(
 );
 
 /** Characters that carry grammar rather than topic; they split CJK runs in questions. */
-const CHINESE_PARTICLES = new Set([..."的了嗎呢吧啊呀喔哦嘛啦欸耶和與及或是在有就都也還再很"]);
+const CHINESE_PARTICLES = new Set([..."的了嗎呢吧啊呀喔哦嘛啦欸耶和與及或是在有就都也還再很跟要會去用我你他它把被對從"]);
 
 /**
  * Question scaffolding students write around the topic. Longest first so 「是什麼意思」 wins over 「什麼」.
@@ -70,6 +70,31 @@ const QUESTION_PHRASES = [
   "知道",
   "意思",
   "所謂",
+  "會怎樣",
+  "怎樣",
+  "的話",
+  "幾號",
+  "幾點",
+  "之前",
+  "之後",
+  "好幾",
+  "分別",
+  "總共",
+  "大家",
+  "常說",
+  "那個",
+  "這個",
+  "我們",
+  "你們",
+  "一下",
+  "到底",
+  "應該",
+  "需要",
+  "差在",
+  "不一樣",
+  "一樣",
+  "不同",
+  "嗎",
 ];
 
 function normalize(text: string): string {

@@ -124,14 +124,18 @@ describe("loadEmbedder when there is no usable model", () => {
 });
 
 describe("loadEmbedder with a hub id already in the cache", () => {
-  const modelsDir = join(scratch, "warm-cache");
-  mkdirSync(join(modelsDir, "test-org"), { recursive: true });
-  cpSync(tinyModelDir, join(modelsDir, "test-org", "tiny-embed"), { recursive: true });
+  /** A fresh cache folder per test, so no test reuses a pipeline another one loaded. */
+  function warmCache(name: string): string {
+    const modelsDir = join(scratch, name);
+    mkdirSync(join(modelsDir, "test-org"), { recursive: true });
+    cpSync(tinyModelDir, join(modelsDir, "test-org", "tiny-embed"), { recursive: true });
+    return modelsDir;
+  }
 
   it("loads from <modelsDir>/<owner>/<name> with downloads off, using the fp32 file it finds", async () => {
     const { embedder, warnings } = await loadTimed({
       model: "test-org/tiny-embed",
-      modelsDir,
+      modelsDir: warmCache("warm-offline"),
       allowRemote: false,
     });
     expect(warnings).toEqual([]);
@@ -144,7 +148,7 @@ describe("loadEmbedder with a hub id already in the cache", () => {
     try {
       const { embedder, warnings } = await loadTimed({
         model: "test-org/tiny-embed",
-        modelsDir: join(scratch, "warm-cache"),
+        modelsDir: warmCache("warm-online"),
         allowRemote: true,
         responseTimeoutMs: 300,
         onProgress: () => {},
