@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import type { Hono } from "hono";
 import { join } from "node:path";
-import { type ChatDeps, type PromptTemplates, runChat } from "./chat/index.ts";
+import { type ChatDeps, type ChatEvent, type ChatInput, type PromptTemplates, runChat } from "./chat/index.ts";
 import { createProgressBar } from "./cli/progress.ts";
 import type { Config } from "./config.ts";
 import { AppError, errorMessage } from "./errors.ts";
@@ -13,7 +13,7 @@ import { type Embedder, loadEmbedder } from "./embed/index.ts";
 import { type IngestSummary, ingestCorpus } from "./ingest/ingest.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
-import { createHttpApp } from "./http/app.ts";
+import { createHttpApp, type HttpServices } from "./http/app.ts";
 import { ChunkStore, ConversationStore, type Database, IngestLog, openDatabase, TraceStore } from "./store/index.ts";
 
 export interface Corpus {
@@ -122,6 +122,12 @@ export async function createLlmEngine(
 
 export interface Service {
   app: Hono;
+  /** runChat bound to this service's retriever, model and stores: what bots and routes call. */
+  chat(input: ChatInput): AsyncGenerator<ChatEvent>;
+  traces: TraceStore;
+  conversations: ConversationStore;
+  /** Set webhook handlers after bots are created (the app reads them per request). */
+  webhooks: NonNullable<HttpServices["webhooks"]>;
   config: Config;
   logger: Logger;
   adminToken: string;
@@ -165,8 +171,11 @@ export async function createService(
   const reasons = [problem, embedder ? undefined : "no embedding model: full-text retrieval only"].filter(
     (reason): reason is string => !!reason,
   );
+  const chat = (input: ChatInput) => runChat(input, chatDeps);
+  const webhooks: NonNullable<HttpServices["webhooks"]> = {};
   const app = createHttpApp({
-    chat: (input) => runChat(input, chatDeps),
+    chat,
+    webhooks,
     traces,
     conversations,
     readiness: () => ({
@@ -182,6 +191,10 @@ export async function createService(
   });
   return {
     app,
+    chat,
+    traces,
+    conversations,
+    webhooks,
     config,
     logger: log,
     adminToken,

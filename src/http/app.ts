@@ -9,6 +9,7 @@ import { adminAuth } from "./auth.ts";
 import { registerAdminApi } from "./routes/admin-api.ts";
 import { registerChatRoutes } from "./routes/chat.ts";
 import { registerOpenAiRoutes } from "./routes/openai.ts";
+import { registerWebhookRoutes } from "./routes/webhooks.ts";
 
 export interface Readiness {
   status: "ok" | "degraded";
@@ -17,7 +18,15 @@ export interface Readiness {
   retrieval: "hybrid" | "fulltext";
 }
 
+/** A platform webhook, handled outside http/ (bots/ owns the platform logic; deps.ts wires it). */
+export type WebhookHandler = (request: {
+  rawBody: Uint8Array;
+  headers: Headers;
+}) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+
 export interface HttpServices {
+  /** Optional webhook handlers: POST /webhooks/line, POST /webhooks/discord. */
+  webhooks?: { line?: WebhookHandler; discord?: WebhookHandler };
   chat(input: ChatInput): AsyncGenerator<ChatEvent>;
   traces: TraceStore;
   conversations: ConversationStore;
@@ -51,6 +60,7 @@ export function createHttpApp(services: HttpServices): Hono {
   });
   app.use("/api/*", limitBody);
   app.use("/v1/*", limitBody);
+  app.use("/webhooks/*", limitBody);
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", (c) => {
@@ -59,6 +69,7 @@ export function createHttpApp(services: HttpServices): Hono {
   });
 
   registerChatRoutes(app, services);
+  registerWebhookRoutes(app, services);
   registerOpenAiRoutes(app, services);
   app.use("/api/admin/*", adminAuth(services.adminToken));
   registerAdminApi(app, services);

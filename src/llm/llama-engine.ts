@@ -140,6 +140,7 @@ export class LlamaEngine implements LlmEngine {
     }
     if (this.closing) {
       detach();
+      this.pool.release(sequence);
       throw new AppError("The model is shutting down", "model_unavailable");
     }
     const entry = { abort, done: Promise.resolve() };
@@ -227,6 +228,8 @@ export class LlamaEngine implements LlmEngine {
 
   async nextTokenProbabilities(prompt: string, topN: number): Promise<TokenProbability[]> {
     this.assertOpen();
+    if (!(Number.isInteger(topN) && topN >= 1))
+      throw new AppError("topN must be an integer ≥ 1", "bad_request");
     const { model } = this.parts;
     const tokens = model.tokenize(prompt, true);
     if (tokens.length === 0) throw new AppError("The prompt is empty", "bad_request");

@@ -4,6 +4,7 @@ import { resolve as resolvePath } from "node:path";
 import {
   getLlama,
   type Llama,
+  type LlamaContext,
   LlamaLogLevel,
   type LlamaModel,
   resolveChatWrapper,
@@ -69,7 +70,7 @@ async function startLlama(gpu: GpuChoice, threads: number): Promise<Llama> {
     });
   } catch (error) {
     throw new AppError(
-      `Could not start llama.cpp with gpu=${gpu}: ${errorMessage(error)} (try GPU=cpu)`,
+      `Could not start llama.cpp with gpu=${gpu}: ${errorMessage(error)} (try LLM_GPU=cpu)`,
       "model_unavailable",
       error,
     );
@@ -80,7 +81,13 @@ async function startLlama(gpu: GpuChoice, threads: number): Promise<Llama> {
  * Loads a GGUF chat model and prepares `parallel` sequences.
  * Throws AppError "model_unavailable" (missing file, failed download, no backend) or "model_invalid" (bad file).
  */
-export async function loadLlmEngine(options: LlmEngineOptions): Promise<LlmEngine> {
+export async function loadLlmEngine(given: LlmEngineOptions): Promise<LlmEngine> {
+  // Callers outside TypeScript may leave the defaulted fields out.
+  const options: LlmEngineOptions = {
+    ...given,
+    gpu: given.gpu ?? "auto",
+    threads: given.threads ?? availableParallelism(),
+  };
   checkOptions(options);
   const report = options.onProgress ?? (() => {});
   const remote = REMOTE_MODEL.test(options.modelPath);
@@ -105,7 +112,7 @@ export async function loadLlmEngine(options: LlmEngineOptions): Promise<LlmEngin
         error,
       );
     }
-    let context: Awaited<ReturnType<LlamaModel["createContext"]>>;
+    let context: LlamaContext;
     try {
       context = await model.createContext({
         sequences: options.parallel,
@@ -114,7 +121,7 @@ export async function loadLlmEngine(options: LlmEngineOptions): Promise<LlmEngin
       });
     } catch (error) {
       throw new AppError(
-        `Not enough memory for ${options.parallel} × ${options.contextSize} tokens of context on ${modelPath}: ${errorMessage(error)}`,
+        `Could not create ${options.parallel} × ${options.contextSize} tokens of context for ${modelPath} (lower LLM_CONTEXT_SIZE or LLM_PARALLEL?): ${errorMessage(error)}`,
         "model_unavailable",
         error,
       );

@@ -1,0 +1,98 @@
+/** Starts the real service (real LanceDB, tiny generated models) on 127.0.0.1 for a test. */
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { inject } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import { createService, type Service } from "../../src/deps.ts";
+import { startHttpServer } from "../../src/http/server.ts";
+import { createLogger } from "../../src/log.ts";
+
+export interface TestService {
+  url: string;
+  service: Service;
+  root: string;
+  dataDir: string;
+  corpusDir: string;
+  adminToken: string;
+  logs: string[];
+  /** Stops the server and the model; keeps the data folder (for restart tests). */
+  stop(): Promise<void>;
+  /** stop() and delete every file the test made. */
+  close(): Promise<void>;
+}
+
+export interface TestServiceOptions {
+  env?: Record<string, string>;
+  /** Reuse an earlier test service's folders (to test restarts). */
+  root?: string;
+  /** Copy this folder as the corpus (default: the project's corpus/). */
+  corpusFrom?: string;
+}
+
+export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
+  const fixturesDir = inject("fixturesDir");
+  const root = options.root ?? mkdtempSync(join(tmpdir(), "course-ta-service-"));
+  const corpusDir = join(root, "corpus");
+  const dataDir = join(root, "data");
+  if (!options.root) cpSync(options.corpusFrom ?? resolve("corpus"), corpusDir, { recursive: true });
+  const adminToken = "test-admin-token-0123456789";
+  const env: Record<string, string> = {
+    HOST: "127.0.0.1",
+    PORT: "0",
+    CORPUS_DIR: corpusDir,
+    DATA_DIR: dataDir,
+    MODELS_DIR: join(root, "models"),
+    MODEL: join(fixturesDir, "tiny-chat.gguf"),
+    EMBED_MODEL: join(fixturesDir, "tiny-embed"),
+    LLM_CONTEXT_SIZE: "4096",
+    LLM_PARALLEL: "2",
+    LLM_MAX_TOKENS: "48",
+    ADMIN_TOKEN: adminToken,
+    LOG_LEVEL: "info",
+    ...options.env,
+  };
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const logger = createLogger({ level: "debug", secrets: [config.adminToken], write: (line) => logs.push(line) });
+  const service = await createService(config, logger);
+  const server = await startHttpServer(service.app, "127.0.0.1", 0);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.close();
+    await service.close();
+  };
+  return {
+    url: server.url,
+    service,
+    root,
+    dataDir,
+    corpusDir,
+    adminToken: service.adminToken,
+    logs,
+    stop,
+    async close() {
+      await stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Reads an SSE response into {event, data} pairs. */
+export async function readSse(response: Response): Promise<{ event: string; data: unknown }[]> {
+  const text = await response.text();
+  return text
+    .split(/\n\n/)
+    .filter((block) => block.trim() !== "")
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
+      const data = block
+        .split("\n")
+        .filter((line) => line.startsWith("data: "))
+        .map((line) => line.slice(6))
+        .join("\n");
+      return { event, data: data === "[DONE]" ? data : JSON.parse(data) };
+    });
+}
