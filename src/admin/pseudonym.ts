@@ -1,0 +1,16 @@
+/** Stable pseudonyms for students: the admin page never shows a raw platform id. */
+import { createHmac } from "node:crypto";
+
+/** Prefix of every pseudonym ("student"). */
+export const PSEUDONYM_PREFIX = "學生-";
+
+/**
+ * HMAC-SHA256(secret, platform + NUL + userId), first 6 hex digits: the same student on the same
+ * platform always gets the same pseudonym, and nobody without the secret can map it back.
+ * An empty userId (anonymous HTTP clients) is shown as "匿名".
+ */
+export function pseudonymFor(secret: string, platform: string, userId: string): string {
+  if (userId === "") return "匿名";
+  const digest = createHmac("sha256", secret).update(`${platform}\0${userId}`).digest("hex");
+  return `${PSEUDONYM_PREFIX}${digest.slice(0, 6)}`;
+}
