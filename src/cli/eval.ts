@@ -9,14 +9,11 @@ import { join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
 import { createAppLogger, createCorpusRetriever, createEmbedder, ingestConfiguredCorpus, openCorpus } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { type EvalQuestion, evaluateRetrieval } from "../retrieve/evaluation.ts";
 import { parseCliArgs, runMain } from "./args.ts";
 
 const USAGE = "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--k 5] [--embed MODEL|none] [--misses]";
 
-interface EvalQuestion {
-  question: string;
-  mustContain: string;
-}
 
 async function readQuestions(path: string): Promise<EvalQuestion[]> {
   const text = await readFile(path, "utf8").catch(() => {
@@ -33,8 +30,6 @@ async function readQuestions(path: string): Promise<EvalQuestion[]> {
       return { question: parsed.question, mustContain: parsed.mustContain };
     });
 }
-
-const compact = (text: string) => text.replace(/\s+/g, "");
 
 runMain(async () => {
   const { values } = parseCliArgs(
@@ -62,50 +57,22 @@ runMain(async () => {
     const retriever = createCorpusRetriever(config, corpus, embedder, logger);
     const questions = (await Promise.all(values.questions.map(readQuestions))).flat();
 
-    let hitsAt1 = 0;
-    let hitsAtK = 0;
-    let reciprocalRankSum = 0;
-    let passageChars = 0;
-    let passageCount = 0;
-    const latencies: number[] = [];
-    const misses: string[] = [];
-    for (const item of questions) {
-      const result = await retriever.retrieve(item.question, { topK: k });
-      latencies.push(result.retrievalMs);
-      const rank = result.passages.findIndex((passage) => compact(passage.chunk.text).includes(compact(item.mustContain))) + 1;
-      for (const passage of result.passages) {
-        passageChars += [...passage.chunk.text].length;
-        passageCount++;
-      }
-      if (rank === 1) hitsAt1++;
-      if (rank >= 1) {
-        hitsAtK++;
-        reciprocalRankSum += 1 / rank;
-      } else {
-        misses.push(`${item.question}  [${item.mustContain}]  terms: ${result.queryTerms}`);
-      }
-    }
-    latencies.sort((a, b) => a - b);
+    const result = await evaluateRetrieval(retriever, questions, k);
+    const { misses, ...figures } = result;
     const report = {
-      questions: questions.length,
       mode: retriever.mode,
       chunks: await corpus.chunks.countChunks(),
       documents: summary.added.length,
-      [`recall@1`]: round(hitsAt1 / questions.length),
-      [`recall@${k}`]: round(hitsAtK / questions.length),
-      mrr: round(reciprocalRankSum / questions.length),
-      averagePassageChars: Math.round(passageChars / Math.max(1, passageCount)),
-      p50Ms: round(latencies[Math.floor(latencies.length * 0.5)] ?? 0),
-      p95Ms: round(latencies[Math.floor(latencies.length * 0.95)] ?? 0),
+      ...figures,
+      [`recall@1`]: figures.recallAt1,
+      [`recall@${k}`]: figures.recallAtK,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    if (values.misses) for (const miss of misses) process.stdout.write(`miss: ${miss}\n`);
+    if (values.misses) {
+      for (const miss of misses) process.stdout.write(`miss: ${miss.question}  [${miss.mustContain}]  terms: ${miss.queryTerms}\n`);
+    }
     return 0;
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
 });
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}

@@ -116,7 +116,9 @@ function splitLines(text: string, findCuts: (line: string) => number[]): TextPie
 /** The largest grapheme boundary at or before limit (at least one code point, so progress is made). */
 function graphemeBoundaryAtOrBefore(text: string, limit: number): number {
   let boundary = 0;
-  for (const { index, segment } of graphemes.segment(text)) {
+  // Segment only a window: a boundary depends on its near neighbours, and segmenting the whole
+  // remaining text on every cut would make long unbroken text quadratic.
+  for (const { index, segment } of graphemes.segment(text.slice(0, limit + 32))) {
     if (index + segment.length > limit) break;
     boundary = index + segment.length;
   }
