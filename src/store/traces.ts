@@ -90,6 +90,24 @@ export interface TraceQuery {
   conversationId?: string;
 }
 
+/** Filters the database can apply; text, user and retrieval-strength filters are applied by the caller. */
+export interface TraceSearch {
+  platform?: string;
+  mode?: string;
+  /** "none" means no feedback was given. */
+  feedback?: "up" | "down" | "none";
+  /** Inclusive lower bound, ISO time. */
+  from?: string;
+  /** Exclusive upper bound, ISO time (also the pagination cursor). */
+  to?: string;
+}
+
+/** A trace without its prompt text (the heavy column), for lists. */
+export type TraceSummary = Omit<Trace, "prompt">;
+
+/** Every column except the prompt. */
+const SUMMARY_COLUMNS = TRACE_SCHEMA.fields.map((field) => field.name).filter((name) => name !== "prompt");
+
 export class TraceStore {
   private writes = 0;
   private compacting: Promise<void> | undefined;
@@ -135,6 +153,25 @@ export class TraceStore {
       .map(fromRow)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
       .slice(0, query.limit ?? 50);
+  }
+
+  /** Matching traces newest first, without prompts (for the admin list and knowledge gaps). */
+  async listSummaries(search: TraceSearch = {}): Promise<TraceSummary[]> {
+    const filters: string[] = [];
+    if (search.platform) filters.push(`platform = ${sqlString(search.platform)}`);
+    if (search.mode) filters.push(`mode = ${sqlString(search.mode)}`);
+    if (search.feedback) filters.push(`feedback = ${sqlString(search.feedback === "none" ? "" : search.feedback)}`);
+    if (search.from) filters.push(`createdAt >= ${sqlString(search.from)}`);
+    if (search.to) filters.push(`createdAt < ${sqlString(search.to)}`);
+    let builder = this.table.query().select(SUMMARY_COLUMNS);
+    if (filters.length > 0) builder = builder.where(filters.join(" AND "));
+    const rows = await builder.toArray();
+    return rows
+      .map((row) => {
+        const { prompt: _prompt, ...summary } = fromRow(row);
+        return summary;
+      })
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   async setFeedback(id: string, feedback: "up" | "down"): Promise<boolean> {

@@ -1,0 +1,30 @@
+/** Retry delays and an abortable sleep, for platforms that cannot be reached at start. */
+
+export interface BackoffOptions {
+  /** First delay. Default: 1000 ms. */
+  initialMs?: number;
+  /** Longest delay. Default: 300,000 ms (5 minutes). */
+  maxMs?: number;
+}
+
+/** Exponential backoff with ±20 % jitter, so replicas do not retry in lockstep. */
+export function backoffDelay(attempt: number, options: BackoffOptions = {}, random = Math.random): number {
+  const initial = options.initialMs ?? 1000;
+  const max = options.maxMs ?? 300_000;
+  const base = Math.min(max, initial * 2 ** Math.min(attempt, 30));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

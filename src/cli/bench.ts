@@ -1,0 +1,50 @@
+/**
+ * npm run bench -- retrieval [--sizes 1000,10000,100000] [--rounds 5]
+ * npm run bench -- chat [--clients 1,2,4,8] [--tokens 64]
+ * Prints one JSON document with the figures and the target each one is measured against.
+ */
+import { AppError } from "../errors.ts";
+import { parseCliArgs, runMain } from "./args.ts";
+import { benchRetrieval } from "./bench/retrieval.ts";
+
+const USAGE = "usage: npm run bench -- retrieval [--sizes 1000,10000,100000] [--rounds 5] | chat [--clients 1,2,4,8] [--tokens 64]";
+
+function readList(flag: string, value: string | undefined, fallback: number[]): number[] {
+  if (value === undefined) return fallback;
+  const numbers = value.split(",").map(Number);
+  if (numbers.some((number) => !Number.isInteger(number) || number < 1)) {
+    throw new AppError(`--${flag} must be a comma-separated list of positive integers, got ${value}`, "bad_request");
+  }
+  return numbers;
+}
+
+runMain(async () => {
+  const { values, positionals } = parseCliArgs(
+    process.argv.slice(2),
+    {
+      sizes: { type: "string" },
+      rounds: { type: "string" },
+      clients: { type: "string" },
+      tokens: { type: "string" },
+    },
+    USAGE,
+  );
+  const which = positionals[0];
+  let report: Record<string, unknown>;
+  if (which === "retrieval") {
+    report = await benchRetrieval({
+      sizes: readList("sizes", values.sizes, [1000, 10_000, 100_000]),
+      rounds: readList("rounds", values.rounds, [5])[0]!,
+    });
+  } else if (which === "chat") {
+    const { benchChat } = await import("./bench/chat.ts");
+    report = await benchChat({
+      clients: readList("clients", values.clients, [1, 2, 4, 8]),
+      tokens: readList("tokens", values.tokens, [64])[0]!,
+    });
+  } else {
+    throw new AppError(`unknown benchmark ${JSON.stringify(which ?? "")}\n${USAGE}`, "bad_request");
+  }
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return 0;
+});
