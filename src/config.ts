@@ -61,7 +61,7 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   },
   {
     name: "MODEL",
-    default: "hf:bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M",
+    default: "hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M",
     description: "Chat model: a .gguf path or an hf: URI (downloaded into MODELS_DIR on first start).",
   },
   { name: "LLM_GPU", default: "auto", description: "auto, cpu, cuda, vulkan or metal." },
@@ -154,7 +154,7 @@ function readTimeZone(env: Env): string {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const model = readString(env, "MODEL", "hf:bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M");
+  const model = readString(env, "MODEL", "hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M");
   if (model !== "none" && !model.startsWith("hf:") && !model.toLowerCase().endsWith(".gguf")) {
     throw new ConfigError(`MODEL=${model} is not usable: pass a .gguf path, an hf: URI, or none`);
   }

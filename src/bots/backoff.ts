@@ -28,3 +28,28 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener("abort", done, { once: true });
   });
 }
+
+/**
+ * Runs `work` until it succeeds, waiting a growing delay after each failure. Resolves with its
+ * result, or undefined when `signal` aborts first.
+ */
+export async function retryWithBackoff<T>(
+  work: () => Promise<T>,
+  options: {
+    signal: AbortSignal;
+    backoff?: BackoffOptions;
+    onFailure: (error: unknown, delayMs: number, attempt: number) => void;
+  },
+): Promise<T | undefined> {
+  for (let attempt = 0; !options.signal.aborted; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (options.signal.aborted) break;
+      const delay = backoffDelay(attempt, options.backoff);
+      options.onFailure(error, delay, attempt);
+      await sleep(delay, options.signal);
+    }
+  }
+  return undefined;
+}

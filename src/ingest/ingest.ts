@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { extname, join, relative, sep } from "node:path";
 import type { Embedder } from "../embed/index.ts";
-import { errorMessage } from "../errors.ts";
+import { AppError, errorMessage } from "../errors.ts";
 import type { ChunkStore, IngestLog, StoredChunk } from "../store/index.ts";
 import { indexTerms } from "../text/terms.ts";
 import type { ChunkDraft, LoadedDocument } from "../types.ts";
@@ -150,12 +150,13 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     const stored = storedDocuments.get(file.path);
     try {
       const content = await readFile(file.absolutePath);
-      const hash = contentHash(content);
+      const metadata = await readSidecar(file.absolutePath);
+      const hash = contentHash(metadata ? Buffer.concat([content, Buffer.from(metadata.raw)]) : content);
       if (stored && stored.contentHash === hash && !rebuild) {
         summary.unchanged.push(file.path);
         continue;
       }
-      const document = await loadDocument(file.path, content);
+      const document = applySidecar(await loadDocument(file.path, content), metadata?.values);
       const drafts = chunkDocument(document, chunkOptions);
       newChunks.push(...toStoredChunks(document, drafts, hash, pipeline, ingestedAt));
       (stored ? summary.updated : summary.added).push(file.path);
@@ -207,6 +208,44 @@ async function carryOver(chunks: ChunkStore, path: string, pipeline: string): Pr
     terms: indexTerms(`${chunk.title} ${chunk.location} ${chunk.text}`),
     ingestedAt,
   }));
+}
+
+/**
+ * Optional `<name>.meta.json` beside a document ({"title", "url", "lecture"}): how a transcript
+ * (.srt/.vtt/.txt, which have no front matter) gets a title and a video URL for timed links.
+ */
+async function readSidecar(
+  absolutePath: string,
+): Promise<{ raw: string; values: Partial<Pick<LoadedDocument, "title" | "url" | "lecture">> } | undefined> {
+  const path = `${absolutePath.slice(0, absolutePath.length - extname(absolutePath).length)}.meta.json`;
+  let raw: string;
+  try {
+    raw = await readFile(path, "utf8");
+  } catch {
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new AppError(`${path} is not valid JSON: ${errorMessage(error)}`, "parse_failed");
+  }
+  const record = (parsed ?? {}) as Record<string, unknown>;
+  const text = (key: string) => (typeof record[key] === "string" && record[key] ? String(record[key]) : undefined);
+  return { raw, values: { title: text("title"), url: text("url"), lecture: text("lecture") } };
+}
+
+function applySidecar(
+  document: LoadedDocument,
+  values: Partial<Pick<LoadedDocument, "title" | "url" | "lecture">> | undefined,
+): LoadedDocument {
+  if (!values) return document;
+  return {
+    ...document,
+    title: values.title ?? document.title,
+    url: values.url ?? document.url,
+    lecture: values.lecture ?? document.lecture,
+  };
 }
 
 /** Restores the corpus to an earlier version and records it in the ingest log. */

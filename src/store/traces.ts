@@ -100,6 +100,7 @@ export interface TraceSearch {
   from?: string;
   /** Exclusive upper bound, ISO time (also the pagination cursor). */
   to?: string;
+  conversationId?: string;
 }
 
 /** A trace without its prompt text (the heavy column), for lists. */
@@ -163,6 +164,7 @@ export class TraceStore {
     if (search.feedback) filters.push(`feedback = ${sqlString(search.feedback === "none" ? "" : search.feedback)}`);
     if (search.from) filters.push(`createdAt >= ${sqlString(search.from)}`);
     if (search.to) filters.push(`createdAt < ${sqlString(search.to)}`);
+    if (search.conversationId) filters.push(`conversationId = ${sqlString(search.conversationId)}`);
     let builder = this.table.query().select(SUMMARY_COLUMNS);
     if (filters.length > 0) builder = builder.where(filters.join(" AND "));
     const rows = await builder.toArray();

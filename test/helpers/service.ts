@@ -47,6 +47,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     EMBED_MODEL: join(fixturesDir, "tiny-embed"),
     LLM_CONTEXT_SIZE: "4096",
     LLM_PARALLEL: "2",
+    LLM_THREADS: "1",
     LLM_MAX_TOKENS: "48",
     ADMIN_TOKEN: adminToken,
     LOG_LEVEL: "info",

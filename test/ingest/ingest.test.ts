@@ -57,6 +57,11 @@ describe("ingestCorpus with a real LanceDB", () => {
     await write(corpusDir, "syllabus.md", SYLLABUS);
     await write(corpusDir, "lectures/tokens.md", TOKENS);
     await write(corpusDir, "lectures/temperature.srt", TRANSCRIPT);
+    await write(
+      corpusDir,
+      "lectures/temperature.meta.json",
+      JSON.stringify({ title: "第 5 講錄影：溫度", url: "https://www.youtube.com/watch?v=abc123" }),
+    );
     embedder = await loadEmbedder({
       model: join(inject("fixturesDir"), "tiny-embed"),
       modelsDir: join(root, "models"),
@@ -81,6 +86,8 @@ describe("ingestCorpus with a real LanceDB", () => {
     expect(documents.map((document) => document.documentPath)).toHaveLength(3);
     const transcriptChunks = await store.chunks.chunksOf("lectures/temperature.srt");
     expect(transcriptChunks[0]!.location).toBe("00:01");
+    expect(transcriptChunks[0]!.title).toBe("第 5 講錄影：溫度");
+    expect(transcriptChunks[0]!.link).toBe("https://www.youtube.com/watch?v=abc123&t=1s");
 
     const versionBefore = await store.chunks.version();
     const again = await ingestCorpus({ corpusDir, ...store, embedder });

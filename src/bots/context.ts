@@ -1,0 +1,34 @@
+/** What every bot adapter gets from startBots: the chat, the stores it may touch, shared state. */
+import type { ChatEvent, ChatInput } from "../chat/index.ts";
+import type { Logger } from "../log.ts";
+import type { ConversationStore, TraceStore } from "../store/index.ts";
+import type { AnswerIndex } from "./answer-index.ts";
+import type { RateLimiter } from "./rate-limiter.ts";
+
+export interface BotContext {
+  chat(input: ChatInput): AsyncGenerator<ChatEvent>;
+  traces: Pick<TraceStore, "setFeedback">;
+  conversations: Pick<ConversationStore, "reset">;
+  /** Masks every bot secret. */
+  logger: Logger;
+  /** Shared by all platforms and client reconnects. */
+  rateLimiter: RateLimiter;
+  answers: AnswerIndex;
+  /** Aborted when the bots stop: answers still streaming are cancelled. */
+  signal: AbortSignal;
+  /** Registers background work (webhook events) so stop() can wait for it. */
+  track(work: Promise<unknown>): void;
+}
+
+/** Stores a 👍 / 👎 on a trace; unknown traces are ignored (an answer older than the index). */
+export async function recordFeedback(context: BotContext, traceId: string, vote: "up" | "down"): Promise<boolean> {
+  const stored = await context.traces.setFeedback(traceId, vote);
+  context.logger.debug(`feedback ${vote} ${stored ? "stored on" : "for unknown"} trace ${traceId}`);
+  return stored;
+}
+
+/** The shape http/app.ts expects for /webhooks/*, restated here because bots never import http. */
+export type BotWebhookHandler = (request: {
+  rawBody: Uint8Array;
+  headers: Headers;
+}) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;

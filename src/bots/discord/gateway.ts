@@ -1,0 +1,185 @@
+/**
+ * The gateway bot: one discord.js Client at a time. A login that fails (no network, a revoked
+ * token) or a session Discord will not resume is logged without the secret and retried with
+ * backoff on a fresh client; discord.js itself resumes ordinary disconnects. Rate limits and the
+ * answer index live in the BotContext, so none of this resets them.
+ */
+import {
+  ChannelType,
+  type ChatInputCommandInteraction,
+  Client,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  Partials,
+} from "discord.js";
+import { type BackoffOptions, backoffDelay, retryWithBackoff, sleep } from "../backoff.ts";
+import type { BotContext } from "../context.ts";
+import { describeError } from "../safe-log.ts";
+import { commandPlace, NO_PINGS, planCommand, registerSlashCommands } from "./commands.ts";
+import { handleDiscordMessage, handleDiscordReaction } from "./messages.ts";
+import type { ReplyTarget } from "./stream-reply.ts";
+
+export interface DiscordGatewayOptions {
+  token: string;
+  /** Registers /ask and /reset at start when set. */
+  applicationId?: string;
+  /** REST base, e.g. "https://discord.com/api". */
+  apiBaseUrl: string;
+  editIntervalMs?: number;
+  retry?: BackoffOptions;
+  /** Longest wait for a login to reach READY. Default: 60,000 ms. */
+  loginTimeoutMs?: number;
+}
+
+export interface DiscordGateway {
+  stop(): Promise<void>;
+}
+
+function createClient(apiBaseUrl: string): Client {
+  return new Client({
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.GuildMessageReactions,
+      GatewayIntentBits.DirectMessages,
+      GatewayIntentBits.DirectMessageReactions,
+      // Privileged: needed to read messages in the bot's threads that do not mention it.
+      GatewayIntentBits.MessageContent,
+    ],
+    // DM channels, and messages or reactions from before a restart, arrive uncached.
+    partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
+    rest: { api: apiBaseUrl },
+    allowedMentions: NO_PINGS,
+  });
+}
+
+export function startDiscordGateway(context: BotContext, options: DiscordGatewayOptions): DiscordGateway {
+  const { logger } = context;
+  const stopping = new AbortController();
+  let client: Client | undefined;
+  let commandsRegistered = false;
+
+  const wire = (current: Client) => {
+    const run = (what: string, work: () => Promise<void>) =>
+      context.track(work().catch((error) => logger.error(`Discord ${what} failed: ${describeError(error)}`)));
+    current.on(Events.Error, (error) => logger.warn(`Discord client error: ${describeError(error)}`));
+    current.on(Events.ShardError, (error) => logger.warn(`Discord gateway error: ${describeError(error)}`));
+    current.on(Events.MessageCreate, (message) => {
+      const botUserId = current.user?.id;
+      if (botUserId) run("reply", () => handleDiscordMessage(context, message, { botUserId, ...options }));
+    });
+    current.on(Events.MessageReactionAdd, (reaction, user) => {
+      const botUserId = current.user?.id;
+      if (botUserId) run("reaction", () => handleDiscordReaction(context, reaction, user, botUserId));
+    });
+    current.on(Events.InteractionCreate, (interaction) => {
+      if (interaction.isChatInputCommand()) run("command", () => handleCommand(context, interaction, options));
+    });
+  };
+
+  const connectOnce = async (current: Client) => {
+    // Resolves when this client is lost for good (discord.js gave up, or we are stopping).
+    const lost = new Promise<string>((resolve) => {
+      current.once(Events.ShardDisconnect, (event) => resolve(`gateway closed with code ${event.code}`));
+      current.once(Events.Invalidated, () => resolve("session invalidated"));
+      stopping.signal.addEventListener("abort", () => resolve("stopping"), { once: true });
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("no READY from the gateway in time")), options.loginTimeoutMs ?? 60_000);
+    });
+    try {
+      await Promise.race([current.login(options.token), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    logger.info(`Discord bot connected as ${current.user?.tag ?? "unknown user"}`);
+    if (options.applicationId && !commandsRegistered) void registerCommands(current);
+    return lost;
+  };
+
+  const registerCommands = async (current: Client) => {
+    const applicationId = options.applicationId!;
+    await retryWithBackoff(() => registerSlashCommands(current.rest, applicationId), {
+      signal: stopping.signal,
+      backoff: options.retry,
+      onFailure: (error, delayMs) =>
+        logger.warn(`Discord commands not registered: ${describeError(error)}; retrying in ${Math.round(delayMs / 1000)} s`),
+    }).then((done) => {
+      if (done === undefined) return;
+      commandsRegistered = true;
+      logger.info("Discord slash commands /ask and /reset registered");
+    });
+  };
+
+  const loop = (async () => {
+    for (let attempt = 0; !stopping.signal.aborted; ) {
+      const current = createClient(options.apiBaseUrl);
+      client = current;
+      wire(current);
+      try {
+        const reason = await connectOnce(current);
+        attempt = 0;
+        if (stopping.signal.aborted) break;
+        logger.warn(`Discord connection lost (${reason}); reconnecting`);
+      } catch (error) {
+        const delay = backoffDelay(attempt++, options.retry);
+        if (!stopping.signal.aborted) {
+          logger.error(`Discord login failed: ${describeError(error)}; retrying in ${Math.round(delay / 1000)} s`);
+        }
+        await current.destroy().catch(() => {});
+        await sleep(delay, stopping.signal);
+        continue;
+      }
+      await current.destroy().catch(() => {});
+    }
+  })();
+
+  return {
+    async stop() {
+      stopping.abort();
+      await client?.destroy().catch(() => {});
+      await loop;
+    },
+  };
+}
+
+async function handleCommand(
+  context: BotContext,
+  interaction: ChatInputCommandInteraction,
+  options: { editIntervalMs?: number },
+): Promise<void> {
+  const place = commandPlace({
+    guildId: interaction.guildId,
+    channelId: interaction.channelId,
+    channelType: interaction.channel?.type ?? (interaction.guildId ? ChannelType.GuildText : ChannelType.DM),
+    userId: interaction.user.id,
+  });
+  const question = interaction.options.getString("question") ?? undefined;
+  const outcome = await planCommand(
+    context,
+    { name: interaction.commandName, question, place, userId: interaction.user.id },
+    options,
+  );
+  if (outcome.kind === "immediate") {
+    await interaction.reply({
+      content: outcome.content,
+      flags: outcome.ephemeral ? MessageFlags.Ephemeral : undefined,
+      allowedMentions: NO_PINGS,
+    });
+    return;
+  }
+  await interaction.deferReply();
+  const target: ReplyTarget = {
+    post: async (index, content) =>
+      (index === 0
+        ? await interaction.editReply({ content, allowedMentions: NO_PINGS })
+        : await interaction.followUp({ content, allowedMentions: NO_PINGS })
+      ).id,
+    edit: async (index, messageId, content) => {
+      await interaction.editReply({ message: index === 0 ? "@original" : messageId, content, allowedMentions: NO_PINGS });
+    },
+  };
+  await outcome.run(target);
+}

@@ -1,0 +1,93 @@
+/**
+ * Channel messages: the bot answers in DMs, when mentioned in a guild channel, and in threads it
+ * started; it ignores bots (itself included). Reactions 👍 / 👎 on its answers become feedback.
+ */
+import type { Message, MessageReaction, PartialMessageReaction, PartialUser, User } from "discord.js";
+import { type BotContext, recordFeedback } from "../context.ts";
+import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
+import { isResetCommand, REPLIES, rateLimitedReply } from "../replies.ts";
+import { describeError } from "../safe-log.ts";
+import { NO_PINGS } from "./commands.ts";
+import { type ReplyTarget, streamReply } from "./stream-reply.ts";
+
+/** Where a message was said, or null when it is not addressed to the bot. */
+export function messagePlace(message: Message, botUserId: string): DiscordPlace | null {
+  if (!message.inGuild()) return { kind: "dm", channelId: message.channelId };
+  const mentioned = message.mentions.users.has(botUserId);
+  const channel = message.channel;
+  if (channel.isThread()) {
+    return mentioned || channel.ownerId === botUserId ? { kind: "thread", threadId: channel.id } : null;
+  }
+  return mentioned ? { kind: "channel", channelId: channel.id, userId: message.author.id } : null;
+}
+
+/** The question without the bot's own mention. */
+export function questionText(content: string, botUserId: string): string {
+  return content.replace(new RegExp(`<@!?${botUserId}>`, "g"), " ").trim();
+}
+
+export async function handleDiscordMessage(
+  context: BotContext,
+  message: Message,
+  options: { botUserId: string; editIntervalMs?: number },
+): Promise<void> {
+  if (message.author.bot || message.webhookId || message.system) return;
+  const place = messagePlace(message, options.botUserId);
+  if (!place) return;
+  const channel = message.channel;
+  if (!channel.isSendable()) return;
+  const say = (content: string) => message.reply({ content, allowedMentions: NO_PINGS });
+  const question = questionText(message.content, options.botUserId);
+  const conversationId = discordConversationId(place);
+  if (question === "") {
+    await say(REPLIES.emptyQuestion);
+    return;
+  }
+  if (isResetCommand(question)) {
+    await context.conversations.reset(conversationId);
+    await say(REPLIES.reset);
+    return;
+  }
+  const limit = context.rateLimiter.take(`discord:${message.author.id}`);
+  if (!limit.allowed) {
+    await say(rateLimitedReply(limit.retryAfterMs));
+    return;
+  }
+  const target: ReplyTarget = {
+    post: async (index, content) =>
+      (index === 0 ? await say(content) : await channel.send({ content, allowedMentions: NO_PINGS })).id,
+    edit: async (_index, messageId, content) => {
+      await channel.messages.edit(messageId, { content, allowedMentions: NO_PINGS });
+    },
+    typing: () => channel.sendTyping(),
+  };
+  const events = context.chat({
+    message: question,
+    conversationId,
+    platform: "discord",
+    userId: message.author.id,
+    signal: context.signal,
+  });
+  const { answer, messageIds } = await streamReply(events, target, {
+    editIntervalMs: options.editIntervalMs,
+    onError: (error) => context.logger.warn(`Discord edit failed: ${describeError(error)}`),
+  });
+  if (answer.traceId) for (const id of messageIds) context.answers.remember(`discord:${id}`, answer.traceId);
+}
+
+const VOTES: Record<string, "up" | "down"> = { "👍": "up", "👎": "down" };
+
+/** A 👍 / 👎 (any skin tone) from a person on one of the bot's answers. */
+export async function handleDiscordReaction(
+  context: BotContext,
+  reaction: MessageReaction | PartialMessageReaction,
+  user: User | PartialUser,
+  botUserId: string,
+): Promise<void> {
+  if (user.id === botUserId || user.bot) return;
+  const emoji = (reaction.emoji.name ?? "").replace(/[\u{1F3FB}-\u{1F3FF}\uFE0F]/gu, "");
+  const vote = VOTES[emoji];
+  if (!vote) return;
+  const traceId = context.answers.traceFor(`discord:${reaction.message.id}`);
+  if (traceId) await recordFeedback(context, traceId, vote);
+}
