@@ -67,7 +67,7 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
     current.on(Events.ShardError, (error) => logger.warn(`Discord gateway error: ${describeError(error)}`));
     current.on(Events.MessageCreate, (message) => {
       const botUserId = current.user?.id;
-      if (botUserId) run("reply", () => handleDiscordMessage(context, message, { botUserId, ...options }));
+      if (botUserId) run("reply", () => handleDiscordMessage(context, message, { botUserId, editIntervalMs: options.editIntervalMs }));
     });
     current.on(Events.MessageReactionAdd, (reaction, user) => {
       const botUserId = current.user?.id;
@@ -101,7 +101,7 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
 
   const registerCommands = async (current: Client) => {
     const applicationId = options.applicationId!;
-    await retryWithBackoff(() => registerSlashCommands(current.rest, applicationId), {
+    await retryWithBackoff(() => registerSlashCommands(current.rest, applicationId).then(() => true), {
       signal: stopping.signal,
       backoff: options.retry,
       onFailure: (error, delayMs) =>

@@ -1,0 +1,131 @@
+/**
+ * POST /webhooks/discord: Discord HTTP interactions (what the edge relay forwards). Every request
+ * must carry a valid Ed25519 signature (401 otherwise). PING gets PONG; /ask gets a deferred
+ * response at once, then the answer streams into the original response through the interaction's
+ * webhook (no bot token needed).
+ */
+import { type KeyObject } from "node:crypto";
+import { DiscordAPIError, REST, Routes } from "discord.js";
+import { sleep } from "../backoff.ts";
+import type { BotContext, BotWebhookHandler } from "../context.ts";
+import { describeError } from "../safe-log.ts";
+import { commandPlace, NO_PINGS, planCommand } from "./commands.ts";
+import { verifyDiscordSignature } from "./signature.ts";
+import type { ReplyTarget } from "./stream-reply.ts";
+
+const INTERACTION_PING = 1;
+const INTERACTION_APPLICATION_COMMAND = 2;
+const RESPONSE_PONG = 1;
+const RESPONSE_MESSAGE = 4;
+const RESPONSE_DEFERRED_MESSAGE = 5;
+const FLAG_EPHEMERAL = 64;
+/** Discord's "Unknown Webhook": the deferred response may not have landed when the first edit goes out. */
+const UNKNOWN_WEBHOOK = 10015;
+
+interface RawInteraction {
+  type: number;
+  id: string;
+  application_id: string;
+  token: string;
+  guild_id?: string;
+  channel_id?: string;
+  channel?: { id: string; type: number };
+  user?: { id: string };
+  member?: { user?: { id: string } };
+  data?: { name: string; options?: { name: string; value: unknown }[] };
+}
+
+function json(status: number, body: unknown) {
+  return { status, body };
+}
+
+export function createDiscordInteractionsHandler(
+  context: BotContext,
+  options: { publicKey: KeyObject; apiBaseUrl: string; editIntervalMs?: number },
+): { handler: BotWebhookHandler; close(): void } {
+  const rest = new REST({ api: options.apiBaseUrl });
+  const close = () => {
+    rest.clearHashSweeper();
+    rest.clearHandlerSweeper();
+  };
+  const handler: BotWebhookHandler = async ({ rawBody, headers }) => {
+    const signature = headers.get("x-signature-ed25519");
+    const timestamp = headers.get("x-signature-timestamp");
+    if (!verifyDiscordSignature(options.publicKey, signature, timestamp, rawBody)) {
+      return json(401, { error: { code: "unauthorized", message: "invalid request signature" } });
+    }
+    let interaction: RawInteraction;
+    try {
+      interaction = JSON.parse(new TextDecoder().decode(rawBody)) as RawInteraction;
+    } catch {
+      return json(400, { error: { code: "invalid_json", message: "request body is not valid JSON" } });
+    }
+    if (interaction.type === INTERACTION_PING) return json(200, { type: RESPONSE_PONG });
+    if (interaction.type !== INTERACTION_APPLICATION_COMMAND || !interaction.data) {
+      return json(400, { error: { code: "bad_request", message: "only PING and slash commands are handled" } });
+    }
+
+    const userId = interaction.member?.user?.id ?? interaction.user?.id ?? "unknown";
+    const channelId = interaction.channel?.id ?? interaction.channel_id ?? "unknown";
+    const question = interaction.data.options?.find((option) => option.name === "question")?.value;
+    const outcome = await planCommand(
+      context,
+      {
+        name: interaction.data.name,
+        question: typeof question === "string" ? question : undefined,
+        place: commandPlace({ guildId: interaction.guild_id, channelId, channelType: interaction.channel?.type, userId }),
+        userId,
+      },
+      options,
+    );
+    if (outcome.kind === "immediate") {
+      const flags = outcome.ephemeral ? FLAG_EPHEMERAL : 0;
+      return json(200, { type: RESPONSE_MESSAGE, data: { content: outcome.content, flags, allowed_mentions: { parse: [] } } });
+    }
+    const target = webhookTarget(rest, interaction.application_id, interaction.token);
+    // After the response: Discord must have the deferral before the first edit.
+    setImmediate(() =>
+      context.track(
+        outcome.run(target).catch((error) => context.logger.error(`Discord /ask failed: ${describeError(error)}`)),
+      ),
+    );
+    return json(200, { type: RESPONSE_DEFERRED_MESSAGE });
+  };
+  return { handler, close };
+}
+
+/** Edits the original response and posts follow-ups through the interaction webhook. */
+function webhookTarget(rest: REST, applicationId: string, token: string): ReplyTarget {
+  const body = (content: string) => ({ content, allowed_mentions: { parse: NO_PINGS.parse } });
+  const editOriginal = async (content: string) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await rest.patch(Routes.webhookMessage(applicationId, token, "@original"), {
+          body: body(content),
+          auth: false,
+        })) as { id: string };
+      } catch (error) {
+        if (!(error instanceof DiscordAPIError && error.code === UNKNOWN_WEBHOOK) || attempt >= 3) throw error;
+        await sleep(250 * (attempt + 1));
+      }
+    }
+  };
+  return {
+    post: async (index, content) => {
+      if (index === 0) return (await editOriginal(content)).id;
+      const message = (await rest.post(Routes.webhook(applicationId, token), {
+        body: body(content),
+        query: new URLSearchParams({ wait: "true" }),
+        auth: false,
+      })) as { id: string };
+      return message.id;
+    },
+    edit: async (index, messageId, content) => {
+      if (index === 0) {
+        await editOriginal(content);
+        return;
+      }
+      await rest.patch(Routes.webhookMessage(applicationId, token, messageId), { body: body(content), auth: false });
+    },
+  };
+}

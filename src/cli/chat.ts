@@ -1,0 +1,52 @@
+/** npm run chat: a terminal chat that streams answers and lists the sources under each. */
+import { createInterface } from "node:readline/promises";
+import { loadConfig } from "../config.ts";
+import { createAppLogger, createService } from "../deps.ts";
+import type { Passage } from "../types.ts";
+import { runMain } from "./args.ts";
+
+function sourceLine(passage: Passage): string {
+  const where = [passage.chunk.title, passage.chunk.location].filter(Boolean).join(" · ");
+  return `  [${passage.rank}] ${where}${passage.chunk.link ? ` — ${passage.chunk.link}` : ""}`;
+}
+
+runMain(async () => {
+  const config = loadConfig();
+  const logger = createAppLogger(config);
+  const service = await createService(config, logger);
+  const conversationId = `cli-${Date.now().toString(36)}`;
+  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  process.stdout.write("Ask a question about the course (/reset starts over, /exit or Ctrl-D quits).\n");
+  try {
+    for (;;) {
+      let question: string;
+      try {
+        question = (await terminal.question("\n你> ")).trim();
+      } catch {
+        break; // input closed
+      }
+      if (!question) continue;
+      if (question === "/exit") break;
+      if (question === "/reset") {
+        await service.conversations.reset(conversationId);
+        process.stdout.write("(conversation cleared)\n");
+        continue;
+      }
+      let passages: Passage[] = [];
+      process.stdout.write("TA> ");
+      for await (const event of service.chat({ message: question, conversationId, platform: "cli", userId: "terminal" })) {
+        if (event.type === "retrieval") passages = event.passages;
+        if (event.type === "text-delta") process.stdout.write(event.text);
+        if (event.type === "error") process.stdout.write(`\n(error: ${event.message})`);
+        if (event.type === "done") {
+          process.stdout.write(`\n\nsources (${event.mode}, ${event.timings.totalMs} ms):\n`);
+          process.stdout.write(`${passages.map(sourceLine).join("\n")}\n`);
+        }
+      }
+    }
+  } finally {
+    terminal.close();
+    await service.close();
+  }
+  return 0;
+});
