@@ -37,6 +37,7 @@ export interface Config {
   course: { name: string; timeZone: string; homeworkPolicy: "hints" | "full" };
   chunk: { targetChars: number; overlapChars: number };
   retrieval: { topK: number; candidates: number };
+  relevance: { offTopicBelow: number; notCoveredBelow: number };
   limits: { messageMaxChars: number; bodyMaxBytes: number };
   adminToken: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -86,6 +87,16 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   { name: "CHUNK_SIZE", default: "450", description: "Target chunk length in characters." },
   { name: "CHUNK_OVERLAP", default: "60", description: "Overlap between chunks in characters." },
   { name: "RETRIEVAL_TOP_K", default: "5", description: "Passages given to the model." },
+  {
+    name: "RELEVANCE_OFF_TOPIC",
+    default: "0.8",
+    description: "Best-passage relevance under which a question that mentions nothing of the course is declined.",
+  },
+  {
+    name: "RELEVANCE_NOT_COVERED",
+    default: "0.2",
+    description: "Best-passage relevance under which even a course question gets the not-covered reply.",
+  },
   { name: "MESSAGE_MAX_CHARS", default: "4000", description: "Longest accepted question." },
   { name: "BODY_MAX_BYTES", default: "65536", description: "Largest accepted JSON request body." },
   {
@@ -195,6 +206,10 @@ export function loadConfig(env: Env = process.env): Config {
     retrieval: {
       topK: readNumber(env, "RETRIEVAL_TOP_K", 5, { min: 1, max: 50, integer: true }),
       candidates: 30,
+    },
+    relevance: {
+      offTopicBelow: readNumber(env, "RELEVANCE_OFF_TOPIC", 0.8, { min: 0, max: 2 }),
+      notCoveredBelow: readNumber(env, "RELEVANCE_NOT_COVERED", 0.2, { min: 0, max: 2 }),
     },
     limits: {
       messageMaxChars: readNumber(env, "MESSAGE_MAX_CHARS", 4000, { min: 1, max: 100_000, integer: true }),

@@ -10,7 +10,11 @@ import { AppError, errorMessage } from "./errors.ts";
 import { type LlmEngine, loadLlmEngine } from "./llm/index.ts";
 import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
 import { type Embedder, loadEmbedder } from "./embed/index.ts";
-import { type IngestSummary, ingestCorpus } from "./ingest/ingest.ts";
+import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/ingest.ts";
+import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
+import { defaultArchiveDir } from "./admin/corpus-files.ts";
+import { startTraceRetention } from "./admin/retention.ts";
+import { adminLoginLink, createAdminServices } from "./admin/wiring.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
 import { createHttpApp, type HttpServices } from "./http/app.ts";
@@ -88,6 +92,10 @@ export async function loadPromptTemplates(promptsDir: string): Promise<PromptTem
     },
     retrievalOnly: await read(PROMPT_TEMPLATE_FILES.retrievalOnly),
     noPassages: await read(PROMPT_TEMPLATE_FILES.noPassages),
+    crisis: await read(PROMPT_TEMPLATE_FILES.crisis),
+    offTopic: await read(PROMPT_TEMPLATE_FILES.offTopic),
+    harmful: await read(PROMPT_TEMPLATE_FILES.harmful),
+    smallTalk: await read(PROMPT_TEMPLATE_FILES.smallTalk),
   };
 }
 
@@ -132,6 +140,8 @@ export interface Service {
   logger: Logger;
   adminToken: string;
   adminTokenGenerated: boolean;
+  /** A one-time admin login link (valid once, 15 minutes): print it at start when the token was generated. */
+  adminLoginLink(baseUrl: string): string;
   ingest: IngestSummary;
   close(): Promise<void>;
 }
@@ -166,6 +176,7 @@ export async function createService(
     samplingDefaults: config.sampling,
     messageMaxChars: config.limits.messageMaxChars,
     queueMax: config.llm.queueMax,
+    relevance: config.relevance,
     logger: log,
   };
   const reasons = [problem, embedder ? undefined : "no embedding model: full-text retrieval only"].filter(
@@ -173,6 +184,23 @@ export async function createService(
   );
   const chat = (input: ChatInput) => runChat(input, chatDeps);
   const webhooks: NonNullable<HttpServices["webhooks"]> = {};
+  const admin = createAdminServices({
+    adminToken,
+    timeZone: config.course.timeZone,
+    samplingDefaults: config.sampling,
+    model: engine,
+    corpus: {
+      corpusDir: config.corpusDir,
+      archiveDir: defaultArchiveDir(config.corpusDir, config.dataDir),
+      chunks: corpus.chunks,
+      log: corpus.log,
+      supportedExtensions: SUPPORTED_EXTENSIONS,
+      ingest: () => ingestConfiguredCorpus(config, corpus, embedder),
+      rollback: (version) => rollbackCorpus(corpus.chunks, corpus.log, version),
+      retrieve: (question) => retriever.retrieve(question),
+    },
+  });
+  const stopTraceRetention = startTraceRetention({ traces, logger: log });
   const app = createHttpApp({
     chat,
     webhooks,
@@ -188,6 +216,7 @@ export async function createService(
     adminToken,
     bodyMaxBytes: config.limits.bodyMaxBytes,
     logger: log,
+    admin,
   });
   return {
     app,
@@ -199,8 +228,10 @@ export async function createService(
     logger: log,
     adminToken,
     adminTokenGenerated: config.adminToken === undefined,
+    adminLoginLink: (baseUrl) => adminLoginLink(admin.sessions, baseUrl),
     ingest,
     async close() {
+      await stopTraceRetention();
       await engine?.close();
       await traces.close();
       await conversations.close();

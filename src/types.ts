@@ -81,7 +81,7 @@ export interface SamplingOptions {
   maxTokens: number;
 }
 
-export type ChatMode = "answer" | "retrieval-only" | "crisis" | "refusal" | "smalltalk";
+export type ChatMode = "answer" | "retrieval-only" | "crisis" | "refusal" | "smalltalk" | "not-covered";
 
 export interface Usage {
   promptTokens: number;

@@ -137,7 +137,7 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
       return records.reverse().map((record) => ({ ...record, restorable: restorable.has(record.version) }));
     },
 
-    upload(file) {
+    async upload(file) {
       const path = uploadPath(file.name, file.folder, extensions);
       if (file.content.byteLength > maxUploadBytes) {
         throw new AppError(`${path} is ${file.content.byteLength} bytes; the limit is ${maxUploadBytes}`, "payload_too_large");
@@ -167,7 +167,7 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
       });
     },
 
-    remove(path) {
+    async remove(path) {
       const absolute = resolveInCorpus(options.corpusDir, path, extensions);
       return exclusive(async () => {
         const onDisk = await readIfExists(absolute);
@@ -197,7 +197,7 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
       });
     },
 
-    rollback(version) {
+    async rollback(version) {
       if (!Number.isInteger(version) || version < 1) throw new AppError("version must be a positive integer", "bad_request");
       return exclusive(async () => {
         const restored = await options.rollback(version);
@@ -211,7 +211,7 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
       });
     },
 
-    retrieve(question) {
+    async retrieve(question) {
       if (question.trim() === "") throw new AppError("type a question to search for", "bad_request");
       return options.retrieve(question.trim());
     },

@@ -1,8 +1,15 @@
 /** Groups similar questions (character-bigram Jaccard) so staff see what the corpus is missing. Pure. */
 
-/** Lower-cased letters and digits only: punctuation, spaces and symbols do not make questions similar. */
+/**
+ * Question words and particles shared by unrelated questions ("是什麼", "嗎"): dropped so that short
+ * Chinese questions are compared by their topic words.
+ */
+const FILLER_WORDS =
+  /請問|為什麼|為甚麼|什麼|甚麼|怎麼|怎樣|如何|哪些|哪裡|哪個|哪天|哪一|是不是|可不可以|可以|能不能|有沒有|[的了嗎呢吧啊呀是]/g;
+
+/** Lower-cased letters and digits only: punctuation, spaces, symbols and filler words do not make questions similar. */
 function normalizeQuestion(text: string): string {
-  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
+  return text.toLowerCase().replace(FILLER_WORDS, "").replace(/[^\p{L}\p{N}]+/gu, "");
 }
 
 /** Character bigrams of the normalized text; a one-character question is its own "bigram". */

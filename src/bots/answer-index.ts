@@ -3,7 +3,7 @@
  * memory (the most recent `capacity` answers) and, when a file is given, appended to it as JSON
  * lines so reactions still count after a restart. The file is rewritten short on open when it grew.
  */
-import { mkdir, readFile, writeFile, appendFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log.ts";

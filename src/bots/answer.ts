@@ -62,7 +62,8 @@ export function renderFinalAnswer(answer: Answer, format: "markdown" | "plain"):
   // Only generated answers get a sources list: retrieval-only replies already quote their passages.
   if (!answer.error && answer.mode === "answer" && answer.passages.length > 0) {
     const { sources, cited } = selectCitations(text, answer.passages);
-    const block = format === "markdown" ? formatCitationsMarkdown(sources, cited) : formatCitationsPlain(sources, cited);
+    const block =
+      format === "markdown" ? formatCitationsMarkdown(sources, cited) : formatCitationsPlain(sources, cited);
     if (block) body += `\n\n${block}`;
   }
   return body;

@@ -36,7 +36,10 @@ export function citedNumbers(answer: string): number[] {
  * The sources to show under an answer: the passages it cites (unknown numbers ignored), or, when it
  * cites none, the top few passages as related reading.
  */
-export function selectCitations(answer: string, passages: readonly Passage[]): {
+export function selectCitations(
+  answer: string,
+  passages: readonly Passage[],
+): {
   sources: CitationSource[];
   cited: boolean;
 } {
@@ -74,6 +77,8 @@ export function formatCitationsMarkdown(sources: readonly CitationSource[], cite
 /** Plain text (LINE shows no markdown): "[1] title · location" and the link on its own line. */
 export function formatCitationsPlain(sources: readonly CitationSource[], cited: boolean): string {
   if (sources.length === 0) return "";
-  const lines = sources.map((source) => `[${source.number}] ${label(source)}${source.link ? `\n${source.link}` : ""}`);
+  const lines = sources.map(
+    (source) => `[${source.number}] ${label(source)}${source.link ? `\n${source.link}` : ""}`,
+  );
   return `${cited ? "📚 來源" : "📚 相關課程資料"}\n${lines.join("\n")}`;
 }

@@ -21,7 +21,11 @@ export interface BotContext {
 }
 
 /** Stores a 👍 / 👎 on a trace; unknown traces are ignored (an answer older than the index). */
-export async function recordFeedback(context: BotContext, traceId: string, vote: "up" | "down"): Promise<boolean> {
+export async function recordFeedback(
+  context: BotContext,
+  traceId: string,
+  vote: "up" | "down",
+): Promise<boolean> {
   const stored = await context.traces.setFeedback(traceId, vote);
   context.logger.debug(`feedback ${vote} ${stored ? "stored on" : "for unknown"} trace ${traceId}`);
   return stored;

@@ -33,14 +33,18 @@ export class RateLimiter {
     this.refillPerMs = (options.perMinute ?? 2) / 60_000;
     this.now = options.now ?? Date.now;
     this.maxUsers = options.maxUsers ?? 10_000;
-    if (!(this.burst >= 1) || !(this.refillPerMs > 0)) throw new RangeError("burst must be >= 1 and perMinute > 0");
+    if (!(this.burst >= 1) || !(this.refillPerMs > 0))
+      throw new RangeError("burst must be >= 1 and perMinute > 0");
   }
 
   /** Takes one token for `key` when there is one; otherwise says how long until there is. */
   take(key: string): RateLimitDecision {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAt: now };
-    bucket.tokens = Math.min(this.burst, bucket.tokens + Math.max(0, now - bucket.updatedAt) * this.refillPerMs);
+    bucket.tokens = Math.min(
+      this.burst,
+      bucket.tokens + Math.max(0, now - bucket.updatedAt) * this.refillPerMs,
+    );
     bucket.updatedAt = now;
     // Re-insert so the Map's order is least recently used first.
     this.buckets.delete(key);

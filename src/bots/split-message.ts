@@ -39,7 +39,12 @@ const FENCE_LINE = /^ {0,3}(`{3,})([^`\n]*)$/;
 function findFences(text: string, openAtStart: string | null): FenceBlock[] {
   const blocks: FenceBlock[] = [];
   let open: { start: number; opener: string; contentStart: number; ticks: number } | null = openAtStart
-    ? { start: 0, opener: openAtStart, contentStart: 0, ticks: /^`+/.exec(openAtStart.trim())?.[0].length ?? 3 }
+    ? {
+        start: 0,
+        opener: openAtStart,
+        contentStart: 0,
+        ticks: /^`+/.exec(openAtStart.trim())?.[0].length ?? 3,
+      }
     : null;
   let lineStart = 0;
   while (lineStart <= text.length) {
@@ -49,9 +54,20 @@ function findFences(text: string, openAtStart: string | null): FenceBlock[] {
     if (match) {
       const ticks = match[1]!.length;
       if (!open) {
-        open = { start: lineStart, opener: text.slice(lineStart, lineEnd).trim(), contentStart: lineEnd + 1, ticks };
+        open = {
+          start: lineStart,
+          opener: text.slice(lineStart, lineEnd).trim(),
+          contentStart: lineEnd + 1,
+          ticks,
+        };
       } else if (ticks >= open.ticks && match[2]!.trim() === "") {
-        blocks.push({ start: open.start, end: lineEnd, opener: open.opener, contentStart: open.contentStart, closed: true });
+        blocks.push({
+          start: open.start,
+          end: lineEnd,
+          opener: open.opener,
+          contentStart: open.contentStart,
+          closed: true,
+        });
         open = null;
       }
     }
@@ -59,7 +75,13 @@ function findFences(text: string, openAtStart: string | null): FenceBlock[] {
     lineStart = newline + 1;
   }
   if (open) {
-    blocks.push({ start: open.start, end: text.length, opener: open.opener, contentStart: open.contentStart, closed: false });
+    blocks.push({
+      start: open.start,
+      end: text.length,
+      opener: open.opener,
+      contentStart: open.contentStart,
+      closed: false,
+    });
   }
   return blocks;
 }
@@ -152,7 +174,8 @@ function chooseCut(text: string, budget: number, fences: FenceBlock[], atomic: S
   }
   // No clean boundary at all: cut at the last position outside atomic spans, else anywhere.
   for (let position = budget; position > minimum; position--) {
-    if (!blocked(position) && !isSurrogateSplit(text, position)) return { end: position, next: position, reopen: null };
+    if (!blocked(position) && !isSurrogateSplit(text, position))
+      return { end: position, next: position, reopen: null };
   }
   const end = isSurrogateSplit(text, budget) ? budget - 1 : budget;
   return { end, next: end, reopen: null };
@@ -160,7 +183,8 @@ function chooseCut(text: string, budget: number, fences: FenceBlock[], atomic: S
 
 /** Closes a code block left open at the end of a message, so the message renders on its own. */
 function balance(message: string, fences: FenceBlock[], upTo: number): string {
-  const open = fences.some((fence) => !fence.closed && fence.start < upTo) ||
+  const open =
+    fences.some((fence) => !fence.closed && fence.start < upTo) ||
     fences.some((fence) => fence.closed && fence.start < upTo && fence.end > upTo);
   return open ? `${message}${FENCE_CLOSE}` : message;
 }
@@ -196,7 +220,12 @@ export function splitMessage(text: string, options: SplitOptions): string[] {
       break;
     }
     reopen = cut.reopen;
-    rest = cut.reopen ? rest.slice(cut.next) : rest.slice(cut.next).replace(/^\s*\n/, "").trimStart();
+    rest = cut.reopen
+      ? rest.slice(cut.next)
+      : rest
+          .slice(cut.next)
+          .replace(/^\s*\n/, "")
+          .trimStart();
   }
   return messages;
 }

@@ -7,6 +7,7 @@ import type { LlmEngine } from "../llm/index.ts";
 import type { Logger } from "../log.ts";
 import {
   buildUserTurn,
+  fillTemplate,
   formatPassages,
   type HistoryTurn,
   type HomeworkPolicy,
@@ -15,6 +16,7 @@ import {
   renderSystemPrompt,
 } from "../prompt/index.ts";
 import type { RetrievalResult, Retriever } from "../retrieve/index.ts";
+import { classifyMessage, decideRelevance } from "../safety/rules.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
 import type { ChatMode, Passage, Platform, SamplingOptions, Trace, TracePassage } from "../types.ts";
 import type { ChatEvent } from "./events.ts";
@@ -25,6 +27,10 @@ export interface PromptTemplates {
   homeworkRules: Record<HomeworkPolicy, string>;
   retrievalOnly: string;
   noPassages: string;
+  crisis: string;
+  offTopic: string;
+  harmful: string;
+  smallTalk: string;
 }
 
 export interface ChatDeps {
@@ -39,6 +45,8 @@ export interface ChatDeps {
   messageMaxChars: number;
   /** Requests allowed to wait for a model sequence; beyond it the request is refused (503). */
   queueMax: number;
+  /** Calibrated relevance thresholds (see safety/rules.ts decideRelevance). */
+  relevance: { offTopicBelow: number; notCoveredBelow: number };
   logger: Logger;
   now?: () => Date;
   newId?: () => string;
@@ -89,7 +97,9 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const message = validateMessage(input.message, deps.messageMaxChars);
   const sampling = resolveSampling(input.sampling, deps.samplingDefaults);
-  if (deps.llm) {
+  const kind = classifyMessage(message);
+  // Fixed replies (crisis first of all) never wait for the model, so they are never refused as busy.
+  if (deps.llm && kind === "question") {
     const depth = deps.llm.queueDepth();
     if (depth.waiting >= deps.queueMax) {
       throw new AppError("the TA is busy answering other students: try again in a few seconds", "overloaded");
@@ -126,18 +136,31 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
   await saveTrace((value) => deps.traces.insert(value));
 
   try {
-    const history = input.history ?? toHistory(await deps.conversations.history(conversationId));
-    const retrieval: RetrievalResult = await deps.retriever.retrieve(message);
-    trace.passages = toTracePassages(retrieval.passages);
-    trace.timings.retrievalMs = round(retrieval.retrievalMs);
-    yield { type: "retrieval", conversationId, traceId: trace.id, passages: retrieval.passages };
-
-    if (!deps.llm) {
-      trace.answer = renderRetrievalOnlyReply(deps.templates.retrievalOnly, retrieval.passages);
-      trace.prompt = "";
+    if (kind !== "question") {
+      // Deterministic replies: no retrieval, no model. A crisis reply must never wait in a queue.
+      yield { type: "retrieval", conversationId, traceId: trace.id, passages: [] };
+      trace.mode = FIXED_REPLY_MODES[kind];
+      trace.answer = fillFixedReply(deps.templates[FIXED_REPLY_TEMPLATES[kind]], deps.course.name);
       yield { type: "text-delta", text: trace.answer };
     } else {
-      yield* generateAnswer(deps.llm, { message, history, retrieval, sampling, signal: input.signal }, trace, deps, now);
+      const history = input.history ?? toHistory(await deps.conversations.history(conversationId));
+      const retrieval: RetrievalResult = await deps.retriever.retrieve(message);
+      trace.passages = toTracePassages(retrieval.passages);
+      trace.timings.retrievalMs = round(retrieval.retrievalMs);
+      yield { type: "retrieval", conversationId, traceId: trace.id, passages: retrieval.passages };
+
+      const decision = decideRelevance(message, retrieval.relevance, deps.relevance);
+      if (decision.fallback) {
+        trace.mode = decision.fallback === "refuse-off-topic" ? "refusal" : "not-covered";
+        const template = decision.fallback === "refuse-off-topic" ? deps.templates.offTopic : deps.templates.noPassages;
+        trace.answer = fillFixedReply(template, deps.course.name);
+        yield { type: "text-delta", text: trace.answer };
+      } else if (!deps.llm) {
+        trace.answer = renderRetrievalOnlyReply(deps.templates.retrievalOnly, retrieval.passages);
+        yield { type: "text-delta", text: trace.answer };
+      } else {
+        yield* generateAnswer(deps.llm, { message, history, retrieval, sampling, signal: input.signal }, trace, deps, now);
+      }
     }
 
     trace.status = "ok";
@@ -223,6 +246,13 @@ async function* generateAnswer(
   const decodeSeconds = (performance.now() - (firstTokenAt || generationStarted)) / 1000;
   trace.timings.tokensPerSecond =
     decodeSeconds > 0 ? Math.round((Math.max(0, completion.completionTokens - 1) / decodeSeconds) * 10) / 10 : 0;
+}
+
+const FIXED_REPLY_MODES = { crisis: "crisis", harmful: "refusal", smalltalk: "smalltalk" } as const;
+const FIXED_REPLY_TEMPLATES = { crisis: "crisis", harmful: "harmful", smalltalk: "smallTalk" } as const;
+
+function fillFixedReply(template: string, courseName: string): string {
+  return fillTemplate(template, { courseName }, { templateName: "fixed reply" });
 }
 
 function round(milliseconds: number): number {

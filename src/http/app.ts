@@ -1,12 +1,15 @@
-/** The Hono app: chat SSE, OpenAI-compatible API, conversations, health and admin trace API. */
+/** The Hono app: chat SSE, OpenAI-compatible API, conversations, health, admin pages and admin API. */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { createAdminContext } from "../admin/context.ts";
+import { createAdminPages } from "../admin/routes.tsx";
+import type { AdminServices } from "../admin/services.ts";
 import type { ChatEvent, ChatInput } from "../chat/index.ts";
 import { AppError, errorCode, errorMessage, httpStatusOf } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
-import { adminAuth } from "./auth.ts";
 import { registerAdminApi } from "./routes/admin-api.ts";
+import { registerAdminAccess } from "./routes/admin-auth.ts";
 import { registerChatRoutes } from "./routes/chat.ts";
 import { registerOpenAiRoutes } from "./routes/openai.ts";
 import { registerWebhookRoutes } from "./routes/webhooks.ts";
@@ -35,6 +38,8 @@ export interface HttpServices {
   adminToken: string;
   bodyMaxBytes: number;
   logger: Logger;
+  /** Admin pages: sessions, pseudonyms, corpus management, next-token view (see AdminServices for defaults). */
+  admin?: AdminServices;
 }
 
 export function errorBody(code: string, message: string) {
@@ -71,8 +76,10 @@ export function createHttpApp(services: HttpServices): Hono {
   registerChatRoutes(app, services);
   registerWebhookRoutes(app, services);
   registerOpenAiRoutes(app, services);
-  app.use("/api/admin/*", adminAuth(services.adminToken));
-  registerAdminApi(app, services);
+  const admin = createAdminContext(services, services.admin);
+  registerAdminAccess(app, admin);
+  registerAdminApi(app, services, admin);
+  app.route("/admin", createAdminPages(admin, (message) => services.logger.error(message)));
   return app;
 }
 

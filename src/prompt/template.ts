@@ -7,6 +7,10 @@ export const PROMPT_TEMPLATE_FILES = {
   homeworkFull: "homework-full.md",
   retrievalOnly: "retrieval-only.md",
   noPassages: "no-passages.md",
+  crisis: "crisis.md",
+  offTopic: "off-topic.md",
+  harmful: "harmful.md",
+  smallTalk: "smalltalk.md",
 } as const;
 
 export interface FillTemplateOptions {

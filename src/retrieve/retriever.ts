@@ -22,6 +22,11 @@ export interface RetrievalResult {
   /** Each retriever's own ranking, for the admin playground. */
   rankings: RankedList[];
   queryTerms: string;
+  /**
+   * How well the best passage covers the question (share of its bigrams/words found, plus a bonus
+   * for trigrams; 0 = nothing shared). Used to tell "not in the material" from a real answer.
+   */
+  relevance: number;
   retrievalMs: number;
 }
 
@@ -68,7 +73,9 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const rankings: RankedList[] = [{ retriever: "fulltext", hits: rerankFullText(question, fulltext) }];
       if (options.embedder) rankings.push({ retriever: "vector", hits: vector });
       const passages = fuseRankings(rankings, { limit: retrieveOptions?.topK ?? options.topK ?? 5 });
-      return { passages, rankings, queryTerms: terms, retrievalMs: performance.now() - started };
+      const profile = profileQuery(question);
+      const relevance = Math.max(0, ...passages.map((passage) => coverageScore(profile, passage.chunk.text)));
+      return { passages, rankings, queryTerms: terms, relevance, retrievalMs: performance.now() - started };
     },
   };
 }

@@ -207,8 +207,10 @@ describe("POST /api/chat with the tiny model", () => {
     const { conversationId } = (await first.json()) as { conversationId: string };
     const reset = await fetch(`${service.url}/api/conversations/${conversationId}`, { method: "DELETE" });
     expect(await reset.json()).toEqual({ conversationId, removedTurns: 2 });
-    const second = await postChat(service, { message: "再說一次", conversationId, stream: false, sampling: { maxTokens: 4 } });
+    const second = await postChat(service, { message: "再說一次 LoRA 的原理", conversationId, stream: false, sampling: { maxTokens: 4 } });
     const trace = await getTrace(service, ((await second.json()) as { traceId: string }).traceId);
+    expect(trace.mode).toBe("answer");
+    expect(trace.prompt).toContain("再說一次 LoRA 的原理");
     expect(trace.prompt).not.toContain("什麼是 LoRA？");
   });
 
@@ -257,8 +259,9 @@ describe("history across a restart", () => {
       const { conversationId } = (await response.json()) as { conversationId: string };
       await first.stop();
       second = await startTestService({ root: first.root });
-      const followUp = await postChat(second, { message: "第二個問題", conversationId, stream: false, sampling: { maxTokens: 4 } });
+      const followUp = await postChat(second, { message: "第二個問題：BPE 的合併規則是什麼？", conversationId, stream: false, sampling: { maxTokens: 4 } });
       const trace = await getTrace(second, ((await followUp.json()) as { traceId: string }).traceId);
+      expect(trace.mode).toBe("answer");
       expect(trace.prompt).toContain("第一個問題：什麼是 BPE？");
       expect(second.service.ingest.unchanged.length).toBeGreaterThan(0);
       expect(second.service.ingest.added).toEqual([]);

@@ -3,8 +3,8 @@
  * and what they do, shared by gateway interactions and HTTP interactions.
  */
 import { ChannelType, type REST, Routes } from "discord.js";
+import type { BotContext } from "../context.ts";
 import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
-import { type BotContext } from "../context.ts";
 import { REPLIES, rateLimitedReply } from "../replies.ts";
 import { describeError } from "../safe-log.ts";
 import { type ReplyTarget, streamReply } from "./stream-reply.ts";
@@ -66,11 +66,13 @@ export async function planCommand(
     await context.conversations.reset(conversationId);
     return { kind: "immediate", content: REPLIES.reset, ephemeral: true };
   }
-  if (command.name !== "ask") return { kind: "immediate", content: `不認識的指令 /${command.name}`, ephemeral: true };
+  if (command.name !== "ask")
+    return { kind: "immediate", content: `不認識的指令 /${command.name}`, ephemeral: true };
   const question = command.question?.trim() ?? "";
   if (question === "") return { kind: "immediate", content: REPLIES.emptyQuestion, ephemeral: true };
   const limit = context.rateLimiter.take(`discord:${command.userId}`);
-  if (!limit.allowed) return { kind: "immediate", content: rateLimitedReply(limit.retryAfterMs), ephemeral: true };
+  if (!limit.allowed)
+    return { kind: "immediate", content: rateLimitedReply(limit.retryAfterMs), ephemeral: true };
   return {
     kind: "deferred",
     async run(target) {
@@ -86,7 +88,8 @@ export async function planCommand(
         editIntervalMs: options.editIntervalMs,
         onError: (error) => context.logger.warn(`Discord edit failed: ${describeError(error)}`),
       });
-      if (answer.traceId) for (const id of messageIds) context.answers.remember(`discord:${id}`, answer.traceId);
+      if (answer.traceId)
+        for (const id of messageIds) context.answers.remember(`discord:${id}`, answer.traceId);
     },
   };
 }

@@ -67,14 +67,18 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
     current.on(Events.ShardError, (error) => logger.warn(`Discord gateway error: ${describeError(error)}`));
     current.on(Events.MessageCreate, (message) => {
       const botUserId = current.user?.id;
-      if (botUserId) run("reply", () => handleDiscordMessage(context, message, { botUserId, editIntervalMs: options.editIntervalMs }));
+      if (botUserId)
+        run("reply", () =>
+          handleDiscordMessage(context, message, { botUserId, editIntervalMs: options.editIntervalMs }),
+        );
     });
     current.on(Events.MessageReactionAdd, (reaction, user) => {
       const botUserId = current.user?.id;
       if (botUserId) run("reaction", () => handleDiscordReaction(context, reaction, user, botUserId));
     });
     current.on(Events.InteractionCreate, (interaction) => {
-      if (interaction.isChatInputCommand()) run("command", () => handleCommand(context, interaction, options));
+      if (interaction.isChatInputCommand())
+        run("command", () => handleCommand(context, interaction, options));
     });
   };
 
@@ -87,7 +91,10 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
     });
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("no READY from the gateway in time")), options.loginTimeoutMs ?? 60_000);
+      timer = setTimeout(
+        () => reject(new Error("no READY from the gateway in time")),
+        options.loginTimeoutMs ?? 60_000,
+      );
     });
     try {
       await Promise.race([current.login(options.token), timeout]);
@@ -105,7 +112,9 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
       signal: stopping.signal,
       backoff: options.retry,
       onFailure: (error, delayMs) =>
-        logger.warn(`Discord commands not registered: ${describeError(error)}; retrying in ${Math.round(delayMs / 1000)} s`),
+        logger.warn(
+          `Discord commands not registered: ${describeError(error)}; retrying in ${Math.round(delayMs / 1000)} s`,
+        ),
     }).then((done) => {
       if (done === undefined) return;
       commandsRegistered = true;
@@ -126,7 +135,9 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
       } catch (error) {
         const delay = backoffDelay(attempt++, options.retry);
         if (!stopping.signal.aborted) {
-          logger.error(`Discord login failed: ${describeError(error)}; retrying in ${Math.round(delay / 1000)} s`);
+          logger.error(
+            `Discord login failed: ${describeError(error)}; retrying in ${Math.round(delay / 1000)} s`,
+          );
         }
         await current.destroy().catch(() => {});
         await sleep(delay, stopping.signal);
@@ -178,7 +189,11 @@ async function handleCommand(
         : await interaction.followUp({ content, allowedMentions: NO_PINGS })
       ).id,
     edit: async (index, messageId, content) => {
-      await interaction.editReply({ message: index === 0 ? "@original" : messageId, content, allowedMentions: NO_PINGS });
+      await interaction.editReply({
+        message: index === 0 ? "@original" : messageId,
+        content,
+        allowedMentions: NO_PINGS,
+      });
     },
   };
   await outcome.run(target);

@@ -4,7 +4,7 @@
  * response at once, then the answer streams into the original response through the interaction's
  * webhook (no bot token needed).
  */
-import { type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { DiscordAPIError, REST, Routes } from "discord.js";
 import { sleep } from "../backoff.ts";
 import type { BotContext, BotWebhookHandler } from "../context.ts";
@@ -62,7 +62,9 @@ export function createDiscordInteractionsHandler(
     }
     if (interaction.type === INTERACTION_PING) return json(200, { type: RESPONSE_PONG });
     if (interaction.type !== INTERACTION_APPLICATION_COMMAND || !interaction.data) {
-      return json(400, { error: { code: "bad_request", message: "only PING and slash commands are handled" } });
+      return json(400, {
+        error: { code: "bad_request", message: "only PING and slash commands are handled" },
+      });
     }
 
     const userId = interaction.member?.user?.id ?? interaction.user?.id ?? "unknown";
@@ -73,20 +75,30 @@ export function createDiscordInteractionsHandler(
       {
         name: interaction.data.name,
         question: typeof question === "string" ? question : undefined,
-        place: commandPlace({ guildId: interaction.guild_id, channelId, channelType: interaction.channel?.type, userId }),
+        place: commandPlace({
+          guildId: interaction.guild_id,
+          channelId,
+          channelType: interaction.channel?.type,
+          userId,
+        }),
         userId,
       },
       options,
     );
     if (outcome.kind === "immediate") {
       const flags = outcome.ephemeral ? FLAG_EPHEMERAL : 0;
-      return json(200, { type: RESPONSE_MESSAGE, data: { content: outcome.content, flags, allowed_mentions: { parse: [] } } });
+      return json(200, {
+        type: RESPONSE_MESSAGE,
+        data: { content: outcome.content, flags, allowed_mentions: { parse: [] } },
+      });
     }
     const target = webhookTarget(rest, interaction.application_id, interaction.token);
     // After the response: Discord must have the deferral before the first edit.
     setImmediate(() =>
       context.track(
-        outcome.run(target).catch((error) => context.logger.error(`Discord /ask failed: ${describeError(error)}`)),
+        outcome
+          .run(target)
+          .catch((error) => context.logger.error(`Discord /ask failed: ${describeError(error)}`)),
       ),
     );
     return json(200, { type: RESPONSE_DEFERRED_MESSAGE });
@@ -105,7 +117,8 @@ function webhookTarget(rest: REST, applicationId: string, token: string): ReplyT
           auth: false,
         })) as { id: string };
       } catch (error) {
-        if (!(error instanceof DiscordAPIError && error.code === UNKNOWN_WEBHOOK) || attempt >= 3) throw error;
+        if (!(error instanceof DiscordAPIError && error.code === UNKNOWN_WEBHOOK) || attempt >= 3)
+          throw error;
         await sleep(250 * (attempt + 1));
       }
     }
@@ -125,7 +138,10 @@ function webhookTarget(rest: REST, applicationId: string, token: string): ReplyT
         await editOriginal(content);
         return;
       }
-      await rest.patch(Routes.webhookMessage(applicationId, token, messageId), { body: body(content), auth: false });
+      await rest.patch(Routes.webhookMessage(applicationId, token, messageId), {
+        body: body(content),
+        auth: false,
+      });
     },
   };
 }

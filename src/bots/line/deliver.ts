@@ -69,7 +69,10 @@ export async function push(delivery: Delivery, messages: LineMessage[]): Promise
 }
 
 /** Delivers `answer` by reply when it is ready in time, else "still thinking" by reply and the answer by push. */
-export async function deliverAnswer(delivery: Delivery, answer: Promise<Answer>): Promise<"reply" | "push" | "lost"> {
+export async function deliverAnswer(
+  delivery: Delivery,
+  answer: Promise<Answer>,
+): Promise<"reply" | "push" | "lost"> {
   const now = delivery.now ?? Date.now;
   const timeout = new AbortController();
   const early = await Promise.race([

@@ -43,7 +43,10 @@ function feedbackQuickReply(traceId: string): messagingApi.QuickReply {
 }
 
 export function textMessages(text: string, quoteToken?: string): messagingApi.TextMessage[] {
-  const parts = splitMessage(text, { maxChars: LINE_MESSAGE_MAX_CHARS, maxMessages: LINE_MESSAGES_PER_REQUEST });
+  const parts = splitMessage(text, {
+    maxChars: LINE_MESSAGE_MAX_CHARS,
+    maxMessages: LINE_MESSAGES_PER_REQUEST,
+  });
   return parts.map((part, index) => ({
     type: "text",
     text: part,

@@ -1,7 +1,14 @@
-/** GET /api/admin/traces?limit=&before= and GET /api/admin/traces/:id (bearer-protected in app.ts). */
+/**
+ * JSON admin API (access checked in admin-auth.ts: Bearer token or admin session):
+ * GET /api/admin/traces?limit=&before=, GET /api/admin/traces/:id,
+ * GET /api/admin/retrieval?q= (each retriever's ranking and the fused passages),
+ * POST /api/admin/next-token {prompt, topN?, chatTemplate?} (top-N next tokens from the loaded model).
+ */
 import type { Hono } from "hono";
+import type { AdminContext } from "../../admin/context.ts";
 import { AppError } from "../../errors.ts";
-import type { HttpServices } from "../app.ts";
+import { type HttpServices, readJsonObject } from "../app.ts";
+import { passageJson } from "./chat.ts";
 
 function readLimit(value: string | undefined): number {
   if (value === undefined) return 50;
@@ -16,7 +23,7 @@ function readBefore(value: string | undefined): string | undefined {
   return new Date(value).toISOString();
 }
 
-export function registerAdminApi(app: Hono, services: HttpServices): void {
+export function registerAdminApi(app: Hono, services: HttpServices, admin: AdminContext): void {
   app.get("/api/admin/traces", async (c) => {
     const limit = readLimit(c.req.query("limit"));
     const traces = await services.traces.list({ limit, before: readBefore(c.req.query("before")) });
@@ -28,5 +35,39 @@ export function registerAdminApi(app: Hono, services: HttpServices): void {
     const trace = await services.traces.get(c.req.param("id"));
     if (!trace) throw new AppError(`no trace with id ${c.req.param("id")}`, "not_found");
     return c.json(trace);
+  });
+
+  app.get("/api/admin/retrieval", async (c) => {
+    if (!admin.corpus) throw new AppError("corpus management is not available in this setup", "not_found");
+    const question = (c.req.query("q") ?? "").trim();
+    if (!question) throw new AppError("pass the question as ?q=", "bad_request");
+    const result = await admin.corpus.retrieve(question.slice(0, 2000));
+    return c.json({
+      queryTerms: result.queryTerms,
+      retrievalMs: result.retrievalMs,
+      passages: result.passages.map(passageJson),
+      rankings: result.rankings.map((ranking) => ({
+        retriever: ranking.retriever,
+        hits: ranking.hits.map((hit, index) => ({
+          rank: index + 1,
+          score: hit.score,
+          source: hit.chunk.documentPath,
+          title: hit.chunk.title,
+          location: hit.chunk.location,
+          text: hit.chunk.text,
+        })),
+      })),
+    });
+  });
+
+  app.post("/api/admin/next-token", async (c) => {
+    const body = await readJsonObject(c.req.raw);
+    if (typeof body.prompt !== "string" || body.prompt === "") throw new AppError("prompt must be a non-empty string", "bad_request");
+    const topN = body.topN ?? 10;
+    if (typeof topN !== "number" || !Number.isInteger(topN) || topN < 1 || topN > 100) {
+      throw new AppError("topN must be an integer from 1 to 100", "bad_request");
+    }
+    if (!admin.nextTokens) throw new AppError("no model is loaded", "model_unavailable");
+    return c.json(await admin.nextTokens(body.prompt, { topN, chatTemplate: body.chatTemplate === true }));
   });
 }

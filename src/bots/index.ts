@@ -1,0 +1,162 @@
+/**
+ * The bots' entry point: startBots() starts the Discord gateway bot and builds the Discord and LINE
+ * webhook handlers, each only when its settings are present (a one-line notice otherwise). It never
+ * waits for a platform: an unreachable one is retried with backoff in the background while the rest
+ * of the service serves. deps.ts / serve.ts wire the returned webhooks into the HTTP app.
+ */
+import type { ChatEvent, ChatInput } from "../chat/index.ts";
+import type { Logger } from "../log.ts";
+import type { ConversationStore, TraceStore } from "../store/index.ts";
+import { AnswerIndex } from "./answer-index.ts";
+import type { BackoffOptions } from "./backoff.ts";
+import type { BotContext, BotWebhookHandler } from "./context.ts";
+import { startDiscordGateway } from "./discord/gateway.ts";
+import { createDiscordInteractionsHandler } from "./discord/interactions-http.ts";
+import { parseDiscordPublicKey } from "./discord/signature.ts";
+import { startLineBot } from "./line/webhook.ts";
+import { RateLimiter } from "./rate-limiter.ts";
+import { secretSafeLogger } from "./safe-log.ts";
+
+export type { BotWebhookHandler } from "./context.ts";
+
+export interface DiscordBotConfig {
+  /** DISCORD_TOKEN. The gateway bot runs only when set. */
+  token?: string;
+  /** DISCORD_APPLICATION_ID. When set (with a token), /ask and /reset are registered at start. */
+  applicationId?: string;
+  /** DISCORD_PUBLIC_KEY (hex). When set, POST /webhooks/discord accepts signed HTTP interactions. */
+  publicKey?: string;
+  /** DISCORD_API_BASE_URL. Default: "https://discord.com/api". */
+  apiBaseUrl?: string;
+  /** Shortest time between two edits of a streaming answer. Default: 1000 ms. */
+  editIntervalMs?: number;
+}
+
+export interface LineBotConfig {
+  /** LINE_CHANNEL_SECRET: verifies X-Line-Signature. */
+  channelSecret?: string;
+  /** LINE_CHANNEL_ACCESS_TOKEN. */
+  channelAccessToken?: string;
+  /** LINE_API_BASE_URL. Default: "https://api.line.me". */
+  apiBaseUrl?: string;
+  /** LINE_REPLY_DEADLINE_MS: after this, "still thinking" goes by reply and the answer by push. Default: 20,000. */
+  replyDeadlineMs?: number;
+  /** LINE_GROUP_PREFIX: in groups, text starting with it is for the bot (as is a mention). Default: "/ask". */
+  groupPrefix?: string;
+}
+
+export interface BotsOptions {
+  chat(input: ChatInput): AsyncGenerator<ChatEvent>;
+  traces: Pick<TraceStore, "setFeedback">;
+  conversations: Pick<ConversationStore, "reset">;
+  logger: Logger;
+  discord?: DiscordBotConfig;
+  line?: LineBotConfig;
+  /** Per-user token bucket shared by both platforms. Default: burst 5, 2 per minute. */
+  rateLimit?: { burst?: number; perMinute?: number };
+  /** BOT_STATE_FILE: JSON-lines file linking answer messages to traces, so reactions count after a restart. Default: memory only. */
+  stateFile?: string;
+  /** Retry delays for platforms that cannot be reached. Default: 1 s doubling up to 5 min. */
+  retry?: BackoffOptions;
+  /** Clock for the rate limiter (tests). Default: Date.now. */
+  now?: () => number;
+}
+
+export interface RunningBots {
+  /** Handlers for POST /webhooks/line and /webhooks/discord; absent when that platform is off. */
+  webhooks: { line?: BotWebhookHandler; discord?: BotWebhookHandler };
+  /** Cancels answers in progress, disconnects, and waits for background work. */
+  stop(): Promise<void>;
+}
+
+/** Longest wait in stop() for answers to wind down after they are cancelled. */
+const STOP_GRACE_MS = 5000;
+
+export async function startBots(options: BotsOptions): Promise<RunningBots> {
+  const discord = options.discord ?? {};
+  const line = options.line ?? {};
+  const logger = secretSafeLogger(options.logger, [
+    discord.token,
+    line.channelSecret,
+    line.channelAccessToken,
+  ]);
+  const stopping = new AbortController();
+  const inFlight = new Set<Promise<unknown>>();
+  const context: BotContext = {
+    chat: options.chat,
+    traces: options.traces,
+    conversations: options.conversations,
+    logger,
+    rateLimiter: new RateLimiter({ ...options.rateLimit, now: options.now }),
+    answers: await AnswerIndex.open({ file: options.stateFile, logger }),
+    signal: stopping.signal,
+    track(work) {
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+    },
+  };
+  const webhooks: RunningBots["webhooks"] = {};
+  const stops: (() => Promise<void> | void)[] = [];
+  const discordApi = discord.apiBaseUrl ?? "https://discord.com/api";
+
+  if (discord.publicKey) {
+    const publicKey = parseDiscordPublicKey(discord.publicKey);
+    const interactions = createDiscordInteractionsHandler(context, {
+      publicKey,
+      apiBaseUrl: discordApi,
+      editIntervalMs: discord.editIntervalMs,
+    });
+    webhooks.discord = interactions.handler;
+    stops.push(interactions.close);
+  }
+  if (discord.token) {
+    const gateway = startDiscordGateway(context, {
+      token: discord.token,
+      applicationId: discord.applicationId,
+      apiBaseUrl: discordApi,
+      editIntervalMs: discord.editIntervalMs,
+      retry: options.retry,
+    });
+    stops.push(() => gateway.stop());
+  } else {
+    logger.info(
+      `Discord gateway bot off: DISCORD_TOKEN is not set${webhooks.discord ? " (HTTP interactions are on)" : ""}`,
+    );
+  }
+
+  if (line.channelSecret && line.channelAccessToken) {
+    const bot = startLineBot(context, {
+      channelSecret: line.channelSecret,
+      channelAccessToken: line.channelAccessToken,
+      apiBaseUrl: line.apiBaseUrl,
+      replyDeadlineMs: line.replyDeadlineMs,
+      groupPrefix: line.groupPrefix,
+      retry: options.retry,
+    });
+    webhooks.line = bot.handler;
+    stops.push(bot.stop);
+  } else {
+    const missing = [
+      line.channelSecret ? undefined : "LINE_CHANNEL_SECRET",
+      line.channelAccessToken ? undefined : "LINE_CHANNEL_ACCESS_TOKEN",
+    ].filter(Boolean);
+    logger.info(`LINE bot off: ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set`);
+  }
+
+  return {
+    webhooks,
+    async stop() {
+      stopping.abort();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, STOP_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      for (const stop of stops) await stop();
+      await context.answers.close();
+    },
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * LINE webhook events. In a 1:1 chat every text is a question; in groups and rooms only text that
+ * mentions the bot or starts with the prefix. 「清除」 or /reset starts over; a 👍 / 👎 postback
+ * stores feedback on the answer's trace.
+ */
+import type { messagingApi, webhook } from "@line/bot-sdk";
+import { readAnswer } from "../answer.ts";
+import { type BotContext, recordFeedback } from "../context.ts";
+import { type LinePlace, lineConversationId } from "../conversation-ids.ts";
+import { isResetCommand, REPLIES, rateLimitedReply } from "../replies.ts";
+import { describeError } from "../safe-log.ts";
+import { type Delivery, deliverAnswer, reply } from "./deliver.ts";
+import { parseFeedback, textMessages } from "./messages.ts";
+
+export interface LineEventSettings {
+  client: messagingApi.MessagingApiClient;
+  /** How long after the webhook arrives the answer may still go by reply. */
+  replyDeadlineMs: number;
+  /** In groups and rooms, text starting with this is for the bot. */
+  groupPrefix: string;
+  /** The bot's own user id, when known (mentions also carry isSelf). */
+  botUserId(): string | undefined;
+}
+
+interface Where {
+  place: LinePlace;
+  /** Push destination. */
+  to: string;
+  userId: string;
+}
+
+function whereFrom(source: webhook.Source | undefined): Where | null {
+  if (!source) return null;
+  const userId = source.userId ?? "unknown";
+  switch (source.type) {
+    case "user":
+      return source.userId ? { place: { kind: "user", userId }, to: source.userId, userId } : null;
+    case "group":
+      return { place: { kind: "group", groupId: source.groupId, userId }, to: source.groupId, userId };
+    case "room":
+      return { place: { kind: "room", roomId: source.roomId, userId }, to: source.roomId, userId };
+    default:
+      return null;
+  }
+}
+
+/** The question addressed to the bot, or null when a group message is not for it. */
+export function addressedText(
+  message: webhook.TextMessageContent,
+  inGroup: boolean,
+  settings: { groupPrefix: string; botUserId?: string },
+): string | null {
+  if (!inGroup) return message.text.trim();
+  const own = (message.mention?.mentionees ?? []).filter(
+    (mentionee): mentionee is webhook.UserMentionee =>
+      mentionee.type === "user" &&
+      ((mentionee as webhook.UserMentionee).isSelf === true ||
+        (!!settings.botUserId && (mentionee as webhook.UserMentionee).userId === settings.botUserId)),
+  );
+  if (own.length > 0) {
+    let text = message.text;
+    // Cut from the end so earlier indexes stay valid.
+    for (const mentionee of [...own].sort((a, b) => b.index - a.index)) {
+      text = text.slice(0, mentionee.index) + text.slice(mentionee.index + mentionee.length);
+    }
+    return text.trim();
+  }
+  const prefix = settings.groupPrefix.trim();
+  const text = message.text.trimStart();
+  if (prefix && text.toLowerCase().startsWith(prefix.toLowerCase())) return text.slice(prefix.length).trim();
+  return null;
+}
+
+export async function handleLineEvent(
+  context: BotContext,
+  event: webhook.Event,
+  settings: LineEventSettings,
+  receivedAt: number,
+): Promise<void> {
+  if (event.type === "postback") {
+    const vote = parseFeedback(event.postback.data);
+    if (!vote) return;
+    await recordFeedback(context, vote.traceId, vote.vote);
+    const delivery = deliveryFor(context, settings, event.replyToken, "", receivedAt);
+    await reply(delivery, textMessages(REPLIES.feedbackThanks));
+    return;
+  }
+  if (event.type !== "message") return;
+  const where = whereFrom(event.source);
+  if (!where) return;
+  const inGroup = where.place.kind !== "user";
+  if (event.message.type !== "text") {
+    if (!inGroup)
+      await reply(
+        deliveryFor(context, settings, event.replyToken, where.to, receivedAt),
+        textMessages(REPLIES.onlyText),
+      );
+    return;
+  }
+  const question = addressedText(event.message, inGroup, {
+    groupPrefix: settings.groupPrefix,
+    botUserId: settings.botUserId(),
+  });
+  if (question === null) return;
+  const quoteToken = inGroup ? event.message.quoteToken : undefined;
+  const delivery = { ...deliveryFor(context, settings, event.replyToken, where.to, receivedAt), quoteToken };
+  const say = (text: string) => reply(delivery, textMessages(text, quoteToken));
+  const conversationId = lineConversationId(where.place);
+  if (question === "") {
+    await say(REPLIES.emptyQuestion);
+    return;
+  }
+  if (isResetCommand(question)) {
+    await context.conversations.reset(conversationId);
+    await say(REPLIES.reset);
+    return;
+  }
+  const limit = context.rateLimiter.take(`line:${where.userId}`);
+  if (!limit.allowed) {
+    await say(rateLimitedReply(limit.retryAfterMs));
+    return;
+  }
+  if (!inGroup) {
+    // Loading animations exist only in 1:1 chats; LINE wants a multiple of 5 seconds, 5–60.
+    const loadingSeconds = Math.min(60, Math.max(5, Math.ceil(settings.replyDeadlineMs / 5000) * 5));
+    settings.client
+      .showLoadingAnimation({ chatId: where.to, loadingSeconds })
+      .catch((error) => context.logger.debug(`LINE loading animation failed: ${describeError(error)}`));
+  }
+  const answer = readAnswer(
+    context.chat({
+      message: question,
+      conversationId,
+      platform: "line",
+      userId: where.userId,
+      signal: context.signal,
+    }),
+  );
+  const how = await deliverAnswer(delivery, answer);
+  context.logger.debug(`LINE answer for ${conversationId} delivered by ${how}`);
+}
+
+function deliveryFor(
+  context: BotContext,
+  settings: LineEventSettings,
+  replyToken: string | undefined,
+  to: string,
+  receivedAt: number,
+): Delivery {
+  return {
+    client: settings.client,
+    logger: context.logger,
+    replyToken,
+    to,
+    deadlineAt: receivedAt + settings.replyDeadlineMs,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * POST /webhooks/line: checks X-Line-Signature (HMAC-SHA256 of the raw body with the channel
+ * secret) before anything else, answers 200 at once and handles the events after. An event seen
+ * before (same webhookEventId: LINE redelivers) is skipped.
+ */
+import { messagingApi, validateSignature, type webhook } from "@line/bot-sdk";
+import { type BackoffOptions, retryWithBackoff } from "../backoff.ts";
+import type { BotContext, BotWebhookHandler } from "../context.ts";
+import { describeError } from "../safe-log.ts";
+import { SeenEvents } from "../seen-events.ts";
+import { handleLineEvent } from "./events.ts";
+
+export interface LineBotOptions {
+  channelSecret: string;
+  channelAccessToken: string;
+  /** Default: https://api.line.me */
+  apiBaseUrl?: string;
+  /** Default: 20,000 ms. */
+  replyDeadlineMs?: number;
+  /** Default: "/ask". */
+  groupPrefix?: string;
+  retry?: BackoffOptions;
+}
+
+export interface LineBot {
+  handler: BotWebhookHandler;
+  stop(): void;
+}
+
+export function startLineBot(context: BotContext, options: LineBotOptions): LineBot {
+  const { logger } = context;
+  const client = new messagingApi.MessagingApiClient({
+    channelAccessToken: options.channelAccessToken,
+    ...(options.apiBaseUrl ? { baseURL: options.apiBaseUrl } : {}),
+  });
+  const seen = new SeenEvents();
+  const stopping = new AbortController();
+  let botUserId: string | undefined;
+
+  // Checks the token and learns the bot's user id; the webhook works meanwhile (mentions carry isSelf).
+  void retryWithBackoff(() => client.getBotInfo(), {
+    signal: stopping.signal,
+    backoff: options.retry,
+    onFailure: (error, delayMs) =>
+      logger.error(
+        `LINE API not reachable: ${describeError(error)}; retrying in ${Math.round(delayMs / 1000)} s`,
+      ),
+  }).then((info) => {
+    if (!info) return;
+    botUserId = info.userId;
+    logger.info(`LINE bot ready as ${info.displayName}`);
+  });
+
+  const settings = {
+    client,
+    replyDeadlineMs: options.replyDeadlineMs ?? 20_000,
+    groupPrefix: options.groupPrefix ?? "/ask",
+    botUserId: () => botUserId,
+  };
+
+  const handler: BotWebhookHandler = async ({ rawBody, headers }) => {
+    const receivedAt = Date.now();
+    const signature = headers.get("x-line-signature");
+    if (!signature || !validateSignature(Buffer.from(rawBody), options.channelSecret, signature)) {
+      return { status: 401, body: { error: { code: "unauthorized", message: "invalid X-Line-Signature" } } };
+    }
+    let events: webhook.Event[];
+    try {
+      const body = JSON.parse(new TextDecoder().decode(rawBody)) as webhook.CallbackRequest;
+      events = Array.isArray(body.events) ? body.events : [];
+    } catch {
+      return {
+        status: 400,
+        body: { error: { code: "invalid_json", message: "request body is not valid JSON" } },
+      };
+    }
+    for (const event of events) {
+      if (event.webhookEventId && !seen.firstTime(event.webhookEventId)) {
+        logger.debug(`LINE event ${event.webhookEventId} seen before: skipped`);
+        continue;
+      }
+      context.track(
+        handleLineEvent(context, event, settings, receivedAt).catch((error) =>
+          logger.error(`LINE ${event.type} event failed: ${describeError(error)}`),
+        ),
+      );
+    }
+    return { status: 200, body: {} };
+  };
+
+  return { handler, stop: () => stopping.abort() };
+}

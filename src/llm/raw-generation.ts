@@ -1,0 +1,135 @@
+/**
+ * Generation straight on a node-llama-cpp context sequence, with no chat wrapper, queue or stream:
+ * the baseline the chat benchmark compares the service against. Benchmarks only.
+ */
+import {
+  getLlama,
+  type Llama,
+  type LlamaContext,
+  LlamaLogLevel,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import { AppError, errorMessage } from "../errors.ts";
+import type { SamplingOptions } from "../types.ts";
+
+export interface RawGeneratorOptions {
+  /** A local .gguf path. */
+  modelPath: string;
+  /** CPU threads (the same number the service uses). The model always runs on the CPU. */
+  threads: number;
+  /** Tokens the single sequence holds; use the service's LLM_CONTEXT_SIZE so batching matches. */
+  contextSize: number;
+}
+
+export interface RawGenerationRun {
+  promptTokens: number;
+  /** Tokens sampled; always `maxTokens`, since end-of-generation tokens do not stop the run. */
+  completionTokens: number;
+  /** How many of the sampled tokens were end-of-generation tokens (fed back like any other). */
+  endTokens: number;
+  /** From the call to the first sampled token: prompt evaluation plus one sampling step. */
+  firstTokenMs: number;
+  /** From the first to the last sampled token. */
+  decodeMs: number;
+  /** (completionTokens − 1) / decode seconds: one decode step per token after the first. */
+  tokensPerSecond: number;
+}
+
+export interface RawGenerator {
+  /** Tokens of `prompt` with special-token text read as special tokens (as the model saw it). */
+  countPromptTokens(prompt: string): number;
+  /** Generates exactly `sampling.maxTokens` tokens after `prompt`, from an empty sequence. */
+  generate(prompt: string, sampling: SamplingOptions): Promise<RawGenerationRun>;
+  close(): Promise<void>;
+}
+
+/** Loads the model on the CPU with one sequence. Throws AppError "model_unavailable" on failure. */
+export async function loadRawGenerator(options: RawGeneratorOptions): Promise<RawGenerator> {
+  let llama: Llama | undefined;
+  let model: LlamaModel | undefined;
+  let context: LlamaContext;
+  try {
+    llama = await getLlama({
+      gpu: false,
+      maxThreads: options.threads,
+      build: "never",
+      logLevel: LlamaLogLevel.error,
+    });
+    model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: 0 });
+    context = await model.createContext({
+      sequences: 1,
+      contextSize: options.contextSize,
+      threads: options.threads,
+    });
+  } catch (error) {
+    await model?.dispose().catch(() => {});
+    await llama?.dispose().catch(() => {});
+    throw new AppError(
+      `Could not load ${options.modelPath} for the raw run: ${errorMessage(error)}`,
+      "model_unavailable",
+      error,
+    );
+  }
+  const loadedLlama = llama;
+  const loadedModel = model;
+  const sequence = context.getSequence();
+
+  return {
+    countPromptTokens: (prompt) => loadedModel.tokenize(prompt, true).length,
+
+    async generate(prompt, sampling) {
+      const tokens = loadedModel.tokenize(prompt, true);
+      if (tokens.length + sampling.maxTokens > context.contextSize) {
+        throw new AppError(
+          `The prompt (${tokens.length} tokens) plus ${sampling.maxTokens} answer tokens does not fit ${context.contextSize}`,
+          "bad_request",
+        );
+      }
+      // An empty sequence each time, like the service: no prompt prefix is reused between runs.
+      await sequence.clearHistory();
+      const started = performance.now();
+      let firstAt = 0;
+      let lastAt = 0;
+      let produced = 0;
+      let endTokens = 0;
+      const answer: Token[] = [];
+      const generator = sequence.evaluate(tokens, {
+        temperature: sampling.temperature,
+        topP: sampling.topP,
+        topK: sampling.topK,
+        minP: sampling.minP,
+        seed: sampling.seed,
+        // A random-weight model may sample its end token at any step; keep going so every run decodes maxTokens.
+        yieldEogToken: true,
+        // Like LlamaChat's default: punish the last 64 answer tokens. 1 means off.
+        ...(sampling.repeatPenalty === 1
+          ? {}
+          : { repeatPenalty: { penalty: sampling.repeatPenalty, punishTokens: () => answer.slice(-64) } }),
+      });
+      for await (const token of generator) {
+        lastAt = performance.now();
+        if (produced === 0) firstAt = lastAt;
+        produced++;
+        answer.push(token);
+        if (loadedModel.isEogToken(token)) endTokens++;
+        if (produced >= sampling.maxTokens) break;
+      }
+      const decodeMs = lastAt - firstAt;
+      return {
+        promptTokens: tokens.length,
+        completionTokens: produced,
+        endTokens,
+        firstTokenMs: firstAt - started,
+        decodeMs,
+        tokensPerSecond: decodeMs > 0 ? (produced - 1) / (decodeMs / 1000) : 0,
+      };
+    },
+
+    async close() {
+      await context.dispose();
+      await loadedModel.dispose();
+      await loadedLlama.dispose();
+    },
+  };
+}

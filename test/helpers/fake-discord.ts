@@ -1,0 +1,343 @@
+/**
+ * A fake Discord on 127.0.0.1: the REST routes the bot uses and a JSON gateway that the real
+ * discord.js Client connects to (HELLO, heartbeat ACK, IDENTIFY → READY, RESUME → RESUMED).
+ * Everything the bot sends is recorded for assertions.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type WebSocket, WebSocketServer } from "ws";
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the /api/v10 prefix, e.g. "/channels/1/messages". */
+  path: string;
+  query: URLSearchParams;
+  body: Record<string, unknown> | null;
+  at: number;
+}
+
+export interface FakeMessage {
+  id: string;
+  channelId: string;
+  /** Every content the message had, first to last. */
+  contents: string[];
+  /** The message it replies to, if any. */
+  replyTo?: string;
+}
+
+export interface FakeDiscord {
+  apiBaseUrl: string;
+  token: string;
+  botUser: { id: string; username: string };
+  applicationId: string;
+  requests: RecordedRequest[];
+  messages: Map<string, FakeMessage>;
+  /** Counts of gateway IDENTIFY and RESUME payloads received. */
+  gateway: { identifies: number; resumes: number; connections: number };
+  /** While true, GET /gateway/bot answers 401 (a revoked token). */
+  rejectToken: boolean;
+  nextId(): string;
+  dispatch(type: string, data: unknown): void;
+  /** Sends op 7 RECONNECT: discord.js drops the socket and resumes. */
+  forceReconnect(): void;
+  /** A guild with text channels and threads (owner ids matter for threads). */
+  addGuild(guild: { id: string; channels: string[]; threads?: { id: string; parentId: string; ownerId: string }[] }): void;
+  /** A user's message; returns its id. */
+  userMessage(message: {
+    channelId: string;
+    content: string;
+    author?: { id: string; username?: string; bot?: boolean };
+    guildId?: string;
+    mentionsBot?: boolean;
+  }): string;
+  react(options: { messageId: string; channelId: string; userId: string; emoji: string; guildId?: string }): void;
+  /** Bot messages posted in a channel, oldest first. */
+  botMessages(channelId: string): FakeMessage[];
+  waitFor(predicate: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  waitUntil(condition: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DISCORD_EPOCH = 1420070400000n;
+
+function user(id: string, username: string, bot = false) {
+  return { id, username, discriminator: "0", global_name: username, avatar: null, bot };
+}
+
+export async function startFakeDiscord(options: { token?: string } = {}): Promise<FakeDiscord> {
+  let counter = 0n;
+  const nextId = () => String(((BigInt(Date.now()) - DISCORD_EPOCH) << 22n) | (counter++ & 0xfffn));
+  const token = options.token ?? "fake-discord-token-0123456789";
+  const botUser = user(nextId(), "課程助教", true);
+  const applicationId = botUser.id;
+  const requests: RecordedRequest[] = [];
+  const messages = new Map<string, FakeMessage>();
+  const originals = new Map<string, string>(); // interaction token -> original message id
+  const sockets = new Set<WebSocket>();
+  const identified = new Map<WebSocket, { seq: number }>();
+  const guilds: unknown[] = [];
+
+  const messageJson = (message: FakeMessage, extra: Record<string, unknown> = {}) => ({
+    id: message.id,
+    channel_id: message.channelId,
+    author: user(botUser.id, botUser.username, true),
+    content: message.contents.at(-1),
+    timestamp: new Date().toISOString(),
+    edited_timestamp: message.contents.length > 1 ? new Date().toISOString() : null,
+    tts: false,
+    mention_everyone: false,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    pinned: false,
+    type: message.replyTo ? 19 : 0,
+    flags: 0,
+    components: [],
+    ...extra,
+  });
+
+  const post = (channelId: string, body: Record<string, unknown>) => {
+    const reference = body.message_reference as { message_id?: string } | undefined;
+    const message: FakeMessage = { id: nextId(), channelId, contents: [String(body.content ?? "")] };
+    if (reference?.message_id) message.replyTo = reference.message_id;
+    messages.set(message.id, message);
+    return message;
+  };
+  const edit = (messageId: string, body: Record<string, unknown>) => {
+    const message = messages.get(messageId);
+    if (!message) return undefined;
+    if (typeof body.content === "string") message.contents.push(body.content);
+    return message;
+  };
+
+  const route = (method: string, path: string, body: Record<string, unknown>): [number, unknown] => {
+    let match: RegExpExecArray | null;
+    if (method === "GET" && path === "/gateway/bot") {
+      if (fake.rejectToken) return [401, { message: "401: Unauthorized", code: 0 }];
+      return [
+        200,
+        { url: wsUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } },
+      ];
+    }
+    if (method === "PUT" && (match = /^\/applications\/(\d+)\/commands$/.exec(path))) {
+      return [200, (body as unknown as object[]).map((command) => ({ ...command, id: nextId(), application_id: match![1] }))];
+    }
+    if (method === "POST" && (match = /^\/channels\/(\d+)\/typing$/.exec(path))) return [204, null];
+    if (method === "POST" && (match = /^\/channels\/(\d+)\/messages$/.exec(path))) {
+      return [200, messageJson(post(match[1]!, body))];
+    }
+    if (method === "PATCH" && (match = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
+      const message = edit(match[2]!, body);
+      return message ? [200, messageJson(message)] : [404, { message: "Unknown Message", code: 10008 }];
+    }
+    if (method === "POST" && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return [204, null];
+    if ((match = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path))) {
+      const [, , interactionToken, target] = match;
+      const webhook = { webhook_id: applicationId, application_id: applicationId };
+      if (method === "POST" && !target) return [200, messageJson(post(`webhook-${interactionToken}`, body), webhook)];
+      if (method === "PATCH" && target) {
+        let id = target === "@original" ? originals.get(interactionToken!) : target;
+        if (target === "@original" && !id) {
+          id = post(`webhook-${interactionToken}`, { content: "" }).id;
+          messages.get(id)!.contents = [];
+          originals.set(interactionToken!, id);
+        }
+        const message = edit(id!, body);
+        return message ? [200, messageJson(message, webhook)] : [404, { message: "Unknown Message", code: 10008 }];
+      }
+    }
+    return [404, { message: `fake Discord has no route ${method} ${path}`, code: 0 }];
+  };
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const url = new URL(request.url ?? "/", "http://127.0.0.1");
+      const path = url.pathname.replace(/^\/api\/v\d+/, "");
+      const text = Buffer.concat(chunks).toString("utf8");
+      const body = text ? (JSON.parse(text) as Record<string, unknown>) : null;
+      requests.push({ method: request.method ?? "GET", path, query: url.searchParams, body, at: Date.now() });
+      const [status, payload] = route(request.method ?? "GET", path, body ?? {});
+      if (status === 204) {
+        response.writeHead(204).end();
+        return;
+      }
+      response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
+    });
+  });
+  const wss = new WebSocketServer({ server });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  const wsUrl = `ws://127.0.0.1:${port}`;
+
+  const send = (socket: WebSocket, payload: object) => socket.send(JSON.stringify(payload));
+  const dispatchTo = (socket: WebSocket, type: string, data: unknown) => {
+    const session = identified.get(socket);
+    if (!session) return;
+    session.seq++;
+    send(socket, { op: 0, t: type, s: session.seq, d: data });
+  };
+
+  wss.on("connection", (socket) => {
+    sockets.add(socket);
+    fake.gateway.connections++;
+    socket.on("close", () => {
+      sockets.delete(socket);
+      identified.delete(socket);
+    });
+    socket.on("message", (raw) => {
+      const payload = JSON.parse(String(raw)) as { op: number; d: Record<string, unknown> | null };
+      if (payload.op === 1) send(socket, { op: 11, d: null });
+      if (payload.op === 2) {
+        fake.gateway.identifies++;
+        if (payload.d?.token !== token) {
+          socket.close(4004, "Authentication failed.");
+          return;
+        }
+        identified.set(socket, { seq: 0 });
+        dispatchTo(socket, "READY", {
+          v: 10,
+          user: botUser,
+          guilds: [],
+          session_id: `session-${nextId()}`,
+          resume_gateway_url: wsUrl,
+          shard: [0, 1],
+          application: { id: applicationId, flags: 0 },
+        });
+        for (const guild of guilds) dispatchTo(socket, "GUILD_CREATE", guild);
+      }
+      if (payload.op === 6) {
+        fake.gateway.resumes++;
+        identified.set(socket, { seq: Number(payload.d?.seq ?? 0) });
+        dispatchTo(socket, "RESUMED", {});
+      }
+    });
+    send(socket, { op: 10, d: { heartbeat_interval: 41_250 } });
+  });
+
+  const fake: FakeDiscord = {
+    apiBaseUrl: `http://127.0.0.1:${port}/api`,
+    token,
+    botUser,
+    applicationId,
+    requests,
+    messages,
+    gateway: { identifies: 0, resumes: 0, connections: 0 },
+    rejectToken: false,
+    nextId,
+    dispatch(type, data) {
+      for (const socket of identified.keys()) dispatchTo(socket, type, data);
+    },
+    forceReconnect() {
+      for (const socket of identified.keys()) send(socket, { op: 7, d: null });
+    },
+    addGuild({ id, channels, threads = [] }) {
+      const guild = {
+        id,
+        name: "課程伺服器",
+        icon: null,
+        owner_id: "1",
+        unavailable: false,
+        member_count: 3,
+        roles: [],
+        emojis: [],
+        stickers: [],
+        features: [],
+        members: [],
+        voice_states: [],
+        presences: [],
+        stage_instances: [],
+        guild_scheduled_events: [],
+        channels: channels.map((channelId, position) => ({
+          id: channelId,
+          type: 0,
+          guild_id: id,
+          name: `channel-${position}`,
+          position,
+          permission_overwrites: [],
+        })),
+        threads: threads.map((thread) => ({
+          id: thread.id,
+          type: 11,
+          guild_id: id,
+          parent_id: thread.parentId,
+          owner_id: thread.ownerId,
+          name: `thread-${thread.id}`,
+          thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date().toISOString(), locked: false },
+          message_count: 0,
+          member_count: 1,
+        })),
+      };
+      guilds.push(guild);
+      fake.dispatch("GUILD_CREATE", guild);
+    },
+    userMessage({ channelId, content, author = { id: "900000000000000001" }, guildId, mentionsBot }) {
+      const id = nextId();
+      const data: Record<string, unknown> = {
+        id,
+        channel_id: channelId,
+        author: user(author.id, author.username ?? "student", author.bot ?? false),
+        content,
+        timestamp: new Date().toISOString(),
+        edited_timestamp: null,
+        tts: false,
+        mention_everyone: false,
+        mentions: mentionsBot ? [botUser] : [],
+        mention_roles: [],
+        attachments: [],
+        embeds: [],
+        pinned: false,
+        type: 0,
+        flags: 0,
+        components: [],
+      };
+      // Without channel_type discord.js silently drops DMs; guild messages need their guild.
+      if (guildId) {
+        data.guild_id = guildId;
+        data.member = { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false, flags: 0 };
+      } else {
+        data.channel_type = 1;
+      }
+      fake.dispatch("MESSAGE_CREATE", data);
+      return id;
+    },
+    react({ messageId, channelId, userId, emoji, guildId }) {
+      fake.dispatch("MESSAGE_REACTION_ADD", {
+        user_id: userId,
+        channel_id: channelId,
+        message_id: messageId,
+        ...(guildId ? { guild_id: guildId } : {}),
+        emoji: { id: null, name: emoji },
+        burst: false,
+        type: 0,
+      });
+    },
+    botMessages(channelId) {
+      return [...messages.values()].filter((message) => message.channelId === channelId);
+    },
+    async waitFor(predicate, timeoutMs = 15_000) {
+      let found: RecordedRequest | undefined;
+      await fake.waitUntil(() => !!(found = requests.find(predicate)), timeoutMs, "a matching request");
+      return found!;
+    },
+    async waitUntil(condition, timeoutMs = 15_000, what = "condition") {
+      const deadline = Date.now() + timeoutMs;
+      while (!condition()) {
+        if (Date.now() > deadline) {
+          const recent = requests.slice(-8).map((request) => `${request.method} ${request.path}`);
+          throw new Error(`fake Discord: timed out waiting for ${what}; last requests: ${recent.join(", ")}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    async close() {
+      for (const socket of sockets) socket.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return fake;
+}

@@ -1,0 +1,163 @@
+/**
+ * A fake LINE Messaging API on 127.0.0.1 (reply, push, loading animation, bot info) and helpers
+ * to send signed webhooks. Reply tokens work once, like LINE's.
+ */
+import { createHmac, randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface LineRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Record<string, unknown> | null;
+  at: number;
+}
+
+export interface FakeLine {
+  baseUrl: string;
+  requests: LineRequest[];
+  botUserId: string;
+  /** GET /v2/bot/info answers 401 this many more times (a revoked token, then fixed). */
+  failBotInfo: number;
+  /** Overrides the reply endpoint's answer (return undefined for the normal behaviour). */
+  replyResponder?: (body: Record<string, unknown>) => [number, unknown] | undefined;
+  replies(): LineRequest[];
+  pushes(): LineRequest[];
+  waitUntil(condition: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startFakeLine(): Promise<FakeLine> {
+  const requests: LineRequest[] = [];
+  const usedTokens = new Set<string>();
+  const sent = () => ({ sentMessages: [{ id: randomUUID(), quoteToken: randomUUID() }] });
+
+  const route = (method: string, path: string, body: Record<string, unknown>): [number, unknown] => {
+    if (method === "GET" && path === "/v2/bot/info") {
+      if (fake.failBotInfo > 0) {
+        fake.failBotInfo--;
+        return [401, { message: "Authentication failed. Confirm that the access token in the authorization header is valid." }];
+      }
+      return [200, { userId: fake.botUserId, basicId: "@ta", displayName: "課程助教", chatMode: "bot", markAsReadMode: "auto" }];
+    }
+    if (method === "POST" && path === "/v2/bot/message/reply") {
+      const override = fake.replyResponder?.(body);
+      if (override) return override;
+      const token = String(body.replyToken);
+      if (usedTokens.has(token)) return [400, { message: "Invalid reply token" }];
+      usedTokens.add(token);
+      return [200, sent()];
+    }
+    if (method === "POST" && path === "/v2/bot/message/push") return [200, sent()];
+    if (method === "POST" && path === "/v2/bot/chat/loading/start") return [202, {}];
+    return [404, { message: `fake LINE has no route ${method} ${path}` }];
+  };
+
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
+      const text = Buffer.concat(chunks).toString("utf8");
+      const body = text ? (JSON.parse(text) as Record<string, unknown>) : null;
+      requests.push({ method: request.method ?? "GET", path, headers: request.headers, body, at: Date.now() });
+      const [status, payload] = route(request.method ?? "GET", path, body ?? {});
+      response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  const fake: FakeLine = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    requests,
+    botUserId: "Ubot0000000000000000000000000000",
+    failBotInfo: 0,
+    replies: () => requests.filter((request) => request.path === "/v2/bot/message/reply"),
+    pushes: () => requests.filter((request) => request.path === "/v2/bot/message/push"),
+    async waitUntil(condition, timeoutMs = 15_000, what = "condition") {
+      const deadline = Date.now() + timeoutMs;
+      while (!condition()) {
+        if (Date.now() > deadline) {
+          const recent = requests.slice(-6).map((request) => `${request.method} ${request.path}`);
+          throw new Error(`fake LINE: timed out waiting for ${what}; last requests: ${recent.join(", ")}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return fake;
+}
+
+/** Signs a webhook body the way LINE does. */
+export function lineSignature(body: string, channelSecret: string): string {
+  return createHmac("sha256", channelSecret).update(body).digest("base64");
+}
+
+let eventCounter = 0;
+
+/** A text message event; `source` defaults to a 1:1 chat. */
+export function lineTextEvent(
+  text: string,
+  options: {
+    userId?: string;
+    groupId?: string;
+    webhookEventId?: string;
+    replyToken?: string;
+    mentionSelf?: { index: number; length: number };
+  } = {},
+) {
+  eventCounter++;
+  const userId = options.userId ?? "Ustudent000000000000000000000001";
+  return {
+    type: "message",
+    mode: "active",
+    timestamp: Date.now(),
+    webhookEventId: options.webhookEventId ?? `01HEVENT${eventCounter}${randomUUID().slice(0, 8)}`,
+    deliveryContext: { isRedelivery: false },
+    replyToken: options.replyToken ?? randomUUID(),
+    source: options.groupId ? { type: "group", groupId: options.groupId, userId } : { type: "user", userId },
+    message: {
+      type: "text",
+      id: String(eventCounter),
+      quoteToken: `quote-${eventCounter}`,
+      text,
+      ...(options.mentionSelf
+        ? { mention: { mentionees: [{ type: "user", isSelf: true, userId: "Ubot", ...options.mentionSelf }] } }
+        : {}),
+    },
+  };
+}
+
+export function linePostbackEvent(data: string, userId = "Ustudent000000000000000000000001") {
+  eventCounter++;
+  return {
+    type: "postback",
+    mode: "active",
+    timestamp: Date.now(),
+    webhookEventId: `01HPOSTBACK${eventCounter}${randomUUID().slice(0, 8)}`,
+    deliveryContext: { isRedelivery: false },
+    replyToken: randomUUID(),
+    source: { type: "user", userId },
+    postback: { data },
+  };
+}
+
+/** POSTs events to the service's /webhooks/line, signed with `channelSecret` (or `signature`). */
+export async function postLineWebhook(
+  serviceUrl: string,
+  channelSecret: string,
+  events: object[],
+  signature?: string | null,
+): Promise<Response> {
+  const body = JSON.stringify({ destination: "Ubot", events });
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  const value = signature === undefined ? lineSignature(body, channelSecret) : signature;
+  if (value !== null) headers["x-line-signature"] = value;
+  return fetch(`${serviceUrl}/webhooks/line`, { method: "POST", headers, body });
+}
