@@ -10,9 +10,11 @@ import { loadConfig } from "../config.ts";
 import { createAppLogger, createCorpusRetriever, createEmbedder, ingestConfiguredCorpus, openCorpus } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type EvalQuestion, evaluateRetrieval } from "../retrieve/evaluation.ts";
+import { evaluateRefusals } from "../safety/calibration.ts";
 import { parseCliArgs, runMain } from "./args.ts";
 
-const USAGE = "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--k 5] [--embed MODEL|none] [--misses]";
+const USAGE =
+  "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--offtopic FILE.jsonl] [--misses]";
 
 
 async function readQuestions(path: string): Promise<EvalQuestion[]> {
@@ -40,6 +42,7 @@ runMain(async () => {
       k: { type: "string" },
       embed: { type: "string" },
       misses: { type: "boolean" },
+      offtopic: { type: "string" },
     },
     USAGE,
   );
@@ -67,7 +70,22 @@ runMain(async () => {
       [`recall@1`]: figures.recallAt1,
       [`recall@${k}`]: figures.recallAtK,
     };
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    let refusals: Record<string, unknown> | undefined;
+    if (values.offtopic) {
+      const offTopic = (await readFile(values.offtopic, "utf8"))
+        .split(/\r?\n/)
+        .filter((line) => line.trim())
+        .map((line) => (JSON.parse(line) as { question: string }).question);
+      refusals = {
+        ...(await evaluateRefusals(
+          async (question) => (await retriever.retrieve(question)).relevance,
+          { onTopic: questions.map((item) => item.question), offTopic },
+          config.relevance,
+        )),
+        thresholds: config.relevance,
+      };
+    }
+    process.stdout.write(`${JSON.stringify(refusals ? { ...report, refusals } : report, null, 2)}\n`);
     if (values.misses) {
       for (const miss of misses) process.stdout.write(`miss: ${miss.question}  [${miss.mustContain}]  terms: ${miss.queryTerms}\n`);
     }

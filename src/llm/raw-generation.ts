@@ -18,8 +18,10 @@ export interface RawGeneratorOptions {
   modelPath: string;
   /** CPU threads (the same number the service uses). The model always runs on the CPU. */
   threads: number;
-  /** Tokens the single sequence holds; use the service's LLM_CONTEXT_SIZE so batching matches. */
+  /** Tokens per sequence; use the service's LLM_CONTEXT_SIZE so batching and cache sizes match. */
   contextSize: number;
+  /** Sequences the context is built with (only one is used); the service's LLM_PARALLEL. Default 1. */
+  sequences?: number;
 }
 
 export interface RawGenerationRun {
@@ -44,7 +46,7 @@ export interface RawGenerator {
   close(): Promise<void>;
 }
 
-/** Loads the model on the CPU with one sequence. Throws AppError "model_unavailable" on failure. */
+/** Loads the model on the CPU and generates on its first sequence. Throws AppError "model_unavailable" on failure. */
 export async function loadRawGenerator(options: RawGeneratorOptions): Promise<RawGenerator> {
   let llama: Llama | undefined;
   let model: LlamaModel | undefined;
@@ -58,7 +60,7 @@ export async function loadRawGenerator(options: RawGeneratorOptions): Promise<Ra
     });
     model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: 0 });
     context = await model.createContext({
-      sequences: 1,
+      sequences: options.sequences ?? 1,
       contextSize: options.contextSize,
       threads: options.threads,
     });

@@ -155,7 +155,7 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const url = new URL(request.url ?? "/", "http://127.0.0.1");
-      const path = url.pathname.replace(/^\/api\/v\d+/, "");
+      const path = decodeURIComponent(url.pathname).replace(/^\/api\/v\d+/, "");
       const text = Buffer.concat(chunks).toString("utf8");
       const body = text ? (JSON.parse(text) as Record<string, unknown>) : null;
       requests.push({ method: request.method ?? "GET", path, query: url.searchParams, body, at: Date.now() });

@@ -154,7 +154,7 @@ export function TraceDetailPage(props: TraceDetailProps) {
       <h2>Prompt</h2>
       <Prompt prompt={trace.prompt} />
       <div class="grid">
-        <section class="card">
+        <section class="card" id="sampling">
           <h2>Sampling</h2>
           <Facts
             rows={[

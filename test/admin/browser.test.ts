@@ -1,0 +1,176 @@
+/**
+ * The admin page in a real headless Chromium against the real service (tiny generated models):
+ * log in, open a real chat's trace, upload and find a document, roll back, use the playgrounds.
+ * Screenshots (desktop and phone) go to test-artifacts/admin/.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { readSse, startTestService, type TestService } from "../helpers/service.ts";
+import { type Browser, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from "./browser.ts";
+
+const QUESTION = "作業的評分方式是什麼？";
+const UPLOAD_NAME = "量子貓彩蛋.md";
+const UPLOAD_TEXT = "# 量子貓彩蛋\n\n薛丁格的量子貓是本課程的隱藏彩蛋：量子貓同時活著也死了，期末考會考量子貓。\n";
+
+let ta: TestService;
+let browser: Browser;
+let traceId: string;
+
+beforeAll(async () => {
+  ta = await startTestService();
+  // A real chat through the public API: retrieval, the tiny model, and a stored trace.
+  const response = await fetch(`${ta.url}/api/chat`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ message: QUESTION, userId: "student-7788" }),
+  });
+  expect(response.status).toBe(200);
+  const events = await readSse(response);
+  const done = events.find((event) => event.event === "done")!.data as { traceId: string };
+  traceId = done.traceId;
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  try {
+    await browser?.close();
+  } finally {
+    await ta?.close();
+  }
+});
+
+describe("admin page in Chromium", () => {
+  test("logging in with the token (a wrong one is refused)", async () => {
+    const { page } = browser;
+    await page.goto(`${ta.url}/admin/traces`);
+    expect(new URL(page.url()).pathname).toBe("/admin/login");
+    await page.fill("input[name=token]", "not-the-token");
+    await page.click("#login button[type=submit]");
+    await expect(page.textContent(".notice")).resolves.toContain("That token is not right.");
+    await browser.screenshot("login-refused");
+    await page.fill("input[name=token]", ta.adminToken);
+    await page.click("#login button[type=submit]");
+    await page.waitForURL(/\/admin\/traces$/);
+    const cookies = await browser.context.cookies();
+    expect(cookies.find((cookie) => cookie.name === "ta_admin")).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+  });
+
+  test("the trace list shows the chat, pseudonymous", async () => {
+    const { page } = browser;
+    await page.goto(`${ta.url}/admin/traces`);
+    const row = page.locator("#trace-list tbody tr", { hasText: QUESTION });
+    await expect(row.count()).resolves.toBe(1);
+    const text = await row.innerText();
+    expect(text).toMatch(/學生-[0-9a-f]{6}/);
+    expect(text).not.toContain("student-7788");
+    await browser.screenshot("trace-list-desktop");
+    await page.setViewportSize(PHONE_VIEWPORT);
+    await browser.screenshot("trace-list-phone");
+    await page.setViewportSize(DESKTOP_VIEWPORT);
+  });
+
+  test("the trace shows its passages and the prompt, folded by section", async () => {
+    const { page } = browser;
+    await page.goto(`${ta.url}/admin/traces`);
+    await page.click(`#trace-list a[href="/admin/traces/${traceId}"] >> nth=0`);
+    await page.waitForURL(new RegExp(`/admin/traces/${traceId}$`));
+    await expect(page.textContent("#question")).resolves.toBe(QUESTION);
+    const passages = page.locator("#passages tbody tr");
+    expect(await passages.count()).toBeGreaterThan(0);
+    const firstPassage = await passages.first().innerText();
+    expect(firstPassage).toMatch(/#1/);
+    expect(firstPassage).toMatch(/\.md/);
+    const sections = await page.locator("#prompt details").evaluateAll((elements) =>
+      elements.map((element) => element.getAttribute("data-section")),
+    );
+    // The tiny model's template may put a BOS token before the first turn ("preamble").
+    expect(sections.filter((section) => section !== "preamble")).toEqual([
+      "system",
+      "passages",
+      "question",
+      "generation",
+      "raw",
+    ]);
+    await expect(page.textContent('#prompt details[data-section="question"] pre')).resolves.toContain(QUESTION);
+    const specialTokens = await page.locator('#prompt details[data-section="system"] mark.special').allTextContents();
+    expect(specialTokens[0]).toBe("<|im_start|>");
+    await page.click('#prompt details[data-section="passages"] summary');
+    await expect(page.textContent('#prompt details[data-section="passages"] pre')).resolves.toContain("<passages>");
+    await expect(page.textContent("#timings")).resolves.toMatch(/Prompt tokens\s*[1-9]/);
+    await browser.screenshot("trace-detail-desktop");
+    await page.setViewportSize(PHONE_VIEWPORT);
+    await browser.screenshot("trace-detail-phone");
+    await page.setViewportSize(DESKTOP_VIEWPORT);
+  });
+
+  test("upload a document, find it in the retrieval playground, roll back", async () => {
+    const { page } = browser;
+    page.on("dialog", (dialog) => void dialog.accept());
+    await page.goto(`${ta.url}/admin/corpus`);
+    const versionBefore = await page.locator("#history tbody tr").first().getAttribute("data-version");
+    await page.setInputFiles("#upload input[name=file]", {
+      name: UPLOAD_NAME,
+      mimeType: "text/markdown",
+      buffer: Buffer.from(UPLOAD_TEXT),
+    });
+    await page.fill("#upload input[name=folder]", "notes");
+    await page.click("#upload button[type=submit]");
+    await page.waitForURL(/\/admin\/corpus\?notice=/);
+    await expect(page.textContent(".notice")).resolves.toContain(`added notes/${UPLOAD_NAME}`);
+    await expect(page.locator(`#documents tr[data-path="notes/${UPLOAD_NAME}"]`).count()).resolves.toBe(1);
+    await browser.screenshot("corpus-after-upload");
+
+    await page.goto(`${ta.url}/admin/corpus/search`);
+    await page.fill("#retrieval-form input[name=q]", "量子貓");
+    await page.click("#retrieval-form button[type=submit]");
+    await page.waitForURL(/\/admin\/corpus\/search\?q=/);
+    await expect(page.locator("#fused li").first().innerText()).resolves.toContain(`notes/${UPLOAD_NAME}`);
+    await expect(page.locator("#ranking-fulltext li").first().innerText()).resolves.toContain(`notes/${UPLOAD_NAME}`);
+    await expect(page.locator("#ranking-vector h2").count()).resolves.toBe(1);
+    await browser.screenshot("retrieval-playground");
+
+    await page.goto(`${ta.url}/admin/corpus`);
+    await page.click(`#history tr[data-version="${versionBefore}"] button`);
+    await page.waitForURL(/\/admin\/corpus\?notice=/);
+    await expect(page.textContent(".notice")).resolves.toContain(`rolled back to version ${versionBefore}`);
+    await expect(page.locator(`#documents tr[data-path="notes/${UPLOAD_NAME}"]`).count()).resolves.toBe(0);
+    await browser.screenshot("corpus-after-rollback");
+    await page.setViewportSize(PHONE_VIEWPORT);
+    await browser.screenshot("corpus-phone");
+    await page.setViewportSize(DESKTOP_VIEWPORT);
+
+    await page.goto(`${ta.url}/admin/corpus/search?q=${encodeURIComponent("量子貓")}`);
+    await expect(page.locator("#fused").innerText()).resolves.not.toContain(UPLOAD_NAME);
+  });
+
+  test("the chat playground streams an answer with its passages", async () => {
+    const { page } = browser;
+    await page.goto(`${ta.url}/admin/playground`);
+    await page.fill("#playground textarea[name=message]", "期中考考什麼？");
+    await page.fill("#playground input[name=temperature]", "0.9");
+    await page.fill("#playground input[name=maxTokens]", "24");
+    await page.click("#playground button[type=submit]");
+    await page.waitForSelector("#trace-link");
+    expect(await page.locator("#stream ol.passages li").count()).toBeGreaterThan(0);
+    const href = await page.getAttribute("#trace-link", "href");
+    await page.goto(`${ta.url}${href}`);
+    await expect(page.textContent("#sampling")).resolves.toMatch(/Temperature\s*0\.9/);
+    await browser.screenshot("playground-trace");
+  });
+
+  test("the next-token view lists the model's top 10 for 1+1=", async () => {
+    const { page } = browser;
+    await page.goto(`${ta.url}/admin/playground/next-token`);
+    await page.fill("#next-token-form textarea[name=prompt]", "1+1=");
+    await page.click("#next-token-form button[type=submit]");
+    await page.waitForSelector("#next-tokens");
+    expect(await page.locator("#next-tokens tbody tr").count()).toBe(10);
+    await browser.screenshot("next-token");
+  });
+
+  test("the knowledge-gap view opens", async () => {
+    const { page } = browser;
+    await page.goto(`${ta.url}/admin/gaps`);
+    await expect(page.textContent("h1")).resolves.toBe("Knowledge gaps");
+    await browser.screenshot("knowledge-gaps");
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * The relevance thresholds, calibrated on the team's question sets in full-text-only mode:
+ * false refusals of on-topic questions under 5%, off-topic questions declined over 90%.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import { ingestCorpus } from "../../src/ingest/ingest.ts";
+import { createRetriever } from "../../src/retrieve/index.ts";
+import { evaluateRefusals } from "../../src/safety/calibration.ts";
+import { ChunkStore, IngestLog, openDatabase } from "../../src/store/index.ts";
+
+const root = mkdtempSync(join(tmpdir(), "calibration-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const questions = (name: string) =>
+  readFileSync(resolve("test/fixtures/eval", name), "utf8")
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => (JSON.parse(line) as { question: string }).question);
+
+it("keeps false refusals under 5% and declines over 90% of off-topic questions", async () => {
+  const corpusDir = join(root, "corpus");
+  cpSync(resolve("corpus"), join(corpusDir, "team"), { recursive: true });
+  const withCourse = existsSync(resolve("../shared/course"));
+  if (withCourse) cpSync(resolve("../shared/course"), join(corpusDir, "course"), { recursive: true });
+  const database = await openDatabase(join(root, "data"));
+  const chunks = await ChunkStore.open(database);
+  await ingestCorpus({
+    corpusDir,
+    chunks,
+    log: await IngestLog.open(database),
+    embedder: null,
+    chunkOptions: { targetChars: 450, maxChars: 630 },
+  });
+  const retriever = createRetriever({ chunks, embedder: null });
+  const onTopic = [...questions("corpus-questions.jsonl"), ...(withCourse ? questions("course-questions.jsonl") : [])];
+  const report = await evaluateRefusals(
+    async (question) => (await retriever.retrieve(question)).relevance,
+    { onTopic, offTopic: questions("offtopic-questions.jsonl") },
+    loadConfig({}).relevance,
+  );
+  expect(report.falseRefusalRate, report.falseRefusals.join(" | ")).toBeLessThan(0.05);
+  expect(report.offTopicDeclinedRate, report.offTopicAnswered.join(" | ")).toBeGreaterThan(0.9);
+  expect(report.notCoveredRate).toBeLessThan(0.05);
+});
