@@ -40,6 +40,7 @@ export interface Config {
   relevance: { offTopicBelow: number; notCoveredBelow: number };
   limits: { messageMaxChars: number; bodyMaxBytes: number };
   adminToken: string | undefined;
+  relaySecret: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -90,7 +91,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   {
     name: "RELEVANCE_OFF_TOPIC",
     default: "0.8",
-    description: "Best-passage relevance under which a question that mentions nothing of the course is declined.",
+    description:
+      "Best-passage relevance under which a question that mentions nothing of the course is declined.",
   },
   {
     name: "RELEVANCE_NOT_COVERED",
@@ -103,6 +105,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     name: "ADMIN_TOKEN",
     default: "random at start",
     description: "Bearer token for /api/admin and /admin; printed once when generated.",
+  },
+  {
+    name: "RELAY_SECRET",
+    default: "unset",
+    description: "Shared with the edge Worker; enables POST /internal/relay/:platform.",
   },
   { name: "LOG_LEVEL", default: "info", description: "debug, info, warn or error." },
 ];
@@ -123,7 +130,9 @@ function readNumber(
   const value = Number(raw);
   const kind = range.integer ? "an integer" : "a number";
   if (!Number.isFinite(value) || (range.integer && !Number.isInteger(value))) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not ${kind}: set it to ${kind} between ${range.min} and ${range.max}`);
+    throw new ConfigError(
+      `${name}=${JSON.stringify(raw)} is not ${kind}: set it to ${kind} between ${range.min} and ${range.max}`,
+    );
   }
   if (value < range.min || value > range.max) {
     throw new ConfigError(`${name}=${raw} is out of range: set it between ${range.min} and ${range.max}`);
@@ -216,6 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
       bodyMaxBytes: readNumber(env, "BODY_MAX_BYTES", 65_536, { min: 1024, max: 10_485_760, integer: true }),
     },
     adminToken: env["ADMIN_TOKEN"]?.trim() || undefined,
+    relaySecret: env["RELAY_SECRET"]?.trim() || undefined,
     logLevel: readChoice(env, "LOG_LEVEL", "info", ["debug", "info", "warn", "error"] as const),
   };
 }

@@ -1,24 +1,37 @@
 /** Composition root: turns a Config into the concrete store, embedder, retriever (and model). */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { Hono } from "hono";
 import { join } from "node:path";
-import { type ChatDeps, type ChatEvent, type ChatInput, type PromptTemplates, runChat } from "./chat/index.ts";
-import { createProgressBar } from "./cli/progress.ts";
-import type { Config } from "./config.ts";
-import { AppError, errorMessage } from "./errors.ts";
-import { type LlmEngine, loadLlmEngine } from "./llm/index.ts";
-import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
-import { type Embedder, loadEmbedder } from "./embed/index.ts";
-import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/ingest.ts";
-import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
+import type { Hono } from "hono";
 import { defaultArchiveDir } from "./admin/corpus-files.ts";
 import { startTraceRetention } from "./admin/retention.ts";
 import { adminLoginLink, createAdminServices } from "./admin/wiring.ts";
-import { createLogger, type Logger } from "./log.ts";
-import { createRetriever, type Retriever } from "./retrieve/index.ts";
+import {
+  type ChatDeps,
+  type ChatEvent,
+  type ChatInput,
+  type PromptTemplates,
+  runChat,
+} from "./chat/index.ts";
+import { createProgressBar } from "./cli/progress.ts";
+import type { Config } from "./config.ts";
+import { type Embedder, loadEmbedder } from "./embed/index.ts";
+import { AppError, errorMessage } from "./errors.ts";
 import { createHttpApp, type HttpServices } from "./http/app.ts";
-import { ChunkStore, ConversationStore, type Database, IngestLog, openDatabase, TraceStore } from "./store/index.ts";
+import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/ingest.ts";
+import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
+import { type LlmEngine, loadLlmEngine } from "./llm/index.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
+import { createRetriever, type Retriever } from "./retrieve/index.ts";
+import {
+  ChunkStore,
+  ConversationStore,
+  type Database,
+  IngestLog,
+  openDatabase,
+  TraceStore,
+} from "./store/index.ts";
 
 export interface Corpus {
   database: Database;
@@ -27,7 +40,7 @@ export interface Corpus {
 }
 
 export function createAppLogger(config: Config): Logger {
-  return createLogger({ level: config.logLevel, secrets: [config.adminToken] });
+  return createLogger({ level: config.logLevel, secrets: [config.adminToken, config.relaySecret] });
 }
 
 export async function openCorpus(config: Config): Promise<Corpus> {
@@ -45,7 +58,12 @@ export async function createEmbedder(config: Config, logger: Logger): Promise<Em
   return embedder;
 }
 
-export function createCorpusRetriever(config: Config, corpus: Corpus, embedder: Embedder | null, logger: Logger): Retriever {
+export function createCorpusRetriever(
+  config: Config,
+  corpus: Corpus,
+  embedder: Embedder | null,
+  logger: Logger,
+): Retriever {
   return createRetriever({
     chunks: corpus.chunks,
     embedder,
@@ -81,7 +99,10 @@ export async function loadPromptTemplates(promptsDir: string): Promise<PromptTem
     try {
       return await readFile(path, "utf8");
     } catch {
-      throw new AppError(`prompt template ${path} is missing: restore it from git or set PROMPTS_DIR`, "config_invalid");
+      throw new AppError(
+        `prompt template ${path} is missing: restore it from git or set PROMPTS_DIR`,
+        "config_invalid",
+      );
     }
   };
   return {
@@ -214,6 +235,7 @@ export async function createService(
     }),
     modelName: engine?.modelName ?? "course-ta-retrieval-only",
     adminToken,
+    relaySecret: config.relaySecret,
     bodyMaxBytes: config.limits.bodyMaxBytes,
     logger: log,
     admin,

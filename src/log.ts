@@ -19,7 +19,9 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const threshold = ORDER[options.level ?? "info"];
-  const secrets = (options.secrets ?? []).filter((secret): secret is string => !!secret && secret.length >= 4);
+  const secrets = (options.secrets ?? []).filter(
+    (secret): secret is string => !!secret && secret.length >= 4,
+  );
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const emit = (level: LogLevel, message: string) => {
     if (ORDER[level] < threshold) return;

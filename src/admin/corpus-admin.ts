@@ -86,7 +86,9 @@ function describe(outcome: IngestOutcome): string {
   ]
     .filter(([, count]) => count !== 0)
     .map(([label, count]) => `${count} ${label}`);
-  return parts.length === 0 ? "nothing changed" : `${parts.join(", ")}, ${outcome.chunksWritten} chunks written`;
+  return parts.length === 0
+    ? "nothing changed"
+    : `${parts.join(", ")}, ${outcome.chunksWritten} chunks written`;
 }
 
 function failureWarnings(outcome: IngestOutcome): string[] {
@@ -112,7 +114,9 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
   /** Makes the folder hold exactly the documents of the restored version (from the archive). */
   async function syncFolderToStore(): Promise<string[]> {
     const warnings: string[] = [];
-    const wanted = new Map((await options.chunks.listDocuments()).map((doc) => [doc.documentPath, doc.contentHash]));
+    const wanted = new Map(
+      (await options.chunks.listDocuments()).map((doc) => [doc.documentPath, doc.contentHash]),
+    );
     const present = await archive.snapshot(options.corpusDir, extensions);
     for (const [path, hash] of present) {
       if (!wanted.has(path)) await rm(resolveInCorpus(options.corpusDir, path, extensions), { force: true });
@@ -121,7 +125,10 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
     for (const [path, hash] of wanted) {
       const content = await archive.read(hash);
       if (content) await writeFileAtomically(resolveInCorpus(options.corpusDir, path, extensions), content);
-      else warnings.push(`${path}: this version's file is not in the archive; the folder keeps the current file`);
+      else
+        warnings.push(
+          `${path}: this version's file is not in the archive; the folder keeps the current file`,
+        );
     }
     return warnings;
   }
@@ -140,7 +147,10 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
     async upload(file) {
       const path = uploadPath(file.name, file.folder, extensions);
       if (file.content.byteLength > maxUploadBytes) {
-        throw new AppError(`${path} is ${file.content.byteLength} bytes; the limit is ${maxUploadBytes}`, "payload_too_large");
+        throw new AppError(
+          `${path} is ${file.content.byteLength} bytes; the limit is ${maxUploadBytes}`,
+          "payload_too_large",
+        );
       }
       if (file.content.byteLength === 0) throw new AppError(`${path} is empty`, "bad_request");
       const absolute = resolveInCorpus(options.corpusDir, path, extensions);
@@ -198,7 +208,8 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
     },
 
     async rollback(version) {
-      if (!Number.isInteger(version) || version < 1) throw new AppError("version must be a positive integer", "bad_request");
+      if (!Number.isInteger(version) || version < 1)
+        throw new AppError("version must be a positive integer", "bad_request");
       return exclusive(async () => {
         const restored = await options.rollback(version);
         const warnings = await syncFolderToStore();
@@ -217,4 +228,3 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
     },
   };
 }
-

@@ -10,7 +10,9 @@ import { AppError } from "../errors.ts";
 
 /** Where archived file versions go: beside the database when it is a local folder, else inside the corpus folder. */
 export function defaultArchiveDir(corpusDir: string, dataDir: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir) ? join(corpusDir, ".archive") : join(dataDir, "corpus-archive");
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir)
+    ? join(corpusDir, ".archive")
+    : join(dataDir, "corpus-archive");
 }
 
 export function contentHashOf(content: Uint8Array): string {
@@ -40,9 +42,13 @@ export function uploadPath(fileName: string, folder: string, extensions: readonl
   const name = cleanSegment(baseName);
   const extension = extname(name).toLowerCase();
   if (!extensions.includes(extension)) {
-    throw new AppError(`"${baseName}" is not a supported document: upload ${extensions.join(", ")}`, "bad_request");
+    throw new AppError(
+      `"${baseName}" is not a supported document: upload ${extensions.join(", ")}`,
+      "bad_request",
+    );
   }
-  if (name.length <= extension.length) throw new AppError(`"${baseName}" has no usable file name`, "bad_request");
+  if (name.length <= extension.length)
+    throw new AppError(`"${baseName}" has no usable file name`, "bad_request");
   const folders = folder
     .split(/[\\/]/)
     .map((segment) => segment.trim())
@@ -59,10 +65,16 @@ export function uploadPath(fileName: string, folder: string, extensions: readonl
 }
 
 /** Absolute path of a corpus-relative document path, refusing anything that would leave the corpus folder. */
-export function resolveInCorpus(corpusDir: string, documentPath: string, extensions: readonly string[]): string {
+export function resolveInCorpus(
+  corpusDir: string,
+  documentPath: string,
+  extensions: readonly string[],
+): string {
   const root = resolve(corpusDir);
   const segments = documentPath.split("/");
-  const badSegment = segments.some((segment) => segment === "" || segment === "." || segment === ".." || segment.startsWith("."));
+  const badSegment = segments.some(
+    (segment) => segment === "" || segment === "." || segment === ".." || segment.startsWith("."),
+  );
   if (isAbsolute(documentPath) || documentPath.includes("\\") || documentPath.includes("\0") || badSegment) {
     throw new AppError(`"${documentPath}" is not a document path inside the corpus`, "bad_request");
   }
@@ -70,7 +82,8 @@ export function resolveInCorpus(corpusDir: string, documentPath: string, extensi
     throw new AppError(`"${documentPath}" is not a supported document`, "bad_request");
   }
   const absolute = resolve(root, ...segments);
-  if (!absolute.startsWith(root + sep)) throw new AppError(`"${documentPath}" is outside the corpus`, "bad_request");
+  if (!absolute.startsWith(root + sep))
+    throw new AppError(`"${documentPath}" is outside the corpus`, "bad_request");
   return absolute;
 }
 
@@ -81,7 +94,10 @@ export interface CorpusFile {
 }
 
 /** The files ingestion reads: supported extensions, no dot-files (same rule as ingest's listCorpusFiles). */
-export async function listDocumentFiles(corpusDir: string, extensions: readonly string[]): Promise<CorpusFile[]> {
+export async function listDocumentFiles(
+  corpusDir: string,
+  extensions: readonly string[],
+): Promise<CorpusFile[]> {
   const entries = await readdir(corpusDir, { recursive: true, withFileTypes: true });
   return entries
     .filter((entry) => entry.isFile() && !entry.name.startsWith("."))

@@ -15,7 +15,8 @@ export class FlashNotices {
 
   put(notice: FlashNotice): string {
     const now = Date.now();
-    for (const [id, entry] of this.entries) if (entry.expiresAt <= now || this.entries.size >= MAX_ENTRIES) this.entries.delete(id);
+    for (const [id, entry] of this.entries)
+      if (entry.expiresAt <= now || this.entries.size >= MAX_ENTRIES) this.entries.delete(id);
     const id = randomBytes(9).toString("base64url");
     this.entries.set(id, { notice, expiresAt: now + LIFETIME_MS });
     return id;

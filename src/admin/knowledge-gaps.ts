@@ -9,7 +9,10 @@ const FILLER_WORDS =
 
 /** Lower-cased letters and digits only: punctuation, spaces, symbols and filler words do not make questions similar. */
 function normalizeQuestion(text: string): string {
-  return text.toLowerCase().replace(FILLER_WORDS, "").replace(/[^\p{L}\p{N}]+/gu, "");
+  return text
+    .toLowerCase()
+    .replace(FILLER_WORDS, "")
+    .replace(/[^\p{L}\p{N}]+/gu, "");
 }
 
 /** Character bigrams of the normalized text; a one-character question is its own "bigram". */
@@ -17,7 +20,8 @@ export function characterBigrams(text: string): Set<string> {
   const characters = [...normalizeQuestion(text)];
   const grams = new Set<string>();
   if (characters.length === 1) grams.add(characters[0]!);
-  for (let index = 0; index + 1 < characters.length; index++) grams.add(characters[index]! + characters[index + 1]!);
+  for (let index = 0; index + 1 < characters.length; index++)
+    grams.add(characters[index]! + characters[index + 1]!);
   return grams;
 }
 
@@ -59,7 +63,8 @@ export function groupSimilarQuestions<T>(
     let best: { similarity: number; group: GapGroup<T> } | undefined;
     for (const earlier of seen) {
       const similarity = jaccardSimilarity(grams, earlier.grams);
-      if (similarity >= threshold && (!best || similarity > best.similarity)) best = { similarity, group: earlier.group };
+      if (similarity >= threshold && (!best || similarity > best.similarity))
+        best = { similarity, group: earlier.group };
     }
     const group = best?.group ?? { representative: questionOf(item), items: [] };
     if (!best) groups.push(group);

@@ -3,7 +3,14 @@
  * Joining every section's `text` gives back the prompt unchanged: nothing is hidden or rewritten.
  */
 
-export type PromptSectionKind = "preamble" | "system" | "history" | "passages" | "question" | "generation" | "whole";
+export type PromptSectionKind =
+  | "preamble"
+  | "system"
+  | "history"
+  | "passages"
+  | "question"
+  | "generation"
+  | "whole";
 
 export interface PromptSection {
   kind: PromptSectionKind;
@@ -28,7 +35,8 @@ function splitTurns(prompt: string): { preamble: string; turns: Turn[] } {
   const markers = [...prompt.matchAll(ROLE_MARKER)];
   if (markers.length === 0) return { preamble: prompt, turns: [] };
   const turns = markers.map((marker, index) => {
-    const role = (marker[1] ?? marker[2] ?? marker[3]) === "model" ? "assistant" : (marker[1] ?? marker[2] ?? marker[3]);
+    const role =
+      (marker[1] ?? marker[2] ?? marker[3]) === "model" ? "assistant" : (marker[1] ?? marker[2] ?? marker[3]);
     const end = markers[index + 1]?.index ?? prompt.length;
     return { role: role as Turn["role"], text: prompt.slice(marker.index, end) };
   });
@@ -63,7 +71,11 @@ export function foldPrompt(prompt: string): PromptSection[] {
   let history: Turn[] = [];
   const flushHistory = () => {
     if (history.length === 0) return;
-    sections.push({ kind: "history", text: history.map((turn) => turn.text).join(""), messages: history.length });
+    sections.push({
+      kind: "history",
+      text: history.map((turn) => turn.text).join(""),
+      messages: history.length,
+    });
     history = [];
   };
   rest.forEach((turn, index) => {

@@ -22,7 +22,8 @@ function requireCorpus(context: AdminContext): CorpusAdmin {
 async function formField(c: Context, name: string): Promise<string> {
   const body = await c.req.parseBody();
   const value = body[name];
-  if (typeof value !== "string" || value.trim() === "") throw new AppError(`the form field "${name}" is missing`, "bad_request");
+  if (typeof value !== "string" || value.trim() === "")
+    throw new AppError(`the form field "${name}" is missing`, "bad_request");
   return value.trim();
 }
 
@@ -30,7 +31,11 @@ export function registerCorpusPages(admin: Hono, context: AdminContext): void {
   const flash = new FlashNotices();
   const time = (iso: string) => formatTime(iso, context.timeZone);
 
-  async function corpusPage(c: Context, notice: FlashNotice | undefined, status: 200 | 400 | 404 | 413 | 500 = 200) {
+  async function corpusPage(
+    c: Context,
+    notice: FlashNotice | undefined,
+    status: 200 | 400 | 404 | 413 | 500 = 200,
+  ) {
     const corpus = requireCorpus(context);
     const [documents, history] = await Promise.all([corpus.documents(), corpus.history()]);
     return renderPage(
@@ -94,9 +99,12 @@ export function registerCorpusPages(admin: Hono, context: AdminContext): void {
 
   const formLimit = bodyLimit({
     maxSize: FORM_MAX_BYTES,
-    onError: (c) => renderPage(c, <ErrorPage title="Form too large" message="That form was too large." />, 413),
+    onError: (c) =>
+      renderPage(c, <ErrorPage title="Form too large" message="That form was too large." />, 413),
   });
-  admin.post("/corpus/delete", formLimit, (c) => change(c, async (corpus) => corpus.remove(await formField(c, "path"))));
+  admin.post("/corpus/delete", formLimit, (c) =>
+    change(c, async (corpus) => corpus.remove(await formField(c, "path"))),
+  );
   admin.post("/corpus/reingest", formLimit, (c) => change(c, (corpus) => corpus.reingest()));
   admin.post("/corpus/rollback", formLimit, (c) =>
     change(c, async (corpus) => corpus.rollback(Number(await formField(c, "version")))),

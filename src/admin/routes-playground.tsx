@@ -17,7 +17,8 @@ export function registerPlaygroundPages(admin: Hono, context: AdminContext): voi
   // Without JavaScript the form posts here and the whole answer is shown at once.
   const formLimit = bodyLimit({
     maxSize: 64 * 1024,
-    onError: (c) => renderPage(c, <ErrorPage title="Form too large" message="That question is too long." />, 413),
+    onError: (c) =>
+      renderPage(c, <ErrorPage title="Form too large" message="That question is too long." />, 413),
   });
   admin.post("/playground", formLimit, async (c) => {
     const body = await c.req.parseBody();
@@ -29,7 +30,12 @@ export function registerPlaygroundPages(admin: Hono, context: AdminContext): voi
     }
     const result: PlaygroundAnswer = { passages: [], answer: "" };
     try {
-      for await (const event of context.chat({ message, sampling, platform: "http", userId: PLAYGROUND_USER_ID })) {
+      for await (const event of context.chat({
+        message,
+        sampling,
+        platform: "http",
+        userId: PLAYGROUND_USER_ID,
+      })) {
         if (event.type === "retrieval") {
           result.traceId = event.traceId;
           result.passages = event.passages.map((passage) => ({ ...passage.chunk, score: passage.score }));
@@ -42,7 +48,11 @@ export function registerPlaygroundPages(admin: Hono, context: AdminContext): voi
       result.error = errorMessage(error);
     }
     const shown = { ...context.samplingDefaults, ...sampling } as AdminContext["samplingDefaults"];
-    return renderPage(c, <PlaygroundPage sampling={shown} message={message} result={result} />, result.error ? 400 : 200);
+    return renderPage(
+      c,
+      <PlaygroundPage sampling={shown} message={message} result={result} />,
+      result.error ? 400 : 200,
+    );
   });
 
   admin.get("/playground/next-token", async (c) => {
@@ -58,7 +68,8 @@ export function registerPlaygroundPages(admin: Hono, context: AdminContext): voi
       />
     );
     if (!prompt) return renderPage(c, page());
-    if (!context.nextTokens) return renderPage(c, page(undefined, "No model is loaded: next-token probabilities need one."), 503);
+    if (!context.nextTokens)
+      return renderPage(c, page(undefined, "No model is loaded: next-token probabilities need one."), 503);
     try {
       return renderPage(c, page(await context.nextTokens(prompt, { topN: 10, chatTemplate })));
     } catch (error) {

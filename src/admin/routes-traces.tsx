@@ -33,12 +33,19 @@ export function registerTracePages(admin: Hono, context: AdminContext): void {
       weak: isWeakRetrieval(trace.passages, context.weakRetrieval),
     }));
     const nextCursor = matching.length > PAGE_SIZE ? page.at(-1)?.createdAt : undefined;
-    return renderPage(c, <TraceListPage rows={rows} filter={filter} total={matching.length} nextCursor={nextCursor} />);
+    return renderPage(
+      c,
+      <TraceListPage rows={rows} filter={filter} total={matching.length} nextCursor={nextCursor} />,
+    );
   });
 
   admin.get("/traces/:id", async (c) => {
     const trace = await context.traces.get(c.req.param("id"));
-    if (!trace) throw new AppError(`there is no trace ${c.req.param("id")} (it may be older than the retention period)`, "not_found");
+    if (!trace)
+      throw new AppError(
+        `there is no trace ${c.req.param("id")} (it may be older than the retention period)`,
+        "not_found",
+      );
     const conversation = (await context.traces.listSummaries({ conversationId: trace.conversationId }))
       .reverse()
       .map((entry) => ({ trace: entry, time: time(entry.createdAt) }));

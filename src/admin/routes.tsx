@@ -13,9 +13,15 @@ export function createAdminPages(context: AdminContext, onServerError?: (message
   admin.onError((error, c) => {
     const status = httpStatusOf(errorCode(error));
     if (status >= 500) onServerError?.(`${c.req.method} ${c.req.path}: ${errorMessage(error)}`);
-    const shown = status === 400 || status === 401 || status === 404 || status === 413 || status === 503 ? status : 500;
-    const message = shown === 500 ? "Something went wrong on the server; the log has the details." : errorMessage(error);
-    return renderPage(c, <ErrorPage title={shown === 404 ? "Not found" : "Error"} message={message} />, shown);
+    const shown =
+      status === 400 || status === 401 || status === 404 || status === 413 || status === 503 ? status : 500;
+    const message =
+      shown === 500 ? "Something went wrong on the server; the log has the details." : errorMessage(error);
+    return renderPage(
+      c,
+      <ErrorPage title={shown === 404 ? "Not found" : "Error"} message={message} />,
+      shown,
+    );
   });
 
   admin.get("/assets/admin.css", (c) => {
@@ -31,6 +37,8 @@ export function createAdminPages(context: AdminContext, onServerError?: (message
   registerTracePages(admin, context);
   registerCorpusPages(admin, context);
   registerPlaygroundPages(admin, context);
-  admin.notFound((c) => renderPage(c, <ErrorPage title="Not found" message={`There is no page ${c.req.path}.`} />, 404));
+  admin.notFound((c) =>
+    renderPage(c, <ErrorPage title="Not found" message={`There is no page ${c.req.path}.`} />, 404),
+  );
   return admin;
 }

@@ -48,7 +48,8 @@ function day(query: Query, name: string): string | undefined {
 
 export function readTraceFilter(query: Query): TraceFilter {
   const before = query("before")?.trim();
-  if (before && Number.isNaN(Date.parse(before))) throw new AppError("before must be an ISO date-time", "bad_request");
+  if (before && Number.isNaN(Date.parse(before)))
+    throw new AppError("before must be an ISO date-time", "bad_request");
   const filter: TraceFilter = {
     platform: choice(query, "platform", PLATFORMS),
     mode: choice(query, "mode", MODES),
@@ -87,13 +88,17 @@ export function matchesTraceFilter(trace: TraceSummary, filter: TraceFilter, con
   if (filter.user && context.pseudonymOf(trace) !== filter.user) return false;
   if (filter.text) {
     const needle = filter.text.toLowerCase();
-    if (!trace.question.toLowerCase().includes(needle) && !trace.answer.toLowerCase().includes(needle)) return false;
+    if (!trace.question.toLowerCase().includes(needle) && !trace.answer.toLowerCase().includes(needle))
+      return false;
   }
   return true;
 }
 
 /** Query string for a link keeping the current filters, with some replaced (undefined removes). */
-export function filterQuery(filter: TraceFilter, changes: Partial<Record<keyof TraceFilter, string | undefined>> = {}): string {
+export function filterQuery(
+  filter: TraceFilter,
+  changes: Partial<Record<keyof TraceFilter, string | undefined>> = {},
+): string {
   const names: Record<keyof TraceFilter, string> = {
     platform: "platform",
     mode: "mode",
@@ -107,7 +112,8 @@ export function filterQuery(filter: TraceFilter, changes: Partial<Record<keyof T
   };
   const params = new URLSearchParams();
   for (const key of Object.keys(names) as (keyof TraceFilter)[]) {
-    const value = key in changes ? changes[key] : filter[key] === true ? "1" : (filter[key] as string | undefined);
+    const value =
+      key in changes ? changes[key] : filter[key] === true ? "1" : (filter[key] as string | undefined);
     if (value !== undefined && value !== "") params.set(names[key], value);
   }
   const text = params.toString();

@@ -11,7 +11,9 @@ export interface WeakRetrievalThresholds {
 export const DEFAULT_WEAK_RETRIEVAL: WeakRetrievalThresholds = { fulltext: 3, vector: 0.3 };
 
 /** The best score each retriever reached among the passages (a retriever absent from all passages is absent). */
-export function bestRetrieverScores(passages: readonly TracePassage[]): Partial<Record<RetrieverName, number>> {
+export function bestRetrieverScores(
+  passages: readonly TracePassage[],
+): Partial<Record<RetrieverName, number>> {
   const best: Partial<Record<RetrieverName, number>> = {};
   for (const passage of passages) {
     for (const hit of passage.retrievers) {

@@ -33,7 +33,9 @@ export function createAdminServices(wiring: AdminWiring): AdminServices & { sess
     corpus: createCorpusAdmin(wiring.corpus),
     nextTokens: model
       ? async (prompt, options) => {
-          const text = options.chatTemplate ? model.renderPrompt([{ role: "user", content: prompt }]).text : prompt;
+          const text = options.chatTemplate
+            ? model.renderPrompt([{ role: "user", content: prompt }]).text
+            : prompt;
           return { prompt: text, candidates: await model.nextTokenProbabilities(text, options.topN) };
         }
       : undefined,

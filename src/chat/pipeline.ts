@@ -152,14 +152,21 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
       const decision = decideRelevance(message, retrieval.relevance, deps.relevance);
       if (decision.fallback) {
         trace.mode = decision.fallback === "refuse-off-topic" ? "refusal" : "not-covered";
-        const template = decision.fallback === "refuse-off-topic" ? deps.templates.offTopic : deps.templates.noPassages;
+        const template =
+          decision.fallback === "refuse-off-topic" ? deps.templates.offTopic : deps.templates.noPassages;
         trace.answer = fillFixedReply(template, deps.course.name);
         yield { type: "text-delta", text: trace.answer };
       } else if (!deps.llm) {
         trace.answer = renderRetrievalOnlyReply(deps.templates.retrievalOnly, retrieval.passages);
         yield { type: "text-delta", text: trace.answer };
       } else {
-        yield* generateAnswer(deps.llm, { message, history, retrieval, sampling, signal: input.signal }, trace, deps, now);
+        yield* generateAnswer(
+          deps.llm,
+          { message, history, retrieval, sampling, signal: input.signal },
+          trace,
+          deps,
+          now,
+        );
       }
     }
 
@@ -169,8 +176,15 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
     await saveTrace((value) => deps.traces.save(value));
     if (input.history === undefined) {
       await deps.conversations
-        .appendExchange(conversationId, { question: message, answer: trace.answer, traceId: trace.id, at: trace.createdAt })
-        .catch((error) => deps.logger.error(`conversation ${conversationId} not saved: ${errorMessage(error)}`));
+        .appendExchange(conversationId, {
+          question: message,
+          answer: trace.answer,
+          traceId: trace.id,
+          at: trace.createdAt,
+        })
+        .catch((error) =>
+          deps.logger.error(`conversation ${conversationId} not saved: ${errorMessage(error)}`),
+        );
     }
     yield {
       type: "done",
@@ -228,7 +242,11 @@ async function* generateAnswer(
     countTokens: (text) => llm.countTokens(text),
   });
   const generationStarted = performance.now();
-  const result = await llm.generate({ messages: plan.messages, sampling: request.sampling, signal: request.signal });
+  const result = await llm.generate({
+    messages: plan.messages,
+    sampling: request.sampling,
+    signal: request.signal,
+  });
   trace.prompt = result.promptText;
   trace.usage.promptTokens = result.promptTokens;
   let firstTokenAt = 0;
@@ -245,7 +263,9 @@ async function* generateAnswer(
   trace.usage.completionTokens = completion.completionTokens;
   const decodeSeconds = (performance.now() - (firstTokenAt || generationStarted)) / 1000;
   trace.timings.tokensPerSecond =
-    decodeSeconds > 0 ? Math.round((Math.max(0, completion.completionTokens - 1) / decodeSeconds) * 10) / 10 : 0;
+    decodeSeconds > 0
+      ? Math.round((Math.max(0, completion.completionTokens - 1) / decodeSeconds) * 10) / 10
+      : 0;
 }
 
 const FIXED_REPLY_MODES = { crisis: "crisis", harmful: "refusal", smalltalk: "smalltalk" } as const;

@@ -21,21 +21,33 @@ const RANGES: Record<keyof SamplingOptions, { min: number; max: number; integer?
 export function resolveSampling(requested: unknown, defaults: SamplingOptions): SamplingOptions {
   if (requested === undefined || requested === null) return { ...defaults };
   if (typeof requested !== "object" || Array.isArray(requested)) {
-    throw new AppError("sampling must be an object like {\"temperature\": 0.7, \"topP\": 0.9}", "invalid_sampling");
+    throw new AppError(
+      'sampling must be an object like {"temperature": 0.7, "topP": 0.9}',
+      "invalid_sampling",
+    );
   }
   const result: SamplingOptions = { ...defaults };
   for (const [name, value] of Object.entries(requested as Record<string, unknown>)) {
     if (value === undefined || value === null) continue;
     const range = RANGES[name as keyof SamplingOptions];
     if (!range) {
-      throw new AppError(`sampling.${name} is not supported: use ${Object.keys(RANGES).join(", ")}`, "invalid_sampling");
+      throw new AppError(
+        `sampling.${name} is not supported: use ${Object.keys(RANGES).join(", ")}`,
+        "invalid_sampling",
+      );
     }
     const max = name === "maxTokens" ? defaults.maxTokens : range.max;
     if (typeof value !== "number" || !Number.isFinite(value) || (range.integer && !Number.isInteger(value))) {
-      throw new AppError(`sampling.${name} must be ${range.integer ? "an integer" : "a number"}`, "invalid_sampling");
+      throw new AppError(
+        `sampling.${name} must be ${range.integer ? "an integer" : "a number"}`,
+        "invalid_sampling",
+      );
     }
     if (value < range.min || value > max) {
-      throw new AppError(`sampling.${name}=${value} is out of range: use ${range.min} to ${max}`, "invalid_sampling");
+      throw new AppError(
+        `sampling.${name}=${value} is out of range: use ${range.min} to ${max}`,
+        "invalid_sampling",
+      );
     }
     (result as unknown as Record<string, number>)[name] = value;
   }

@@ -1,5 +1,5 @@
 /** Tiny argv parsing with errors that name the flag. */
-import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { AppError, errorMessage } from "../errors.ts";
 
 export function parseCliArgs<T extends NonNullable<ParseArgsConfig["options"]>>(

@@ -7,13 +7,17 @@ import { AppError } from "../errors.ts";
 import { parseCliArgs, runMain } from "./args.ts";
 import { benchRetrieval } from "./bench/retrieval.ts";
 
-const USAGE = "usage: npm run bench -- retrieval [--sizes 1000,10000,100000] [--rounds 5] | chat [--clients 1,2,4,8] [--tokens 64]";
+const USAGE =
+  "usage: npm run bench -- retrieval [--sizes 1000,10000,100000] [--rounds 5] | chat [--clients 1,2,4,8] [--tokens 64]";
 
 function readList(flag: string, value: string | undefined, fallback: number[]): number[] {
   if (value === undefined) return fallback;
   const numbers = value.split(",").map(Number);
   if (numbers.some((number) => !Number.isInteger(number) || number < 1)) {
-    throw new AppError(`--${flag} must be a comma-separated list of positive integers, got ${value}`, "bad_request");
+    throw new AppError(
+      `--${flag} must be a comma-separated list of positive integers, got ${value}`,
+      "bad_request",
+    );
   }
   return numbers;
 }

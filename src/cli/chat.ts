@@ -34,7 +34,12 @@ runMain(async () => {
       }
       let passages: Passage[] = [];
       process.stdout.write("TA> ");
-      for await (const event of service.chat({ message: question, conversationId, platform: "cli", userId: "terminal" })) {
+      for await (const event of service.chat({
+        message: question,
+        conversationId,
+        platform: "cli",
+        userId: "terminal",
+      })) {
         if (event.type === "retrieval") passages = event.passages;
         if (event.type === "text-delta") process.stdout.write(event.text);
         if (event.type === "error") process.stdout.write(`\n(error: ${event.message})`);

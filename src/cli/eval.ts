@@ -7,7 +7,13 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
-import { createAppLogger, createCorpusRetriever, createEmbedder, ingestConfiguredCorpus, openCorpus } from "../deps.ts";
+import {
+  createAppLogger,
+  createCorpusRetriever,
+  createEmbedder,
+  ingestConfiguredCorpus,
+  openCorpus,
+} from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { type EvalQuestion, evaluateRetrieval } from "../retrieve/evaluation.ts";
 import { evaluateRefusals } from "../safety/calibration.ts";
@@ -15,7 +21,6 @@ import { parseCliArgs, runMain } from "./args.ts";
 
 const USAGE =
   "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--offtopic FILE.jsonl] [--misses]";
-
 
 async function readQuestions(path: string): Promise<EvalQuestion[]> {
   const text = await readFile(path, "utf8").catch(() => {
@@ -46,11 +51,16 @@ runMain(async () => {
     },
     USAGE,
   );
-  if (!values.corpus || !values.questions?.length) throw new AppError(`--corpus and --questions are required\n${USAGE}`, "bad_request");
+  if (!values.corpus || !values.questions?.length)
+    throw new AppError(`--corpus and --questions are required\n${USAGE}`, "bad_request");
   const k = Number(values.k ?? 5);
   const dataDir = await mkdtemp(join(tmpdir(), "course-ta-eval-"));
   try {
-    const env: Record<string, string | undefined> = { ...process.env, CORPUS_DIR: resolve(values.corpus), DATA_DIR: dataDir };
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      CORPUS_DIR: resolve(values.corpus),
+      DATA_DIR: dataDir,
+    };
     if (values.embed) env["EMBED_MODEL"] = values.embed;
     const config = loadConfig(env);
     const logger = createAppLogger(config);
@@ -87,7 +97,8 @@ runMain(async () => {
     }
     process.stdout.write(`${JSON.stringify(refusals ? { ...report, refusals } : report, null, 2)}\n`);
     if (values.misses) {
-      for (const miss of misses) process.stdout.write(`miss: ${miss.question}  [${miss.mustContain}]  terms: ${miss.queryTerms}\n`);
+      for (const miss of misses)
+        process.stdout.write(`miss: ${miss.question}  [${miss.mustContain}]  terms: ${miss.queryTerms}\n`);
     }
     return 0;
   } finally {

@@ -40,7 +40,10 @@ runMain(async () => {
   if (values.rollback !== undefined) {
     const version = Number(values.rollback);
     if (!Number.isInteger(version) || version < 1) {
-      throw new AppError(`--rollback needs a version number (see --versions), got ${JSON.stringify(values.rollback)}`, "bad_request");
+      throw new AppError(
+        `--rollback needs a version number (see --versions), got ${JSON.stringify(values.rollback)}`,
+        "bad_request",
+      );
     }
     const restored = await rollbackCorpus(corpus.chunks, corpus.log, version);
     process.stdout.write(`restored version ${version} as version ${restored}\n`);
@@ -48,11 +51,16 @@ runMain(async () => {
   }
 
   if (!existsSync(config.corpusDir)) {
-    throw new AppError(`CORPUS_DIR ${config.corpusDir} does not exist: create it or point CORPUS_DIR at your documents`, "bad_request");
+    throw new AppError(
+      `CORPUS_DIR ${config.corpusDir} does not exist: create it or point CORPUS_DIR at your documents`,
+      "bad_request",
+    );
   }
   const embedder = await createEmbedder(config, logger);
   const bar = createProgressBar("embedding");
-  const summary = await ingestConfiguredCorpus(config, corpus, embedder, (done, total) => bar.update(done, total));
+  const summary = await ingestConfiguredCorpus(config, corpus, embedder, (done, total) =>
+    bar.update(done, total),
+  );
   bar.stop();
   for (const failure of summary.failed) process.stderr.write(`failed: ${failure.path}: ${failure.reason}\n`);
   process.stdout.write(

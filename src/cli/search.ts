@@ -25,7 +25,9 @@ export function passageToJson(passage: Passage) {
 }
 
 function formatPassage(passage: Passage): string {
-  const found = passage.retrievers.map((hit) => `${hit.retriever} #${hit.rank} (${hit.score.toFixed(3)})`).join(", ");
+  const found = passage.retrievers
+    .map((hit) => `${hit.retriever} #${hit.rank} (${hit.score.toFixed(3)})`)
+    .join(", ");
   const where = [passage.chunk.title, passage.chunk.location].filter(Boolean).join(" · ");
   const link = passage.chunk.link ? `\n    ${passage.chunk.link}` : "";
   return `[${passage.rank}] ${where} — ${passage.chunk.documentPath}\n    ${found}${link}\n    ${passage.chunk.text.replace(/\s*\n\s*/g, " ")}\n`;
@@ -34,7 +36,12 @@ function formatPassage(passage: Passage): string {
 runMain(async () => {
   const { values, positionals } = parseCliArgs(
     process.argv.slice(2),
-    { k: { type: "string" }, json: { type: "boolean" }, queries: { type: "string" }, help: { type: "boolean", short: "h" } },
+    {
+      k: { type: "string" },
+      json: { type: "boolean" },
+      queries: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
     USAGE,
   );
   if (values.help) {
@@ -42,23 +49,31 @@ runMain(async () => {
     return 0;
   }
   const k = values.k === undefined ? 5 : Number(values.k);
-  if (!Number.isInteger(k) || k < 1 || k > 100) throw new AppError(`--k must be an integer from 1 to 100, got ${values.k}`, "bad_request");
+  if (!Number.isInteger(k) || k < 1 || k > 100)
+    throw new AppError(`--k must be an integer from 1 to 100, got ${values.k}`, "bad_request");
   const question = positionals.join(" ").trim();
-  if (!values.queries && !question) throw new AppError(`give a question or --queries FILE\n${USAGE}`, "bad_request");
+  if (!values.queries && !question)
+    throw new AppError(`give a question or --queries FILE\n${USAGE}`, "bad_request");
 
   let questions: string[] = [];
   if (values.queries) {
     try {
-      questions = (await readFile(values.queries, "utf8")).split(/\r?\n/).filter((line) => line.trim() !== "");
+      questions = (await readFile(values.queries, "utf8"))
+        .split(/\r?\n/)
+        .filter((line) => line.trim() !== "");
     } catch (error) {
-      throw new AppError(`--queries ${values.queries}: cannot read the file (${(error as Error).message})`, "bad_request");
+      throw new AppError(
+        `--queries ${values.queries}: cannot read the file (${(error as Error).message})`,
+        "bad_request",
+      );
     }
   }
 
   const config = loadConfig();
   const logger = createAppLogger(config);
   const corpus = await openCorpus(config);
-  if ((await corpus.chunks.countChunks()) === 0) logger.warn(`the corpus in ${config.dataDir} is empty: run npm run ingest first`);
+  if ((await corpus.chunks.countChunks()) === 0)
+    logger.warn(`the corpus in ${config.dataDir} is empty: run npm run ingest first`);
   const embedder = await createEmbedder(config, logger);
   const retriever = createCorpusRetriever(config, corpus, embedder, logger);
 

@@ -12,6 +12,7 @@ import { registerAdminApi } from "./routes/admin-api.ts";
 import { registerAdminAccess } from "./routes/admin-auth.ts";
 import { registerChatRoutes } from "./routes/chat.ts";
 import { registerOpenAiRoutes } from "./routes/openai.ts";
+import { registerRelayRoutes } from "./routes/relay.ts";
 import { registerWebhookRoutes } from "./routes/webhooks.ts";
 
 export interface Readiness {
@@ -30,6 +31,8 @@ export type WebhookHandler = (request: {
 export interface HttpServices {
   /** Optional webhook handlers: POST /webhooks/line, POST /webhooks/discord. */
   webhooks?: { line?: WebhookHandler; discord?: WebhookHandler };
+  /** Shared with the edge Worker; enables POST /internal/relay/:platform. */
+  relaySecret?: string;
   chat(input: ChatInput): AsyncGenerator<ChatEvent>;
   traces: TraceStore;
   conversations: ConversationStore;
@@ -54,18 +57,25 @@ export function createHttpApp(services: HttpServices): Hono {
     const status = httpStatusOf(code);
     if (status >= 500) services.logger.error(`${c.req.method} ${c.req.path}: ${errorMessage(error)}`);
     if (code === "overloaded") c.header("Retry-After", "5");
-    return c.json(errorBody(code, status >= 500 && code === "internal" ? "internal error" : errorMessage(error)), status);
+    return c.json(
+      errorBody(code, status >= 500 && code === "internal" ? "internal error" : errorMessage(error)),
+      status,
+    );
   });
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
 
   const limitBody = bodyLimit({
     maxSize: services.bodyMaxBytes,
     onError: (c) =>
-      c.json(errorBody("payload_too_large", `request body is over the ${services.bodyMaxBytes}-byte limit`), 413),
+      c.json(
+        errorBody("payload_too_large", `request body is over the ${services.bodyMaxBytes}-byte limit`),
+        413,
+      ),
   });
   app.use("/api/*", limitBody);
   app.use("/v1/*", limitBody);
   app.use("/webhooks/*", limitBody);
+  app.use("/internal/*", limitBody);
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", (c) => {
@@ -75,11 +85,15 @@ export function createHttpApp(services: HttpServices): Hono {
 
   registerChatRoutes(app, services);
   registerWebhookRoutes(app, services);
+  registerRelayRoutes(app, services);
   registerOpenAiRoutes(app, services);
   const admin = createAdminContext(services, services.admin);
   registerAdminAccess(app, admin);
   registerAdminApi(app, services, admin);
-  app.route("/admin", createAdminPages(admin, (message) => services.logger.error(message)));
+  app.route(
+    "/admin",
+    createAdminPages(admin, (message) => services.logger.error(message)),
+  );
   return app;
 }
 

@@ -11,8 +11,8 @@ import type { ChunkStore, IngestLog, StoredChunk } from "../store/index.ts";
 import { indexTerms } from "../text/terms.ts";
 import type { ChunkDraft, LoadedDocument } from "../types.ts";
 import { type ChunkOptions, chunkDocument } from "./chunker.ts";
-import { loadDocument, SUPPORTED_EXTENSIONS } from "./loaders/index.ts";
 import { linkAtTime } from "./links.ts";
+import { loadDocument, SUPPORTED_EXTENSIONS } from "./loaders/index.ts";
 
 /** Bump when chunking or term analysis changes in a way that needs every document re-ingested. */
 const PIPELINE_REVISION = "terms-v2";
@@ -75,7 +75,10 @@ export function pipelineKey(embedder: Embedder | null, chunkOptions: Partial<Chu
 }
 
 function chunkId(documentPath: string, hash: string, position: number, pipeline: string): string {
-  return createHash("sha256").update(`${documentPath}\0${hash}\0${position}\0${pipeline}`).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(`${documentPath}\0${hash}\0${position}\0${pipeline}`)
+    .digest("hex")
+    .slice(0, 32);
 }
 
 function toStoredChunks(
@@ -231,7 +234,8 @@ async function readSidecar(
     throw new AppError(`${path} is not valid JSON: ${errorMessage(error)}`, "parse_failed");
   }
   const record = (parsed ?? {}) as Record<string, unknown>;
-  const text = (key: string) => (typeof record[key] === "string" && record[key] ? String(record[key]) : undefined);
+  const text = (key: string) =>
+    typeof record[key] === "string" && record[key] ? String(record[key]) : undefined;
   return { raw, values: { title: text("title"), url: text("url"), lecture: text("lecture") } };
 }
 

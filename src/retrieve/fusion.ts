@@ -43,7 +43,12 @@ export function fuseRankings(lists: readonly RankedList[], options: FusionOption
     const key = duplicateKey(entry.chunk);
     if (seen.has(key)) continue;
     seen.add(key);
-    passages.push({ rank: passages.length + 1, chunk: entry.chunk, score: entry.score, retrievers: entry.retrievers });
+    passages.push({
+      rank: passages.length + 1,
+      chunk: entry.chunk,
+      score: entry.score,
+      retrievers: entry.retrievers,
+    });
     if (passages.length >= options.limit) break;
   }
   return passages;

@@ -12,7 +12,8 @@ const CJK_RUN = /[\p{Script=Han}]+|[\p{L}\p{N}]+/gu;
 function ngrams(run: string, size: number): string[] {
   const characters = [...run];
   const result: string[] = [];
-  for (let index = 0; index + size <= characters.length; index++) result.push(characters.slice(index, index + size).join(""));
+  for (let index = 0; index + size <= characters.length; index++)
+    result.push(characters.slice(index, index + size).join(""));
   return result;
 }
 

@@ -40,7 +40,10 @@ function rerankFullText(question: string, hits: ChunkHit[]): ChunkHit[] {
   if (hits.length === 0) return hits;
   const profile = profileQuery(question);
   const best = Math.max(...hits.map((hit) => hit.score));
-  const scored = hits.map((hit) => ({ hit, value: hit.score / best + coverageScore(profile, hit.chunk.text) }));
+  const scored = hits.map((hit) => ({
+    hit,
+    value: hit.score / best + coverageScore(profile, hit.chunk.text),
+  }));
   return scored.sort((a, b) => b.value - a.value).map((entry) => entry.hit);
 }
 
@@ -55,7 +58,8 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       return vector ? await options.chunks.searchVector(vector, candidates) : [];
     } catch (error) {
       // A broken vector leg must not take full-text answers down with it.
-      if (!vectorWarningShown) options.onWarning?.(`vector search failed, using full-text only: ${errorMessage(error)}`);
+      if (!vectorWarningShown)
+        options.onWarning?.(`vector search failed, using full-text only: ${errorMessage(error)}`);
       vectorWarningShown = true;
       return [];
     }

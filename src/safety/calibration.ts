@@ -44,7 +44,10 @@ export async function evaluateRefusals(
     offTopic: questions.offTopic.length,
     falseRefusalRate: rate(falseRefusals.length, questions.onTopic.length),
     notCoveredRate: rate(notCovered, questions.onTopic.length),
-    offTopicDeclinedRate: rate(questions.offTopic.length - offTopicAnswered.length, questions.offTopic.length),
+    offTopicDeclinedRate: rate(
+      questions.offTopic.length - offTopicAnswered.length,
+      questions.offTopic.length,
+    ),
     falseRefusals,
     offTopicAnswered,
   };

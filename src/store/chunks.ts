@@ -166,7 +166,9 @@ export class ChunkStore {
         const mode = this.table ? "overwrite" : "create";
         this.table =
           rows.length > 0
-            ? await this.database.createTable(CHUNKS_TABLE, lancedb.makeArrowTable(rows, { schema }), { mode })
+            ? await this.database.createTable(CHUNKS_TABLE, lancedb.makeArrowTable(rows, { schema }), {
+                mode,
+              })
             : await this.database.createEmptyTable(CHUNKS_TABLE, schema, { mode });
       } else if (rows.length > 0 || change.replacedPaths.length > 0) {
         const deleteWhere =
@@ -247,7 +249,8 @@ export class ChunkStore {
 
   /** Restores the corpus as it was at `version` (a new version is written; nothing is lost). */
   async rollback(version: number): Promise<void> {
-    if (!this.table) throw new AppError("there is no corpus to roll back yet: run an ingest first", "not_found");
+    if (!this.table)
+      throw new AppError("there is no corpus to roll back yet: run an ingest first", "not_found");
     const versions = (await this.table.listVersions()).map((entry) => entry.version);
     if (!versions.includes(version)) {
       throw new AppError(

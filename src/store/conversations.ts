@@ -30,7 +30,10 @@ export class ConversationStore {
 
   /** Turns in chronological order. */
   async history(conversationId: string, limit = 200): Promise<ConversationTurn[]> {
-    const rows = await this.table.query().where(`conversationId = ${sqlString(conversationId)}`).toArray();
+    const rows = await this.table
+      .query()
+      .where(`conversationId = ${sqlString(conversationId)}`)
+      .toArray();
     return rows
       .map((row) => ({
         conversationId: String(row.conversationId),
@@ -52,14 +55,31 @@ export class ConversationStore {
     const last = await this.history(conversationId, 1);
     const next = (last[0]?.turn ?? -1) + 1;
     await this.table.add([
-      { conversationId, turn: next, role: "user", content: exchange.question, createdAt: exchange.at, traceId: exchange.traceId },
-      { conversationId, turn: next + 1, role: "assistant", content: exchange.answer, createdAt: exchange.at, traceId: exchange.traceId },
+      {
+        conversationId,
+        turn: next,
+        role: "user",
+        content: exchange.question,
+        createdAt: exchange.at,
+        traceId: exchange.traceId,
+      },
+      {
+        conversationId,
+        turn: next + 1,
+        role: "assistant",
+        content: exchange.answer,
+        createdAt: exchange.at,
+        traceId: exchange.traceId,
+      },
     ]);
     this.writes++;
     if (this.writes % COMPACT_EVERY_WRITES === 0 && !this.compacting) {
       this.compacting = this.table
         .optimize()
-        .then(() => undefined, () => undefined)
+        .then(
+          () => undefined,
+          () => undefined,
+        )
         .finally(() => {
           this.compacting = undefined;
         });

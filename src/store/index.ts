@@ -6,6 +6,6 @@ export {
   type IngestRecord,
   type StoredChunk,
 } from "./chunks.ts";
-export { type Database, openDatabase } from "./database.ts";
 export { ConversationStore } from "./conversations.ts";
+export { type Database, openDatabase } from "./database.ts";
 export { type TraceQuery, TraceStore } from "./traces.ts";

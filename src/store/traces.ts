@@ -35,7 +35,10 @@ const TRACE_SCHEMA = new Schema([
 type TraceRow = Record<string, string | number>;
 
 function toRow(trace: Trace): TraceRow {
-  const best = Math.max(0, ...trace.passages.map((passage) => Math.max(...passage.retrievers.map((hit) => hit.score), 0)));
+  const best = Math.max(
+    0,
+    ...trace.passages.map((passage) => Math.max(...passage.retrievers.map((hit) => hit.score), 0)),
+  );
   return {
     id: trace.id,
     createdAt: trace.createdAt,
@@ -138,7 +141,11 @@ export class TraceStore {
   }
 
   async get(id: string): Promise<Trace | undefined> {
-    const rows = await this.table.query().where(`id = ${sqlString(id)}`).limit(1).toArray();
+    const rows = await this.table
+      .query()
+      .where(`id = ${sqlString(id)}`)
+      .limit(1)
+      .toArray();
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
@@ -161,7 +168,8 @@ export class TraceStore {
     const filters: string[] = [];
     if (search.platform) filters.push(`platform = ${sqlString(search.platform)}`);
     if (search.mode) filters.push(`mode = ${sqlString(search.mode)}`);
-    if (search.feedback) filters.push(`feedback = ${sqlString(search.feedback === "none" ? "" : search.feedback)}`);
+    if (search.feedback)
+      filters.push(`feedback = ${sqlString(search.feedback === "none" ? "" : search.feedback)}`);
     if (search.from) filters.push(`createdAt >= ${sqlString(search.from)}`);
     if (search.to) filters.push(`createdAt < ${sqlString(search.to)}`);
     if (search.conversationId) filters.push(`conversationId = ${sqlString(search.conversationId)}`);
@@ -209,7 +217,10 @@ export class TraceStore {
     if (this.writes % COMPACT_EVERY_WRITES === 0 && !this.compacting) {
       this.compacting = this.table
         .optimize()
-        .then(() => undefined, () => undefined)
+        .then(
+          () => undefined,
+          () => undefined,
+        )
         .finally(() => {
           this.compacting = undefined;
         });

@@ -18,7 +18,9 @@ const ENGLISH_STOP_WORDS = new Set(
 );
 
 /** Characters that carry grammar rather than topic; they split CJK runs in questions. */
-const CHINESE_PARTICLES = new Set([..."的了嗎呢吧啊呀喔哦嘛啦欸耶和與及或是在有就都也還再很跟要會去用我你他它把被對從"]);
+const CHINESE_PARTICLES = new Set([
+  ..."的了嗎呢吧啊呀喔哦嘛啦欸耶和與及或是在有就都也還再很跟要會去用我你他它把被對從",
+]);
 
 /**
  * Question scaffolding students write around the topic. Longest first so 「是什麼意思」 wins over 「什麼」.

@@ -70,14 +70,21 @@ describe("without credentials", () => {
       const response = await request(path, { method });
       expect(response.status, path).toBe(401);
       expect(response.headers.get("www-authenticate")).toBe('Bearer realm="admin"');
-      expect(await response.json()).toEqual({ error: { code: "unauthorized", message: "admin token missing or wrong" } });
+      expect(await response.json()).toEqual({
+        error: { code: "unauthorized", message: "admin token missing or wrong" },
+      });
     }
   });
 
   test("a wrong token is refused everywhere, a right Bearer token works", async () => {
     for (const path of ["/admin/traces", "/api/admin/traces"]) {
-      expect((await request(path, { headers: { authorization: "Bearer wrong-token" } })).status, path).toBe(401);
-      expect((await request(path, { headers: { authorization: `Bearer ${ta.adminToken}` } })).status, path).toBe(200);
+      expect((await request(path, { headers: { authorization: "Bearer wrong-token" } })).status, path).toBe(
+        401,
+      );
+      expect(
+        (await request(path, { headers: { authorization: `Bearer ${ta.adminToken}` } })).status,
+        path,
+      ).toBe(200);
     }
     const login = await request("/admin/login", {
       method: "POST",
@@ -130,7 +137,11 @@ describe("sessions", () => {
     const cookie = await logIn();
     const crossSite = await request("/admin/corpus/reingest", {
       method: "POST",
-      headers: { cookie, origin: "https://evil.example", "content-type": "application/x-www-form-urlencoded" },
+      headers: {
+        cookie,
+        origin: "https://evil.example",
+        "content-type": "application/x-www-form-urlencoded",
+      },
       body: "",
     });
     expect(crossSite.status).toBe(403);
@@ -183,11 +194,19 @@ describe("limits", () => {
     const cookie = await logIn();
     const big = new FormData();
     big.set("file", new File([new Uint8Array(5 * 1024 * 1024 + 1).fill(65)], "big.md"));
-    const tooBig = await request("/admin/corpus/upload", { method: "POST", headers: { cookie, origin: ta.url }, body: big });
+    const tooBig = await request("/admin/corpus/upload", {
+      method: "POST",
+      headers: { cookie, origin: ta.url },
+      body: big,
+    });
     expect(tooBig.status).toBe(413);
     const bad = new FormData();
     bad.set("file", new File(["#!/bin/sh"], "../../run.sh"));
-    const badType = await request("/admin/corpus/upload", { method: "POST", headers: { cookie, origin: ta.url }, body: bad });
+    const badType = await request("/admin/corpus/upload", {
+      method: "POST",
+      headers: { cookie, origin: ta.url },
+      body: bad,
+    });
     expect(badType.status).toBe(400);
     expect(await badType.text()).toContain("is not a supported document");
   });
@@ -204,7 +223,10 @@ describe("limits", () => {
       body: JSON.stringify({ prompt: "1+1=" }),
     });
     expect(next.status).toBe(200);
-    const tokens = (await next.json()) as { prompt: string; candidates: { token: string; probability: number }[] };
+    const tokens = (await next.json()) as {
+      prompt: string;
+      candidates: { token: string; probability: number }[];
+    };
     expect(tokens.prompt).toBe("1+1=");
     expect(tokens.candidates).toHaveLength(10);
     const total = tokens.candidates.reduce((sum, candidate) => sum + candidate.probability, 0);

@@ -9,7 +9,8 @@ import { type Browser, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from ".
 
 const QUESTION = "作業的評分方式是什麼？";
 const UPLOAD_NAME = "量子貓彩蛋.md";
-const UPLOAD_TEXT = "# 量子貓彩蛋\n\n薛丁格的量子貓是本課程的隱藏彩蛋：量子貓同時活著也死了，期末考會考量子貓。\n";
+const UPLOAD_TEXT =
+  "# 量子貓彩蛋\n\n薛丁格的量子貓是本課程的隱藏彩蛋：量子貓同時活著也死了，期末考會考量子貓。\n";
 
 let ta: TestService;
 let browser: Browser;
@@ -51,7 +52,10 @@ describe("admin page in Chromium", () => {
     await page.click("#login button[type=submit]");
     await page.waitForURL(/\/admin\/traces$/);
     const cookies = await browser.context.cookies();
-    expect(cookies.find((cookie) => cookie.name === "ta_admin")).toMatchObject({ httpOnly: true, sameSite: "Strict" });
+    expect(cookies.find((cookie) => cookie.name === "ta_admin")).toMatchObject({
+      httpOnly: true,
+      sameSite: "Strict",
+    });
   });
 
   test("the trace list shows the chat, pseudonymous", async () => {
@@ -64,7 +68,7 @@ describe("admin page in Chromium", () => {
     expect(text).not.toContain("student-7788");
     await browser.screenshot("trace-list-desktop");
     await page.setViewportSize(PHONE_VIEWPORT);
-    await browser.screenshot("trace-list-phone");
+    await browser.screenshot("trace-list-phone", { fullPage: false });
     await page.setViewportSize(DESKTOP_VIEWPORT);
   });
 
@@ -79,9 +83,9 @@ describe("admin page in Chromium", () => {
     const firstPassage = await passages.first().innerText();
     expect(firstPassage).toMatch(/#1/);
     expect(firstPassage).toMatch(/\.md/);
-    const sections = await page.locator("#prompt details").evaluateAll((elements) =>
-      elements.map((element) => element.getAttribute("data-section")),
-    );
+    const sections = await page
+      .locator("#prompt details")
+      .evaluateAll((elements) => elements.map((element) => element.getAttribute("data-section")));
     // The tiny model's template may put a BOS token before the first turn ("preamble").
     expect(sections.filter((section) => section !== "preamble")).toEqual([
       "system",
@@ -90,15 +94,26 @@ describe("admin page in Chromium", () => {
       "generation",
       "raw",
     ]);
-    await expect(page.textContent('#prompt details[data-section="question"] pre')).resolves.toContain(QUESTION);
-    const specialTokens = await page.locator('#prompt details[data-section="system"] mark.special').allTextContents();
+    await expect(page.textContent('#prompt details[data-section="question"] pre')).resolves.toContain(
+      QUESTION,
+    );
+    const specialTokens = await page
+      .locator('#prompt details[data-section="system"] mark.special')
+      .allTextContents();
     expect(specialTokens[0]).toBe("<|im_start|>");
     await page.click('#prompt details[data-section="passages"] summary');
-    await expect(page.textContent('#prompt details[data-section="passages"] pre')).resolves.toContain("<passages>");
+    await expect(page.textContent('#prompt details[data-section="passages"] pre')).resolves.toContain(
+      "<passages>",
+    );
     await expect(page.textContent("#timings")).resolves.toMatch(/Prompt tokens\s*[1-9]/);
     await browser.screenshot("trace-detail-desktop");
     await page.setViewportSize(PHONE_VIEWPORT);
-    await browser.screenshot("trace-detail-phone");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await browser.screenshot("trace-detail-phone", { fullPage: false });
+    await page.locator("#passages").scrollIntoViewIfNeeded();
+    await browser.screenshot("trace-detail-phone-passages", { fullPage: false });
+    await page.locator("#prompt").scrollIntoViewIfNeeded();
+    await browser.screenshot("trace-detail-phone-prompt", { fullPage: false });
     await page.setViewportSize(DESKTOP_VIEWPORT);
   });
 
@@ -124,7 +139,9 @@ describe("admin page in Chromium", () => {
     await page.click("#retrieval-form button[type=submit]");
     await page.waitForURL(/\/admin\/corpus\/search\?q=/);
     await expect(page.locator("#fused li").first().innerText()).resolves.toContain(`notes/${UPLOAD_NAME}`);
-    await expect(page.locator("#ranking-fulltext li").first().innerText()).resolves.toContain(`notes/${UPLOAD_NAME}`);
+    await expect(page.locator("#ranking-fulltext li").first().innerText()).resolves.toContain(
+      `notes/${UPLOAD_NAME}`,
+    );
     await expect(page.locator("#ranking-vector h2").count()).resolves.toBe(1);
     await browser.screenshot("retrieval-playground");
 
@@ -135,7 +152,10 @@ describe("admin page in Chromium", () => {
     await expect(page.locator(`#documents tr[data-path="notes/${UPLOAD_NAME}"]`).count()).resolves.toBe(0);
     await browser.screenshot("corpus-after-rollback");
     await page.setViewportSize(PHONE_VIEWPORT);
-    await browser.screenshot("corpus-phone");
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await browser.screenshot("corpus-phone", { fullPage: false });
+    await page.locator("#documents").scrollIntoViewIfNeeded();
+    await browser.screenshot("corpus-phone-documents", { fullPage: false });
     await page.setViewportSize(DESKTOP_VIEWPORT);
 
     await page.goto(`${ta.url}/admin/corpus/search?q=${encodeURIComponent("量子貓")}`);

@@ -21,8 +21,8 @@ const CHROMIUM_FLAGS = [
 export interface Browser {
   context: BrowserContext;
   page: Page;
-  /** Saves a full-page screenshot to test-artifacts/admin/<name>.png. */
-  screenshot(name: string): Promise<void>;
+  /** Saves a screenshot (full page unless `fullPage: false`) to test-artifacts/admin/<name>.png. */
+  screenshot(name: string, options?: { fullPage?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,8 +47,8 @@ export async function launchBrowser(): Promise<Browser> {
   return {
     context,
     page,
-    screenshot: async (name) => {
-      await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
+    screenshot: async (name, options) => {
+      await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: options?.fullPage ?? true });
     },
     async close() {
       try {

@@ -4,7 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type CorpusAdmin, createCorpusAdmin } from "../../src/admin/corpus-admin.ts";
-import { CorpusArchive, defaultArchiveDir, resolveInCorpus, uploadPath } from "../../src/admin/corpus-files.ts";
+import {
+  CorpusArchive,
+  defaultArchiveDir,
+  resolveInCorpus,
+  uploadPath,
+} from "../../src/admin/corpus-files.ts";
 import { ingestCorpus, rollbackCorpus } from "../../src/ingest/ingest.ts";
 import { SUPPORTED_EXTENSIONS } from "../../src/ingest/loaders/index.ts";
 import { createRetriever } from "../../src/retrieve/index.ts";
@@ -32,7 +37,15 @@ describe("safe corpus paths", () => {
   test("document paths must stay inside the corpus", () => {
     const root = "/srv/corpus";
     expect(resolveInCorpus(root, "lectures/w1.md", EXTENSIONS)).toBe("/srv/corpus/lectures/w1.md");
-    for (const bad of ["../secret.md", "/etc/passwd.md", "a/../../b.md", "a\\b.md", ".archive/x.md", "a//b.md", "x.sh"]) {
+    for (const bad of [
+      "../secret.md",
+      "/etc/passwd.md",
+      "a/../../b.md",
+      "a\\b.md",
+      ".archive/x.md",
+      "a//b.md",
+      "x.sh",
+    ]) {
       expect(() => resolveInCorpus(root, bad, EXTENSIONS)).toThrow();
     }
   });
@@ -81,7 +94,10 @@ describe("createCorpusAdmin", () => {
     const first = await upload("量子.md", "# 量子貓\n\n薛丁格的量子貓同時活著也死了。\n", "notes");
     expect(first.summary).toMatch(/^added notes\/量子.md: 1 added/);
     const afterUpload = first.version;
-    expect((await admin.documents()).map((doc) => doc.documentPath)).toEqual(["notes/量子.md", "syllabus.md"]);
+    expect((await admin.documents()).map((doc) => doc.documentPath)).toEqual([
+      "notes/量子.md",
+      "syllabus.md",
+    ]);
     const found = await admin.retrieve("量子貓");
     expect(found.passages[0]?.chunk.documentPath).toBe("notes/量子.md");
 

@@ -2,7 +2,8 @@ import type { TracePassage } from "../../src/types.ts";
 
 export function passage(hits: { fulltext?: number; vector?: number }, rank = 1): TracePassage {
   const retrievers = [];
-  if (hits.fulltext !== undefined) retrievers.push({ retriever: "fulltext" as const, rank, score: hits.fulltext });
+  if (hits.fulltext !== undefined)
+    retrievers.push({ retriever: "fulltext" as const, rank, score: hits.fulltext });
   if (hits.vector !== undefined) retrievers.push({ retriever: "vector" as const, rank, score: hits.vector });
   return {
     rank,

@@ -1,5 +1,9 @@
 import { expect, test } from "vitest";
-import { characterBigrams, groupSimilarQuestions, jaccardSimilarity } from "../../src/admin/knowledge-gaps.ts";
+import {
+  characterBigrams,
+  groupSimilarQuestions,
+  jaccardSimilarity,
+} from "../../src/admin/knowledge-gaps.ts";
 
 test("character bigrams ignore punctuation, spaces and case", () => {
   expect([...characterBigrams("作業 截止？")]).toEqual(["作業", "業截", "截止"]);

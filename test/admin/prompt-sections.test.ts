@@ -2,7 +2,8 @@ import { describe, expect, test } from "vitest";
 import { foldPrompt, splitSpecialTokens } from "../../src/admin/prompt-sections.ts";
 import { buildUserTurn } from "../../src/prompt/index.ts";
 
-const passagesBlock = '<passages>\n<passage id="1" title="課程大綱" location="評分">\n作業佔 40%\n</passage>\n</passages>';
+const passagesBlock =
+  '<passages>\n<passage id="1" title="課程大綱" location="評分">\n作業佔 40%\n</passage>\n</passages>';
 const userTurn = buildUserTurn("作業佔多少分？", passagesBlock);
 const chatml = [
   "<|im_start|>system\n你是助教。<|im_end|>\n",
@@ -15,7 +16,13 @@ const chatml = [
 describe("foldPrompt", () => {
   test("splits a ChatML prompt into system, history, passages, question and generation", () => {
     const sections = foldPrompt(chatml);
-    expect(sections.map((section) => section.kind)).toEqual(["system", "history", "passages", "question", "generation"]);
+    expect(sections.map((section) => section.kind)).toEqual([
+      "system",
+      "history",
+      "passages",
+      "question",
+      "generation",
+    ]);
     expect(sections[0]!.text).toBe("<|im_start|>system\n你是助教。<|im_end|>\n");
     expect(sections[1]!.messages).toBe(2);
     expect(sections[2]!.text).toContain("<passages>");

@@ -56,11 +56,20 @@ test("listSummaries filters in the database, leaves out prompts, newest first", 
   expect("prompt" in all[0]!).toBe(false);
   expect(all[0]!.passages[0]!.retrievers[0]!.score).toBe(5);
   expect((await traces.listSummaries({ platform: "line" })).map((item) => item.id)).toEqual(["new"]);
-  expect((await traces.listSummaries({ feedback: "none" })).map((item) => item.id)).toEqual(["mid", "old", "older"]);
+  expect((await traces.listSummaries({ feedback: "none" })).map((item) => item.id)).toEqual([
+    "mid",
+    "old",
+    "older",
+  ]);
   expect((await traces.listSummaries({ mode: "retrieval-only" })).map((item) => item.id)).toEqual(["mid"]);
-  const window = { from: new Date(NOW - 200 * DAY_MS).toISOString(), to: new Date(NOW - 2 * DAY_MS).toISOString() };
+  const window = {
+    from: new Date(NOW - 200 * DAY_MS).toISOString(),
+    to: new Date(NOW - 2 * DAY_MS).toISOString(),
+  };
   expect((await traces.listSummaries(window)).map((item) => item.id)).toEqual(["mid", "old"]);
-  expect((await traces.listSummaries({ conversationId: "conversation-mid" })).map((item) => item.id)).toEqual(["mid"]);
+  expect((await traces.listSummaries({ conversationId: "conversation-mid" })).map((item) => item.id)).toEqual(
+    ["mid"],
+  );
 });
 
 test("traces older than the retention period are deleted", async () => {

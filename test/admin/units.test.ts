@@ -1,7 +1,12 @@
 import { describe, expect, test } from "vitest";
 import { pseudonymFor } from "../../src/admin/pseudonym.ts";
 import { dayStartUtc, formatTime } from "../../src/admin/time.ts";
-import { filterQuery, matchesTraceFilter, readTraceFilter, toTraceSearch } from "../../src/admin/trace-filters.ts";
+import {
+  filterQuery,
+  matchesTraceFilter,
+  readTraceFilter,
+  toTraceSearch,
+} from "../../src/admin/trace-filters.ts";
 import { bestRetrieverScores, isWeakRetrieval } from "../../src/admin/weak-retrieval.ts";
 import { isSameOriginRequest, safeNextPath } from "../../src/http/routes/admin-auth.ts";
 import type { TraceSummary } from "../../src/store/traces.ts";
@@ -30,10 +35,12 @@ describe("weak retrieval", () => {
   });
 
   test("best scores per retriever", () => {
-    expect(bestRetrieverScores([passage({ fulltext: 1, vector: 0.5 }), passage({ fulltext: 4 }, 2)])).toEqual({
-      fulltext: 4,
-      vector: 0.5,
-    });
+    expect(bestRetrieverScores([passage({ fulltext: 1, vector: 0.5 }), passage({ fulltext: 4 }, 2)])).toEqual(
+      {
+        fulltext: 4,
+        vector: 0.5,
+      },
+    );
   });
 });
 
@@ -58,7 +65,14 @@ describe("trace filters", () => {
 
   test("reads, validates and splits filters", () => {
     const filter = readTraceFilter(
-      query({ platform: "discord", feedback: "none", from: "2026-03-01", to: "2026-03-02", weak: "1", q: " 作業 " }),
+      query({
+        platform: "discord",
+        feedback: "none",
+        from: "2026-03-01",
+        to: "2026-03-02",
+        weak: "1",
+        q: " 作業 ",
+      }),
     );
     expect(filter).toEqual({
       platform: "discord",
@@ -113,14 +127,18 @@ describe("request checks", () => {
 
   test("same-origin: Sec-Fetch-Site first, then Origin, then Referer against Host", () => {
     expect(isSameOriginRequest(headers({ "sec-fetch-site": "same-origin" }), url)).toBe(true);
-    expect(isSameOriginRequest(headers({ "sec-fetch-site": "cross-site", origin: "http://127.0.0.1:8787" }), url)).toBe(
-      false,
-    );
-    expect(isSameOriginRequest(headers({ host: "127.0.0.1:8787", origin: "http://127.0.0.1:8787" }), url)).toBe(true);
-    expect(isSameOriginRequest(headers({ host: "127.0.0.1:8787", origin: "https://evil.example" }), url)).toBe(false);
-    expect(isSameOriginRequest(headers({ host: "ta.example", referer: "https://ta.example/admin/corpus" }), url)).toBe(
-      true,
-    );
+    expect(
+      isSameOriginRequest(headers({ "sec-fetch-site": "cross-site", origin: "http://127.0.0.1:8787" }), url),
+    ).toBe(false);
+    expect(
+      isSameOriginRequest(headers({ host: "127.0.0.1:8787", origin: "http://127.0.0.1:8787" }), url),
+    ).toBe(true);
+    expect(
+      isSameOriginRequest(headers({ host: "127.0.0.1:8787", origin: "https://evil.example" }), url),
+    ).toBe(false);
+    expect(
+      isSameOriginRequest(headers({ host: "ta.example", referer: "https://ta.example/admin/corpus" }), url),
+    ).toBe(true);
     expect(
       isSameOriginRequest(
         headers({ host: "internal:8787", "x-forwarded-host": "ta.example", origin: "https://ta.example" }),
@@ -133,7 +151,14 @@ describe("request checks", () => {
   test("login redirects only go to admin pages", () => {
     expect(safeNextPath("/admin/traces?platform=line")).toBe("/admin/traces?platform=line");
     expect(safeNextPath("/admin")).toBe("/admin");
-    for (const bad of ["https://evil.example", "//evil.example", "/administrator", "/admin\\..", "/admin/login", undefined]) {
+    for (const bad of [
+      "https://evil.example",
+      "//evil.example",
+      "/administrator",
+      "/admin\\..",
+      "/admin/login",
+      undefined,
+    ]) {
       expect(safeNextPath(bad)).toBe("/admin/traces");
     }
   });

@@ -14,7 +14,16 @@ function passage(rank: number, title: string, location: string, link = ""): Pass
     rank,
     score: 1 / rank,
     retrievers: [],
-    chunk: { id: `c${rank}`, documentPath: `${title}.md`, title, location, link, text: "…", position: 0, contentHash: "h" },
+    chunk: {
+      id: `c${rank}`,
+      documentPath: `${title}.md`,
+      title,
+      location,
+      link,
+      text: "…",
+      position: 0,
+      contentHash: "h",
+    },
   };
 }
 

@@ -28,7 +28,10 @@ describe("Discord gateway bot", () => {
     service = await startTestService();
   });
   afterAll(async () => {
-    if (process.env.PRINT_LOGS) console.log(service.logs.filter((l) => /discord|Discord/.test(l)).join("\n"), JSON.stringify([...fake.messages.values()].slice(0,3), null, 1));
+      console.log(
+        service.logs.filter((l) => /discord|Discord/.test(l)).join("\n"),
+        JSON.stringify([...fake.messages.values()].slice(0, 3), null, 1),
+      );
     await service?.close();
   });
   afterEach(async () => {
@@ -87,7 +90,10 @@ describe("Discord gateway bot", () => {
   }
 
   async function feedbackOf(traceId: string, expected: string) {
-    await eventually(async () => (await service.service.traces.get(traceId))?.feedback === expected, `feedback ${expected}`);
+    await eventually(
+      async () => (await service.service.traces.get(traceId))?.feedback === expected,
+      `feedback ${expected}`,
+    );
   }
 
   it("answers a DM: placeholder at once, typing, throttled edits, final text, reactions, reset", async () => {
@@ -104,9 +110,12 @@ describe("Discord gateway bot", () => {
     expect(reply!.contents[0]).toBe(REPLIES.thinking);
     const final = reply!.contents.at(-1)!;
     expect(final.startsWith(trace.answer.trim() || REPLIES.emptyAnswer)).toBe(true);
-    for (const middle of reply!.contents.slice(1, -1)) expect(middle.endsWith(REPLIES.stillWriting)).toBe(true);
+    for (const middle of reply!.contents.slice(1, -1))
+      expect(middle.endsWith(REPLIES.stillWriting)).toBe(true);
     const typing = fake.requests.findIndex((request) => request.path === `/channels/${channelId}/typing`);
-    const placeholder = fake.requests.findIndex((request) => request.path === `/channels/${channelId}/messages`);
+    const placeholder = fake.requests.findIndex(
+      (request) => request.path === `/channels/${channelId}/messages`,
+    );
     expect(typing).toBeGreaterThan(placeholder);
     // Edits are throttled, and stop once the final text is shown.
     const edits = fake.requests.filter((request) => request.method === "PATCH");
@@ -116,7 +125,9 @@ describe("Discord gateway bot", () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fake.requests.filter((request) => request.method === "PATCH")).toHaveLength(edits.length);
     // Nothing the bot posts can ping anyone.
-    const bodies = fake.requests.filter((request) => request.method !== "GET" && request.body?.content !== undefined);
+    const bodies = fake.requests.filter(
+      (request) => request.method !== "GET" && request.body?.content !== undefined,
+    );
     for (const request of bodies) expect(request.body?.allowed_mentions).toMatchObject({ parse: [] });
 
     fake.react({ messageId: reply!.id, channelId, userId: STUDENT, emoji: "👍" });
@@ -155,7 +166,12 @@ describe("Discord gateway bot", () => {
       mentionsBot: true,
       author: { id: "900000000000000099", bot: true },
     });
-    fake.userMessage({ channelId, guildId, content: `<@${fake.botUser.id}> 作業可以遲交嗎？`, mentionsBot: true });
+    fake.userMessage({
+      channelId,
+      guildId,
+      content: `<@${fake.botUser.id}> 作業可以遲交嗎？`,
+      mentionsBot: true,
+    });
     fake.userMessage({ channelId: ownThread, guildId, content: "那期末考呢？" });
 
     await finalAnswer(channelId);
@@ -192,10 +208,16 @@ describe("Discord gateway bot", () => {
       traces: service.service.traces,
       conversations: service.service.conversations,
       logger: service.service.logger,
-      discord: { token: fake.token, applicationId: fake.applicationId, apiBaseUrl: fake.apiBaseUrl, editIntervalMs: 100 },
+      discord: {
+        token: fake.token,
+        applicationId: fake.applicationId,
+        apiBaseUrl: fake.apiBaseUrl,
+        editIntervalMs: 100,
+      },
       retry: { initialMs: 50, maxMs: 200 },
     });
-    const failures = () => service.logs.filter((line) => line.includes("Discord login failed")).length - failuresBefore;
+    const failures = () =>
+      service.logs.filter((line) => line.includes("Discord login failed")).length - failuresBefore;
     await fake.waitUntil(() => failures() >= 2, 15_000, "two failed logins");
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
     fake.rejectToken = false;
@@ -204,7 +226,10 @@ describe("Discord gateway bot", () => {
 
     const registration = await fake.waitFor((request) => request.method === "PUT");
     expect(registration.path).toBe(`/applications/${fake.applicationId}/commands`);
-    expect((registration.body as unknown as { name: string }[]).map((command) => command.name)).toEqual(["ask", "reset"]);
+    expect((registration.body as unknown as { name: string }[]).map((command) => command.name)).toEqual([
+      "ask",
+      "reset",
+    ]);
 
     const channelId = fake.nextId();
     const interactionToken = `interaction-token-${fake.nextId()}`;
@@ -217,7 +242,12 @@ describe("Discord gateway bot", () => {
       channel_id: channelId,
       channel: { id: channelId, type: 1 },
       user: { id: STUDENT, username: "student", discriminator: "0", avatar: null, global_name: "student" },
-      data: { id: fake.nextId(), name: "ask", type: 1, options: [{ name: "question", type: 3, value: "加退選期限？" }] },
+      data: {
+        id: fake.nextId(),
+        name: "ask",
+        type: 1,
+        options: [{ name: "question", type: 3, value: "加退選期限？" }],
+      },
       locale: "zh-TW",
       app_permissions: "0",
       entitlements: [],
@@ -225,7 +255,9 @@ describe("Discord gateway bot", () => {
       attachment_size_limit: 10_000_000,
     });
     const [original] = await finalAnswer(`webhook-${interactionToken}`);
-    const callback = fake.requests.findIndex((request) => request.path.endsWith(`/${interactionToken}/callback`));
+    const callback = fake.requests.findIndex((request) =>
+      request.path.endsWith(`/${interactionToken}/callback`),
+    );
     expect(fake.requests[callback]!.body).toMatchObject({ type: 5 });
     const trace = await traceOf(`discord:dm:${channelId}`);
     expect(trace.question).toBe("加退選期限？");

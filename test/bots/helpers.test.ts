@@ -78,7 +78,9 @@ describe("Discord signature", () => {
   it("accepts a valid signature and refuses a tampered one", () => {
     expect(verifyDiscordSignature(key, signature, timestamp, body)).toBe(true);
     expect(verifyDiscordSignature(key, signature, "1700000001", body)).toBe(false);
-    expect(verifyDiscordSignature(key, signature, timestamp, new TextEncoder().encode('{"type":2}'))).toBe(false);
+    expect(verifyDiscordSignature(key, signature, timestamp, new TextEncoder().encode('{"type":2}'))).toBe(
+      false,
+    );
     expect(verifyDiscordSignature(key, null, timestamp, body)).toBe(false);
     expect(verifyDiscordSignature(key, "zz", timestamp, body)).toBe(false);
   });
@@ -127,7 +129,9 @@ describe("backoff and masking", () => {
   });
 
   it("masks secrets and interaction tokens", () => {
-    const masked = maskSecrets("token abcd1234 at /webhooks/123/aW50ZXJhY3Rpb24.token/messages", ["abcd1234"]);
+    const masked = maskSecrets("token abcd1234 at /webhooks/123/aW50ZXJhY3Rpb24.token/messages", [
+      "abcd1234",
+    ]);
     expect(masked).toBe("token *** at /webhooks/123/***/messages");
   });
 });

@@ -75,7 +75,11 @@ describe("splitMessage", () => {
   });
 
   it("caps the number of messages and says text was left out", () => {
-    const parts = splitMessage(sentence.repeat(100), { maxChars: 100, maxMessages: 5, truncationNotice: "…（略）" });
+    const parts = splitMessage(sentence.repeat(100), {
+      maxChars: 100,
+      maxMessages: 5,
+      truncationNotice: "…（略）",
+    });
     expect(parts).toHaveLength(5);
     expect(parts[4]!.endsWith("…（略）")).toBe(true);
     for (const part of parts) expect(part.length).toBeLessThanOrEqual(100);

@@ -123,7 +123,10 @@ describe("kill -9 during an ingest", () => {
       const writeCorpus = (edition: string) => {
         cpSync(resolve("corpus"), corpusDir, { recursive: true });
         for (let index = 0; index < 150; index++) {
-          const body = Array.from({ length: 30 }, (_, line) => `第 ${index} 份講義第 ${line} 段，版本 ${edition}。`).join("\n\n");
+          const body = Array.from(
+            { length: 30 },
+            (_, line) => `第 ${index} 份講義第 ${line} 段，版本 ${edition}。`,
+          ).join("\n\n");
           writeFileSync(join(corpusDir, `generated-${index}.md`), `# 講義 ${index}\n\n${body}\n`);
         }
       };
@@ -131,7 +134,9 @@ describe("kill -9 during an ingest", () => {
       expect((await run("ingest", [], env)).code).toBe(0);
       const hashesOf = async () => {
         const chunks = await ChunkStore.open(await openDatabase(env.DATA_DIR));
-        return new Map((await chunks.listDocuments()).map((document) => [document.documentPath, document.contentHash]));
+        return new Map(
+          (await chunks.listDocuments()).map((document) => [document.documentPath, document.contentHash]),
+        );
       };
       const oldHashes = await hashesOf();
 

@@ -41,7 +41,11 @@ export interface FakeDiscord {
   /** Sends op 7 RECONNECT: discord.js drops the socket and resumes. */
   forceReconnect(): void;
   /** A guild with text channels and threads (owner ids matter for threads). */
-  addGuild(guild: { id: string; channels: string[]; threads?: { id: string; parentId: string; ownerId: string }[] }): void;
+  addGuild(guild: {
+    id: string;
+    channels: string[];
+    threads?: { id: string; parentId: string; ownerId: string }[];
+  }): void;
   /** A user's message; returns its id. */
   userMessage(message: {
     channelId: string;
@@ -50,7 +54,13 @@ export interface FakeDiscord {
     guildId?: string;
     mentionsBot?: boolean;
   }): string;
-  react(options: { messageId: string; channelId: string; userId: string; emoji: string; guildId?: string }): void;
+  react(options: {
+    messageId: string;
+    channelId: string;
+    userId: string;
+    emoji: string;
+    guildId?: string;
+  }): void;
   /** Bot messages posted in a channel, oldest first. */
   botMessages(channelId: string): FakeMessage[];
   waitFor(predicate: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
@@ -117,11 +127,22 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
       if (fake.rejectToken) return [401, { message: "401: Unauthorized", code: 0 }];
       return [
         200,
-        { url: wsUrl, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 } },
+        {
+          url: wsUrl,
+          shards: 1,
+          session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+        },
       ];
     }
     if (method === "PUT" && (match = /^\/applications\/(\d+)\/commands$/.exec(path))) {
-      return [200, (body as unknown as object[]).map((command) => ({ ...command, id: nextId(), application_id: match![1] }))];
+      return [
+        200,
+        (body as unknown as object[]).map((command) => ({
+          ...command,
+          id: nextId(),
+          application_id: match![1],
+        })),
+      ];
     }
     if (method === "POST" && (match = /^\/channels\/(\d+)\/typing$/.exec(path))) return [204, null];
     if (method === "POST" && (match = /^\/channels\/(\d+)\/messages$/.exec(path))) {
@@ -135,7 +156,8 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
     if ((match = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path))) {
       const [, , interactionToken, target] = match;
       const webhook = { webhook_id: applicationId, application_id: applicationId };
-      if (method === "POST" && !target) return [200, messageJson(post(`webhook-${interactionToken}`, body), webhook)];
+      if (method === "POST" && !target)
+        return [200, messageJson(post(`webhook-${interactionToken}`, body), webhook)];
       if (method === "PATCH" && target) {
         let id = target === "@original" ? originals.get(interactionToken!) : target;
         if (target === "@original" && !id) {
@@ -144,7 +166,9 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
           originals.set(interactionToken!, id);
         }
         const message = edit(id!, body);
-        return message ? [200, messageJson(message, webhook)] : [404, { message: "Unknown Message", code: 10008 }];
+        return message
+          ? [200, messageJson(message, webhook)]
+          : [404, { message: "Unknown Message", code: 10008 }];
       }
     }
     return [404, { message: `fake Discord has no route ${method} ${path}`, code: 0 }];
@@ -265,7 +289,12 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
           parent_id: thread.parentId,
           owner_id: thread.ownerId,
           name: `thread-${thread.id}`,
-          thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date().toISOString(), locked: false },
+          thread_metadata: {
+            archived: false,
+            auto_archive_duration: 1440,
+            archive_timestamp: new Date().toISOString(),
+            locked: false,
+          },
           message_count: 0,
           member_count: 1,
         })),

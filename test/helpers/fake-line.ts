@@ -37,9 +37,24 @@ export async function startFakeLine(): Promise<FakeLine> {
     if (method === "GET" && path === "/v2/bot/info") {
       if (fake.failBotInfo > 0) {
         fake.failBotInfo--;
-        return [401, { message: "Authentication failed. Confirm that the access token in the authorization header is valid." }];
+        return [
+          401,
+          {
+            message:
+              "Authentication failed. Confirm that the access token in the authorization header is valid.",
+          },
+        ];
       }
-      return [200, { userId: fake.botUserId, basicId: "@ta", displayName: "課程助教", chatMode: "bot", markAsReadMode: "auto" }];
+      return [
+        200,
+        {
+          userId: fake.botUserId,
+          basicId: "@ta",
+          displayName: "課程助教",
+          chatMode: "bot",
+          markAsReadMode: "auto",
+        },
+      ];
     }
     if (method === "POST" && path === "/v2/bot/message/reply") {
       const override = fake.replyResponder?.(body);
@@ -61,7 +76,13 @@ export async function startFakeLine(): Promise<FakeLine> {
       const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
       const text = Buffer.concat(chunks).toString("utf8");
       const body = text ? (JSON.parse(text) as Record<string, unknown>) : null;
-      requests.push({ method: request.method ?? "GET", path, headers: request.headers, body, at: Date.now() });
+      requests.push({
+        method: request.method ?? "GET",
+        path,
+        headers: request.headers,
+        body,
+        at: Date.now(),
+      });
       const [status, payload] = route(request.method ?? "GET", path, body ?? {});
       response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
     });
@@ -128,7 +149,9 @@ export function lineTextEvent(
       quoteToken: `quote-${eventCounter}`,
       text,
       ...(options.mentionSelf
-        ? { mention: { mentionees: [{ type: "user", isSelf: true, userId: "Ubot", ...options.mentionSelf }] } }
+        ? {
+            mention: { mentionees: [{ type: "user", isSelf: true, userId: "Ubot", ...options.mentionSelf }] },
+          }
         : {}),
     },
   };

@@ -42,12 +42,20 @@ describe("POST /api/chat with the tiny model", () => {
     expect(types.slice(1, -1).every((type) => type === "text-delta")).toBe(true);
     expect(types.filter((type) => type === "text-delta").length).toBeGreaterThan(1);
 
-    const retrieval = events[0]!.data as { conversationId: string; passages: { source: string; title: string }[] };
+    const retrieval = events[0]!.data as {
+      conversationId: string;
+      passages: { source: string; title: string }[];
+    };
     expect(retrieval.conversationId).toMatch(/^[0-9a-f-]{36}$/);
     expect(retrieval.passages.length).toBeGreaterThan(0);
-    expect(retrieval.passages.some((passage) => passage.source === "lectures/lecture-05-sampling.md")).toBe(true);
+    expect(retrieval.passages.some((passage) => passage.source === "lectures/lecture-05-sampling.md")).toBe(
+      true,
+    );
 
-    const done = events.at(-1)!.data as { mode: string; usage: { completionTokens: number; promptTokens: number } };
+    const done = events.at(-1)!.data as {
+      mode: string;
+      usage: { completionTokens: number; promptTokens: number };
+    };
     expect(done.mode).toBe("answer");
     expect(done.usage.completionTokens).toBeGreaterThan(0);
     expect(done.usage.completionTokens).toBeLessThanOrEqual(12);
@@ -55,7 +63,11 @@ describe("POST /api/chat with the tiny model", () => {
   });
 
   it("records a trace whose prompt holds today's date, the passages, and the earlier turn", async () => {
-    const first = await postChat(service, { message: "HW4 的截止時間是什麼時候？", stream: false, sampling: { maxTokens: 8 } });
+    const first = await postChat(service, {
+      message: "HW4 的截止時間是什麼時候？",
+      stream: false,
+      sampling: { maxTokens: 8 },
+    });
     expect(first.status).toBe(200);
     const firstBody = (await first.json()) as { answer: string; conversationId: string; traceId: string };
     expect(firstBody.answer.length).toBeGreaterThan(0);
@@ -169,7 +181,11 @@ describe("POST /api/chat with the tiny model", () => {
     expect(trace.error?.code).toBe("cancelled");
     expect(trace.usage.completionTokens).toBeLessThan(48);
 
-    const next = await postChat(service, { message: "min-p 是什麼？", stream: false, sampling: { maxTokens: 4 } });
+    const next = await postChat(service, {
+      message: "min-p 是什麼？",
+      stream: false,
+      sampling: { maxTokens: 4 },
+    });
     expect(next.status).toBe(200);
   });
 
@@ -182,7 +198,12 @@ describe("POST /api/chat with the tiny model", () => {
     ["temperature out of range", { message: "hi", sampling: { temperature: 5 } }, 400, "invalid_sampling"],
     ["topP out of range", { message: "hi", sampling: { topP: 0 } }, 400, "invalid_sampling"],
     ["a non-integer topK", { message: "hi", sampling: { topK: 1.5 } }, 400, "invalid_sampling"],
-    ["maxTokens over the server limit", { message: "hi", sampling: { maxTokens: 100000 } }, 400, "invalid_sampling"],
+    [
+      "maxTokens over the server limit",
+      { message: "hi", sampling: { maxTokens: 100000 } },
+      400,
+      "invalid_sampling",
+    ],
     ["an unknown sampling field", { message: "hi", sampling: { beams: 4 } }, 400, "invalid_sampling"],
     ["a bad conversation id", { message: "hi", conversationId: "../etc" }, 400, "bad_request"],
     ["a JSON array", "[1,2]", 400, "invalid_json"],
@@ -203,11 +224,20 @@ describe("POST /api/chat with the tiny model", () => {
   });
 
   it("resets a conversation", async () => {
-    const first = await postChat(service, { message: "什麼是 LoRA？", stream: false, sampling: { maxTokens: 4 } });
+    const first = await postChat(service, {
+      message: "什麼是 LoRA？",
+      stream: false,
+      sampling: { maxTokens: 4 },
+    });
     const { conversationId } = (await first.json()) as { conversationId: string };
     const reset = await fetch(`${service.url}/api/conversations/${conversationId}`, { method: "DELETE" });
     expect(await reset.json()).toEqual({ conversationId, removedTurns: 2 });
-    const second = await postChat(service, { message: "再說一次 LoRA 的原理", conversationId, stream: false, sampling: { maxTokens: 4 } });
+    const second = await postChat(service, {
+      message: "再說一次 LoRA 的原理",
+      conversationId,
+      stream: false,
+      sampling: { maxTokens: 4 },
+    });
     const trace = await getTrace(service, ((await second.json()) as { traceId: string }).traceId);
     expect(trace.mode).toBe("answer");
     expect(trace.prompt).toContain("再說一次 LoRA 的原理");
@@ -216,14 +246,19 @@ describe("POST /api/chat with the tiny model", () => {
 
   it("answers health and readiness", async () => {
     expect(await (await fetch(`${service.url}/healthz`)).json()).toEqual({ status: "ok" });
-    const ready = (await (await fetch(`${service.url}/readyz`)).json()) as { status: string; retrieval: string };
+    const ready = (await (await fetch(`${service.url}/readyz`)).json()) as {
+      status: string;
+      retrieval: string;
+    };
     expect(ready.status).toBe("ok");
     expect(ready.retrieval).toBe("hybrid");
   });
 
   it("protects the admin API", async () => {
     expect((await fetch(`${service.url}/api/admin/traces`)).status).toBe(401);
-    const wrong = await fetch(`${service.url}/api/admin/traces`, { headers: { authorization: "Bearer nope" } });
+    const wrong = await fetch(`${service.url}/api/admin/traces`, {
+      headers: { authorization: "Bearer nope" },
+    });
     expect(wrong.status).toBe(401);
   });
 });
@@ -231,7 +266,9 @@ describe("POST /api/chat with the tiny model", () => {
 describe("a full queue", () => {
   let service: TestService;
   beforeAll(async () => {
-    service = await startTestService({ env: { LLM_PARALLEL: "1", LLM_QUEUE_MAX: "0", LLM_MAX_TOKENS: "400" } });
+    service = await startTestService({
+      env: { LLM_PARALLEL: "1", LLM_QUEUE_MAX: "0", LLM_MAX_TOKENS: "400" },
+    });
   });
   afterAll(async () => {
     await service.close();
@@ -239,7 +276,11 @@ describe("a full queue", () => {
 
   it("answers 503 with Retry-After while the only sequence is busy", async () => {
     const controller = new AbortController();
-    const busy = await postChat(service, { message: "請解釋 RAG", sampling: { maxTokens: 400 } }, { signal: controller.signal });
+    const busy = await postChat(
+      service,
+      { message: "請解釋 RAG", sampling: { maxTokens: 400 } },
+      { signal: controller.signal },
+    );
     const reader = busy.body!.getReader();
     await reader.read();
     const refused = await postChat(service, { message: "還有空嗎？" });
@@ -255,11 +296,20 @@ describe("history across a restart", () => {
     const first = await startTestService();
     let second: TestService | undefined;
     try {
-      const response = await postChat(first, { message: "第一個問題：什麼是 BPE？", stream: false, sampling: { maxTokens: 4 } });
+      const response = await postChat(first, {
+        message: "第一個問題：什麼是 BPE？",
+        stream: false,
+        sampling: { maxTokens: 4 },
+      });
       const { conversationId } = (await response.json()) as { conversationId: string };
       await first.stop();
       second = await startTestService({ root: first.root });
-      const followUp = await postChat(second, { message: "第二個問題：BPE 的合併規則是什麼？", conversationId, stream: false, sampling: { maxTokens: 4 } });
+      const followUp = await postChat(second, {
+        message: "第二個問題：BPE 的合併規則是什麼？",
+        conversationId,
+        stream: false,
+        sampling: { maxTokens: 4 },
+      });
       const trace = await getTrace(second, ((await followUp.json()) as { traceId: string }).traceId);
       expect(trace.mode).toBe("answer");
       expect(trace.prompt).toContain("第一個問題：什麼是 BPE？");
@@ -275,14 +325,20 @@ describe("history across a restart", () => {
 describe("without a usable model", () => {
   let service: TestService;
   beforeAll(async () => {
-    service = await startTestService({ env: { MODEL: "/nonexistent/missing-model.gguf", EMBED_MODEL: "none" } });
+    service = await startTestService({
+      env: { MODEL: "/nonexistent/missing-model.gguf", EMBED_MODEL: "none" },
+    });
   });
   afterAll(async () => {
     await service.close();
   });
 
   it("starts, reports degraded, and answers retrieval-only with sources", async () => {
-    const ready = (await (await fetch(`${service.url}/readyz`)).json()) as { status: string; reasons: string[]; retrieval: string };
+    const ready = (await (await fetch(`${service.url}/readyz`)).json()) as {
+      status: string;
+      reasons: string[];
+      retrieval: string;
+    };
     expect(ready.status).toBe("degraded");
     expect(ready.reasons.join(" ")).toContain("missing-model.gguf");
     expect(ready.retrieval).toBe("fulltext");

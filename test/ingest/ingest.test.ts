@@ -139,7 +139,11 @@ describe("ingestCorpus with a real LanceDB", () => {
     expect(result.added).toContain("lectures/sampling.md");
 
     // A good document that later breaks keeps its last good version searchable.
-    await write(corpusDir, "handout.pdf", writePdf(["Nucleus sampling keeps the smallest set of tokens whose probability reaches p."]));
+    await write(
+      corpusDir,
+      "handout.pdf",
+      writePdf(["Nucleus sampling keeps the smallest set of tokens whose probability reaches p."]),
+    );
     const fixed = await ingestCorpus({ corpusDir, ...store, embedder });
     expect(fixed.added).toEqual(["handout.pdf"]);
     await write(corpusDir, "handout.pdf", "%PDF-1.4\ntruncated again");

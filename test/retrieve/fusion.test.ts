@@ -3,15 +3,36 @@ import { fuseRankings } from "../../src/retrieve/fusion.ts";
 import type { Chunk } from "../../src/types.ts";
 
 function chunk(id: string, text = `text of ${id}`): Chunk {
-  return { id, documentPath: `${id}.md`, title: id, location: "", link: "", text, position: 0, contentHash: "h" };
+  return {
+    id,
+    documentPath: `${id}.md`,
+    title: id,
+    location: "",
+    link: "",
+    text,
+    position: 0,
+    contentHash: "h",
+  };
 }
 
 describe("fuseRankings", () => {
   it("ranks a passage found by both retrievers above ones found by one", () => {
     const passages = fuseRankings(
       [
-        { retriever: "fulltext", hits: [{ chunk: chunk("a"), score: 9 }, { chunk: chunk("b"), score: 5 }] },
-        { retriever: "vector", hits: [{ chunk: chunk("c"), score: 0.9 }, { chunk: chunk("b"), score: 0.8 }] },
+        {
+          retriever: "fulltext",
+          hits: [
+            { chunk: chunk("a"), score: 9 },
+            { chunk: chunk("b"), score: 5 },
+          ],
+        },
+        {
+          retriever: "vector",
+          hits: [
+            { chunk: chunk("c"), score: 0.9 },
+            { chunk: chunk("b"), score: 0.8 },
+          ],
+        },
       ],
       { limit: 3 },
     );

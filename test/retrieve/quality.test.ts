@@ -41,7 +41,10 @@ async function retrieverOver(corpusDir: string) {
 
 describe("retrieval quality, full-text only", () => {
   it("answers questions about the team's corpus", async () => {
-    const report = await evaluateRetrieval(await retrieverOver(resolve("corpus")), readQuestions("corpus-questions.jsonl"));
+    const report = await evaluateRetrieval(
+      await retrieverOver(resolve("corpus")),
+      readQuestions("corpus-questions.jsonl"),
+    );
     expect(report.questions).toBeGreaterThanOrEqual(25);
     expect(report.recallAtK).toBeGreaterThanOrEqual(0.9);
     expect(report.mrr).toBeGreaterThanOrEqual(0.78);
@@ -49,7 +52,10 @@ describe("retrieval quality, full-text only", () => {
   });
 
   it.skipIf(!existsSync(COURSE_DIR))("answers questions about the real lecture material", async () => {
-    const report = await evaluateRetrieval(await retrieverOver(COURSE_DIR), readQuestions("course-questions.jsonl"));
+    const report = await evaluateRetrieval(
+      await retrieverOver(COURSE_DIR),
+      readQuestions("course-questions.jsonl"),
+    );
     expect(report.questions).toBeGreaterThanOrEqual(30);
     expect(report.recallAtK).toBeGreaterThanOrEqual(0.9);
     expect(report.mrr).toBeGreaterThanOrEqual(0.7);

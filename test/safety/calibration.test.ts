@@ -36,7 +36,10 @@ it("keeps false refusals under 5% and declines over 90% of off-topic questions",
     chunkOptions: { targetChars: 450, maxChars: 630 },
   });
   const retriever = createRetriever({ chunks, embedder: null });
-  const onTopic = [...questions("corpus-questions.jsonl"), ...(withCourse ? questions("course-questions.jsonl") : [])];
+  const onTopic = [
+    ...questions("corpus-questions.jsonl"),
+    ...(withCourse ? questions("course-questions.jsonl") : []),
+  ];
   const report = await evaluateRefusals(
     async (question) => (await retriever.retrieve(question)).relevance,
     { onTopic, offTopic: questions("offtopic-questions.jsonl") },

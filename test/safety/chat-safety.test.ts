@@ -39,13 +39,19 @@ describe("safety and honesty through POST /api/chat", () => {
     });
     expect(response.status).toBe(200);
     const events = await readSse(response);
-    const done = events.at(-1)!.data as { mode: string; traceId: string; usage: { promptTokens: number; completionTokens: number } };
+    const done = events.at(-1)!.data as {
+      mode: string;
+      traceId: string;
+      usage: { promptTokens: number; completionTokens: number };
+    };
     const text = events
       .filter((event) => event.event === "text-delta")
       .map((event) => (event.data as { text: string }).text)
       .join("");
     const trace = (await (
-      await fetch(`${service.url}/api/admin/traces/${done.traceId}`, { headers: { authorization: `Bearer ${service.adminToken}` } })
+      await fetch(`${service.url}/api/admin/traces/${done.traceId}`, {
+        headers: { authorization: `Bearer ${service.adminToken}` },
+      })
     ).json()) as Trace;
     return { events, done, text, trace };
   }

@@ -29,7 +29,9 @@ function Documents(props: Pick<CorpusPageProps, "documents" | "time">) {
           {props.documents.map((document) => (
             <tr data-path={document.documentPath}>
               <td data-label="Document">
-                <a href={`/admin/corpus/document?path=${encodeURIComponent(document.documentPath)}`}>{document.documentPath}</a>
+                <a href={`/admin/corpus/document?path=${encodeURIComponent(document.documentPath)}`}>
+                  {document.documentPath}
+                </a>
                 <div class="muted">{document.title}</div>
               </td>
               <td class="num" data-label="Chunks">
@@ -121,12 +123,21 @@ export function CorpusPage(props: CorpusPageProps) {
   return (
     <Layout title="Corpus" section="corpus">
       <h1>Corpus</h1>
-      {props.notice && <Notice message={props.notice.message} warnings={props.notice.warnings} error={props.notice.error} />}
+      {props.notice && (
+        <Notice message={props.notice.message} warnings={props.notice.warnings} error={props.notice.error} />
+      )}
       <div class="grid">
-        <form method="post" action="/admin/corpus/upload" enctype="multipart/form-data" class="card stack" id="upload">
+        <form
+          method="post"
+          action="/admin/corpus/upload"
+          enctype="multipart/form-data"
+          class="card stack"
+          id="upload"
+        >
           <h2>Upload a document</h2>
           <label>
-            File ({props.extensions.join(", ")}; at most {formatNumber(props.maxUploadBytes / 1024 / 1024, 0)} MB)
+            File ({props.extensions.join(", ")}; at most {formatNumber(props.maxUploadBytes / 1024 / 1024, 0)}{" "}
+            MB)
             <input type="file" name="file" accept={props.extensions.join(",")} required />
           </label>
           <label>
@@ -136,7 +147,9 @@ export function CorpusPage(props: CorpusPageProps) {
           <div>
             <button type="submit">Upload and ingest</button>
           </div>
-          <p class="muted">A file with the same name replaces the old one. Every change makes a new version.</p>
+          <p class="muted">
+            A file with the same name replaces the old one. Every change makes a new version.
+          </p>
         </form>
         <form method="post" action="/admin/corpus/reingest" class="card stack" id="reingest">
           <h2>Re-ingest</h2>

@@ -34,8 +34,8 @@ export function GapsPage(props: {
         <button type="submit">Show</button>
       </form>
       <p class="muted">
-        {props.weakCount} of {props.totalCount} answered questions had weak retrieval (best full-text score under{" "}
-        {props.thresholds.fulltext} and best vector similarity under {props.thresholds.vector}), in{" "}
+        {props.weakCount} of {props.totalCount} answered questions had weak retrieval (best full-text score
+        under {props.thresholds.fulltext} and best vector similarity under {props.thresholds.vector}), in{" "}
         {props.groups.length} groups of similar questions. Large groups are what the corpus is missing.
       </p>
       <div id="gaps">
@@ -49,7 +49,8 @@ export function GapsPage(props: {
                 <li>
                   <a href={`/admin/traces/${encodeURIComponent(item.trace.id)}`}>{item.trace.question}</a>{" "}
                   <span class="muted">
-                    · {item.time} · BM25 {formatNumber(item.best.fulltext, 2)} · cosine {formatNumber(item.best.vector, 3)}
+                    · {item.time} · BM25 {formatNumber(item.best.fulltext, 2)} · cosine{" "}
+                    {formatNumber(item.best.vector, 3)}
                   </span>
                 </li>
               ))}

@@ -48,7 +48,11 @@ export function Layout(props: { title: string; section?: Section; signedIn?: boo
 }
 
 /** Renders a full HTML page with its doctype. */
-export function renderPage(c: Context, page: Child, status: 200 | 400 | 401 | 403 | 404 | 413 | 500 | 503 = 200) {
+export function renderPage(
+  c: Context,
+  page: Child,
+  status: 200 | 400 | 401 | 403 | 404 | 413 | 500 | 503 = 200,
+) {
   return c.html(html`<!DOCTYPE html>${page}`, status);
 }
 
@@ -72,7 +76,9 @@ export function Notice(props: { message?: string; warnings?: string[]; error?: b
 export function TokenText(props: { text: string }) {
   return (
     <pre>
-      {splitSpecialTokens(props.text).map((piece) => (piece.special ? <mark class="special">{piece.text}</mark> : piece.text))}
+      {splitSpecialTokens(props.text).map((piece) =>
+        piece.special ? <mark class="special">{piece.text}</mark> : piece.text,
+      )}
     </pre>
   );
 }

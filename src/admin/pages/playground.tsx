@@ -10,7 +10,14 @@ export interface PlaygroundAnswer {
   error?: string;
 }
 
-function NumberField(props: { name: string; label: string; value?: number; min: number; max: number; step: string }) {
+function NumberField(props: {
+  name: string;
+  label: string;
+  value?: number;
+  min: number;
+  max: number;
+  step: string;
+}) {
   return (
     <label>
       {props.label}
@@ -26,7 +33,11 @@ function NumberField(props: { name: string; label: string; value?: number; min: 
   );
 }
 
-export function PlaygroundPage(props: { sampling?: SamplingOptions; message?: string; result?: PlaygroundAnswer }) {
+export function PlaygroundPage(props: {
+  sampling?: SamplingOptions;
+  message?: string;
+  result?: PlaygroundAnswer;
+}) {
   const { sampling, result } = props;
   return (
     <Layout title="Playground" section="playground">
@@ -39,10 +50,24 @@ export function PlaygroundPage(props: { sampling?: SamplingOptions; message?: st
           </textarea>
         </label>
         <div class="row">
-          <NumberField name="temperature" label="Temperature" value={sampling?.temperature} min={0} max={2} step="0.05" />
+          <NumberField
+            name="temperature"
+            label="Temperature"
+            value={sampling?.temperature}
+            min={0}
+            max={2}
+            step="0.05"
+          />
           <NumberField name="topP" label="Top-p" value={sampling?.topP} min={0.01} max={1} step="0.01" />
           <NumberField name="topK" label="Top-k" value={sampling?.topK} min={0} max={1000} step="1" />
-          <NumberField name="maxTokens" label="Max tokens" value={sampling?.maxTokens} min={1} max={32768} step="1" />
+          <NumberField
+            name="maxTokens"
+            label="Max tokens"
+            value={sampling?.maxTokens}
+            min={1}
+            max={32768}
+            step="1"
+          />
           <button type="submit">Ask</button>
         </div>
         <p class="muted">Answers stream here and are traced like any other (user "admin-playground").</p>
@@ -104,12 +129,14 @@ export function NextTokenPage(props: {
         </label>
         <div class="row">
           <label class="check">
-            <input type="checkbox" name="chat" value="1" checked={props.chatTemplate} /> wrap as a user message in the
-            model's chat template
+            <input type="checkbox" name="chat" value="1" checked={props.chatTemplate} /> wrap as a user
+            message in the model's chat template
           </label>
           <button type="submit">Show top 10</button>
         </div>
-        <p class="muted">Computed by the loaded model ({props.modelName}) in one forward pass; nothing is sampled.</p>
+        <p class="muted">
+          Computed by the loaded model ({props.modelName}) in one forward pass; nothing is sampled.
+        </p>
       </form>
       <Notice message={props.error} error />
       {props.result && (

@@ -7,7 +7,10 @@ function clip(text: string, length = 160): string {
   return characters.length > length ? `${characters.slice(0, length).join("")}…` : characters.join("");
 }
 
-const RETRIEVER_LABELS = { fulltext: "Full-text (BM25, reranked by coverage)", vector: "Vector (cosine similarity)" };
+const RETRIEVER_LABELS = {
+  fulltext: "Full-text (BM25, reranked by coverage)",
+  vector: "Vector (cosine similarity)",
+};
 
 export function RetrievalPage(props: { question: string; result?: RetrievalView; error?: string }) {
   const { result } = props;
@@ -25,7 +28,8 @@ export function RetrievalPage(props: { question: string; result?: RetrievalView;
       {result && (
         <>
           <p class="muted">
-            {formatNumber(result.retrievalMs, 1)} ms · query terms: <code>{result.queryTerms || "(none)"}</code>
+            {formatNumber(result.retrievalMs, 1)} ms · query terms:{" "}
+            <code>{result.queryTerms || "(none)"}</code>
           </p>
           <div class="grid">
             <section class="card" id="fused">
@@ -53,7 +57,9 @@ export function RetrievalPage(props: { question: string; result?: RetrievalView;
                   {ranking.hits.slice(0, 10).map((hit) => (
                     <li>
                       <strong>{hit.chunk.title}</strong> · {hit.chunk.location}{" "}
-                      <span class="muted">({formatNumber(hit.score, ranking.retriever === "vector" ? 3 : 2)})</span>
+                      <span class="muted">
+                        ({formatNumber(hit.score, ranking.retriever === "vector" ? 3 : 2)})
+                      </span>
                       <div class="muted">{hit.chunk.documentPath}</div>
                       <div>{clip(hit.chunk.text)}</div>
                     </li>

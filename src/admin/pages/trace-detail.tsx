@@ -53,10 +53,13 @@ function Passages(props: { passages: TracePassage[] }) {
               <td data-label="Source">
                 <strong>{passage.title}</strong> · {passage.location}
                 <div class="muted">
-                  <a href={`/admin/corpus/document?path=${encodeURIComponent(passage.documentPath)}`}>{passage.documentPath}</a>
+                  <a href={`/admin/corpus/document?path=${encodeURIComponent(passage.documentPath)}`}>
+                    {passage.documentPath}
+                  </a>
                   {passage.link && (
                     <>
-                      {" "}·{" "}
+                      {" "}
+                      ·{" "}
                       <a href={passage.link} rel="noreferrer noopener" target="_blank">
                         link
                       </a>
@@ -78,7 +81,8 @@ function Passages(props: { passages: TracePassage[] }) {
 
 function Prompt(props: { prompt: string }) {
   const sections = foldPrompt(props.prompt);
-  if (sections.length === 0) return <p class="muted">No model prompt (retrieval-only answer, or it failed before generation).</p>;
+  if (sections.length === 0)
+    return <p class="muted">No model prompt (retrieval-only answer, or it failed before generation).</p>;
   return (
     <div id="prompt">
       {sections.map((section) => (
@@ -93,7 +97,8 @@ function Prompt(props: { prompt: string }) {
       ))}
       <details data-section="raw">
         <summary>
-          Whole prompt, exactly as the model saw it <span class="muted">· {[...props.prompt].length} characters</span>
+          Whole prompt, exactly as the model saw it{" "}
+          <span class="muted">· {[...props.prompt].length} characters</span>
         </summary>
         <TokenText text={props.prompt} />
       </details>
@@ -134,14 +139,19 @@ export function TraceDetailPage(props: TraceDetailProps) {
         <Facts
           rows={[
             ["Platform", trace.platform],
-            ["User", <a href={`/admin/traces?user=${encodeURIComponent(props.pseudonym)}`}>{props.pseudonym}</a>],
+            [
+              "User",
+              <a href={`/admin/traces?user=${encodeURIComponent(props.pseudonym)}`}>{props.pseudonym}</a>,
+            ],
             ["Mode", <span class="badge">{trace.mode}</span>],
             ["Status", <span class={trace.status === "ok" ? "badge" : "badge failed"}>{trace.status}</span>],
             ["Retrieval", props.weak ? <span class="badge weak">weak</span> : "ok"],
             ["Feedback", <FeedbackBadge feedback={trace.feedback} />],
             ["Model", trace.model],
             ["Trace id", <code>{trace.id}</code>],
-            ...(trace.error ? ([["Error", `${trace.error.code}: ${trace.error.message}`]] as [string, unknown][]) : []),
+            ...(trace.error
+              ? ([["Error", `${trace.error.code}: ${trace.error.message}`]] as [string, unknown][])
+              : []),
           ]}
         />
       </div>

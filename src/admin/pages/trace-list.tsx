@@ -66,7 +66,12 @@ function FilterForm(props: { filter: TraceFilter }) {
   );
 }
 
-export function TraceListPage(props: { rows: TraceRow[]; filter: TraceFilter; total: number; nextCursor?: string }) {
+export function TraceListPage(props: {
+  rows: TraceRow[];
+  filter: TraceFilter;
+  total: number;
+  nextCursor?: string;
+}) {
   const { filter } = props;
   return (
     <Layout title="Traces" section="traces">
@@ -76,7 +81,9 @@ export function TraceListPage(props: { rows: TraceRow[]; filter: TraceFilter; to
         {props.total} matching{filter.before ? " (older page)" : ""}
         {filter.user && (
           <>
-            {" "}· user {filter.user} <a href={`/admin/traces${filterQuery(filter, { user: undefined })}`}>show everyone</a>
+            {" "}
+            · user {filter.user}{" "}
+            <a href={`/admin/traces${filterQuery(filter, { user: undefined })}`}>show everyone</a>
           </>
         )}
       </p>
@@ -102,7 +109,9 @@ export function TraceListPage(props: { rows: TraceRow[]; filter: TraceFilter; to
                 </td>
                 <td data-label="Platform">{trace.platform}</td>
                 <td class="nowrap" data-label="User">
-                  <a href={`/admin/traces${filterQuery(filter, { user: pseudonym, before: undefined })}`}>{pseudonym}</a>
+                  <a href={`/admin/traces${filterQuery(filter, { user: pseudonym, before: undefined })}`}>
+                    {pseudonym}
+                  </a>
                 </td>
                 <td data-label="Question">
                   <a href={`/admin/traces/${encodeURIComponent(trace.id)}`}>{clip(trace.question, 80)}</a>
@@ -128,7 +137,9 @@ export function TraceListPage(props: { rows: TraceRow[]; filter: TraceFilter; to
       {props.rows.length === 0 && <p class="muted">No traces match.</p>}
       <nav class="pager">
         {filter.before && <a href={`/admin/traces${filterQuery(filter, { before: undefined })}`}>« Newest</a>}
-        {props.nextCursor && <a href={`/admin/traces${filterQuery(filter, { before: props.nextCursor })}`}>Older »</a>}
+        {props.nextCursor && (
+          <a href={`/admin/traces${filterQuery(filter, { before: props.nextCursor })}`}>Older »</a>
+        )}
       </nav>
     </Layout>
   );

@@ -107,7 +107,11 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
   try {
     const embedDir = join(root, "tiny-embed");
     await writeTinyEmbedModel(embedDir);
-    const embedder = await loadEmbedder({ model: embedDir, modelsDir: join(root, "models"), onWarning: () => {} });
+    const embedder = await loadEmbedder({
+      model: embedDir,
+      modelsDir: join(root, "models"),
+      onWarning: () => {},
+    });
 
     // Sample corpus: the team's corpus plus the real lecture material when present.
     const sampleFolders = [resolve("corpus"), ...(existsSync(COURSE_DIR) ? [COURSE_DIR] : [])];
@@ -147,7 +151,12 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
       const chunks = await ChunkStore.open(database);
       const rows = syntheticChunks(size, seededRandom(size));
       const writeStarted = performance.now();
-      await chunks.applyChanges({ chunks: rows, replacedPaths: [], dimension: SYNTHETIC_DIMENSION, rebuild: true });
+      await chunks.applyChanges({
+        chunks: rows,
+        replacedPaths: [],
+        dimension: SYNTHETIC_DIMENSION,
+        rebuild: true,
+      });
       const writeSeconds = (performance.now() - writeStarted) / 1000;
       const indexStarted = performance.now();
       await chunks.ensureIndexes({ optimize: true });

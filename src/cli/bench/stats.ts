@@ -8,7 +8,12 @@ export function percentile(sortedValues: number[], fraction: number): number {
 export function summarize(samples: number[]): { p50: number; p95: number; mean: number; n: number } {
   const sorted = [...samples].sort((a, b) => a - b);
   const mean = sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length);
-  return { p50: round(percentile(sorted, 0.5)), p95: round(percentile(sorted, 0.95)), mean: round(mean), n: sorted.length };
+  return {
+    p50: round(percentile(sorted, 0.5)),
+    p95: round(percentile(sorted, 0.95)),
+    mean: round(mean),
+    n: sorted.length,
+  };
 }
 
 export function round(value: number, digits = 2): number {

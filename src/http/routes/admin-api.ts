@@ -13,13 +13,15 @@ import { passageJson } from "./chat.ts";
 function readLimit(value: string | undefined): number {
   if (value === undefined) return 50;
   const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new AppError("limit must be an integer from 1 to 500", "bad_request");
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+    throw new AppError("limit must be an integer from 1 to 500", "bad_request");
   return limit;
 }
 
 function readBefore(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (Number.isNaN(Date.parse(value))) throw new AppError("before must be an ISO date-time, e.g. 2026-11-23T10:00:00Z", "bad_request");
+  if (Number.isNaN(Date.parse(value)))
+    throw new AppError("before must be an ISO date-time, e.g. 2026-11-23T10:00:00Z", "bad_request");
   return new Date(value).toISOString();
 }
 
@@ -62,7 +64,8 @@ export function registerAdminApi(app: Hono, services: HttpServices, admin: Admin
 
   app.post("/api/admin/next-token", async (c) => {
     const body = await readJsonObject(c.req.raw);
-    if (typeof body.prompt !== "string" || body.prompt === "") throw new AppError("prompt must be a non-empty string", "bad_request");
+    if (typeof body.prompt !== "string" || body.prompt === "")
+      throw new AppError("prompt must be a non-empty string", "bad_request");
     const topN = body.topN ?? 10;
     if (typeof topN !== "number" || !Number.isInteger(topN) || topN < 1 || topN > 100) {
       throw new AppError("topN must be an integer from 1 to 100", "bad_request");

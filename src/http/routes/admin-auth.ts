@@ -128,22 +128,30 @@ export function registerAdminAccess(app: Hono, context: AdminContext): void {
     const code = c.req.query("token");
     if (code !== undefined) {
       if (context.sessions.consumeLoginCode(code)) return startSession(c, context, next);
-      return renderPage(c, LoginPage({ message: "That login link was already used or has expired.", next }), 401);
+      return renderPage(
+        c,
+        LoginPage({ message: "That login link was already used or has expired.", next }),
+        401,
+      );
     }
     if (context.sessions.verify(getCookie(c, SESSION_COOKIE))) return c.redirect(safeNextPath(next), 302);
     return renderPage(c, LoginPage({ next }));
   });
 
-  app.post("/admin/login", bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text("too large", 413) }), async (c) => {
-    if (!isSameOriginRequest(c.req.raw.headers, c.req.url)) return forbiddenCrossSite(c, false);
-    const body = await c.req.parseBody();
-    const token = typeof body["token"] === "string" ? body["token"].trim() : "";
-    const next = typeof body["next"] === "string" ? body["next"] : undefined;
-    if (!token || !tokensMatch(token, context.adminToken)) {
-      return renderPage(c, LoginPage({ message: "That token is not right.", next }), 401);
-    }
-    return startSession(c, context, next);
-  });
+  app.post(
+    "/admin/login",
+    bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text("too large", 413) }),
+    async (c) => {
+      if (!isSameOriginRequest(c.req.raw.headers, c.req.url)) return forbiddenCrossSite(c, false);
+      const body = await c.req.parseBody();
+      const token = typeof body["token"] === "string" ? body["token"].trim() : "";
+      const next = typeof body["next"] === "string" ? body["next"] : undefined;
+      if (!token || !tokensMatch(token, context.adminToken)) {
+        return renderPage(c, LoginPage({ message: "That token is not right.", next }), 401);
+      }
+      return startSession(c, context, next);
+    },
+  );
 
   app.post("/admin/logout", (c) => {
     const session = context.sessions.verify(getCookie(c, SESSION_COOKIE));

@@ -67,7 +67,8 @@ export function registerChatRoutes(app: Hono, services: HttpServices): void {
 
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
-      const send = (event: ChatEvent) => stream.writeSSE({ event: event.type, data: JSON.stringify(eventJson(event)) });
+      const send = (event: ChatEvent) =>
+        stream.writeSSE({ event: event.type, data: JSON.stringify(eventJson(event)) });
       if (first) await send(first);
       for await (const event of events) {
         if (abort.signal.aborted) break;

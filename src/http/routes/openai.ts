@@ -19,20 +19,28 @@ function contentText(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) {
     return content
-      .map((part) => (part && typeof part === "object" && (part as { type?: unknown }).type === "text" ? String((part as { text?: unknown }).text ?? "") : ""))
+      .map((part) =>
+        part && typeof part === "object" && (part as { type?: unknown }).type === "text"
+          ? String((part as { text?: unknown }).text ?? "")
+          : "",
+      )
       .join("");
   }
   throw new AppError("message content must be a string or an array of text parts", "bad_request");
 }
 
 function readMessages(value: unknown): OpenAiMessage[] {
-  if (!Array.isArray(value) || value.length === 0) throw new AppError("messages must be a non-empty array", "invalid_message");
+  if (!Array.isArray(value) || value.length === 0)
+    throw new AppError("messages must be a non-empty array", "invalid_message");
   return value.map((message, index) => {
     const role = (message as { role?: unknown })?.role;
     if (role !== "system" && role !== "user" && role !== "assistant" && role !== "developer") {
       throw new AppError(`messages[${index}].role must be system, user or assistant`, "invalid_message");
     }
-    return { role: role === "developer" ? "system" : role, content: contentText((message as { content?: unknown }).content) };
+    return {
+      role: role === "developer" ? "system" : role,
+      content: contentText((message as { content?: unknown }).content),
+    };
   });
 }
 
@@ -102,7 +110,9 @@ export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
         object: "chat.completion",
         created,
         model,
-        choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop", logprobs: null }],
+        choices: [
+          { index: 0, message: { role: "assistant", content }, finish_reason: "stop", logprobs: null },
+        ],
         usage,
         passages,
         trace_id: traceId,
@@ -111,7 +121,11 @@ export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
 
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
-      const chunk = (delta: Record<string, unknown>, finishReason: string | null, extra: Record<string, unknown> = {}) =>
+      const chunk = (
+        delta: Record<string, unknown>,
+        finishReason: string | null,
+        extra: Record<string, unknown> = {},
+      ) =>
         stream.writeSSE({
           data: JSON.stringify({
             id,
@@ -123,10 +137,16 @@ export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
           }),
         });
       const handle = async (event: ChatEvent) => {
-        if (event.type === "retrieval") await chunk({ role: "assistant", content: "" }, null, { passages: event.passages.map(passageJson) });
+        if (event.type === "retrieval")
+          await chunk({ role: "assistant", content: "" }, null, {
+            passages: event.passages.map(passageJson),
+          });
         if (event.type === "text-delta") await chunk({ content: event.text }, null);
         if (event.type === "done") await chunk({}, "stop", { trace_id: event.traceId });
-        if (event.type === "error") await stream.writeSSE({ data: JSON.stringify({ error: { code: event.code, message: event.message } }) });
+        if (event.type === "error")
+          await stream.writeSSE({
+            data: JSON.stringify({ error: { code: event.code, message: event.message } }),
+          });
       };
       if (first) await handle(first);
       for await (const event of events) {

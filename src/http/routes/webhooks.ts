@@ -7,7 +7,8 @@ export function registerWebhookRoutes(app: Hono, services: HttpServices): void {
   const route = (path: string, pick: () => WebhookHandler | undefined, platform: string) =>
     app.post(path, async (c) => {
       const handler = pick();
-      if (!handler) return c.json(errorBody("not_found", `${platform} is not configured on this server`), 404);
+      if (!handler)
+        return c.json(errorBody("not_found", `${platform} is not configured on this server`), 404);
       const rawBody = new Uint8Array(await c.req.raw.arrayBuffer());
       const result = await handler({ rawBody, headers: c.req.raw.headers });
       for (const [name, value] of Object.entries(result.headers ?? {})) c.header(name, value);

@@ -1,0 +1,37 @@
+/**
+ * POST /internal/relay/:platform — events the edge Worker verified and forwarded. Accepted only
+ * with a valid, fresh HMAC under RELAY_SECRET (and each signature once), then handled exactly like
+ * a direct webhook: the original platform headers travel with the body, so the platform signature
+ * is checked again here too.
+ */
+import type { Hono } from "hono";
+import { type HttpServices, errorBody } from "../app.ts";
+import { RELAY_MAX_AGE_SECONDS, verifyRelay } from "../../relay-signature.ts";
+
+export function registerRelayRoutes(app: Hono, services: HttpServices): void {
+  const seen = new Map<string, number>();
+  const forget = (nowSeconds: number) => {
+    for (const [signature, at] of seen) if (nowSeconds - at > 2 * RELAY_MAX_AGE_SECONDS) seen.delete(signature);
+  };
+
+  app.post("/internal/relay/:platform", async (c) => {
+    if (!services.relaySecret) return c.json(errorBody("not_found", "relaying is not configured (RELAY_SECRET)"), 404);
+    const platform = c.req.param("platform");
+    const handler = platform === "line" ? services.webhooks?.line : platform === "discord" ? services.webhooks?.discord : undefined;
+    const rawBody = new Uint8Array(await c.req.raw.arrayBuffer());
+    const signature = c.req.header("x-relay-signature") ?? null;
+    const check = await verifyRelay(services.relaySecret, {
+      timestamp: c.req.header("x-relay-timestamp") ?? null,
+      signature,
+      body: rawBody,
+    });
+    if (!check.ok) return c.json(errorBody("unauthorized", check.reason), 401);
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    forget(nowSeconds);
+    if (seen.has(signature!)) return c.json(errorBody("unauthorized", "relay replayed"), 401);
+    seen.set(signature!, nowSeconds);
+    if (!handler) return c.json(errorBody("not_found", `${platform} is not configured on this server`), 404);
+    const result = await handler({ rawBody, headers: c.req.raw.headers });
+    return c.json(result.body as object, result.status as 200);
+  });
+}

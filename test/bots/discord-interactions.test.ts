@@ -1,0 +1,123 @@
+/** POST /webhooks/discord through the real HTTP app: Ed25519 checks, PING, /ask deferred then edited, /reset. */
+import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningBots, startBots } from "../../src/bots/index.ts";
+import { REPLIES } from "../../src/bots/replies.ts";
+import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.ts";
+import { startTestService, type TestService } from "../helpers/service.ts";
+
+describe("Discord HTTP interactions", () => {
+  let service: TestService;
+  let fake: FakeDiscord;
+  let bots: RunningBots;
+  let privateKey: KeyObject;
+
+  beforeAll(async () => {
+    service = await startTestService();
+    fake = await startFakeDiscord();
+    const pair = generateKeyPairSync("ed25519");
+    privateKey = pair.privateKey;
+    const publicKeyHex = pair.publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
+    bots = await startBots({
+      chat: service.service.chat,
+      traces: service.service.traces,
+      conversations: service.service.conversations,
+      logger: service.service.logger,
+      discord: { publicKey: publicKeyHex, apiBaseUrl: fake.apiBaseUrl, editIntervalMs: 100 },
+    });
+    Object.assign(service.service.webhooks, bots.webhooks);
+  });
+  afterAll(async () => {
+    delete service.service.webhooks.discord;
+    await bots?.stop();
+    await fake?.close();
+    await service?.close();
+  });
+
+  async function post(body: object, signing: "valid" | "none" | "wrong-key" | "tampered" = "valid") {
+    const text = JSON.stringify(body);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const key = signing === "wrong-key" ? generateKeyPairSync("ed25519").privateKey : privateKey;
+    const signature = sign(null, Buffer.from(timestamp + text), key).toString("hex");
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (signing !== "none") {
+      headers["x-signature-ed25519"] = signature;
+      headers["x-signature-timestamp"] = timestamp;
+    }
+    const sent = signing === "tampered" ? text.replace("ask", "asx") : text;
+    return fetch(`${service.url}/webhooks/discord`, { method: "POST", headers, body: sent });
+  }
+
+  const command = (name: string, options: object[] = []) => {
+    const token = `interaction-token-${fake.nextId()}`;
+    return {
+      token,
+      body: {
+        id: fake.nextId(),
+        application_id: fake.applicationId,
+        type: 2,
+        token,
+        version: 1,
+        guild_id: "700000000000000001",
+        channel_id: "700000000000000002",
+        channel: { id: "700000000000000002", type: 0 },
+        member: { user: { id: "900000000000000007", username: "student" } },
+        data: { id: fake.nextId(), name, type: 1, options },
+      },
+    };
+  };
+
+  it("says the gateway is off but HTTP interactions are on", () => {
+    expect(service.logs.some((line) => line.includes("DISCORD_TOKEN is not set (HTTP interactions are on)"))).toBe(true);
+  });
+
+  it("refuses missing, wrong and tampered signatures with 401, processing nothing", async () => {
+    const { body } = command("ask", [{ name: "question", type: 3, value: "?" }]);
+    for (const signing of ["none", "wrong-key", "tampered"] as const) {
+      const response = await post(body, signing);
+      expect(response.status, signing).toBe(401);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it("answers PING with PONG", async () => {
+    const response = await post({ id: "1", application_id: fake.applicationId, type: 1, token: "t", version: 1 });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ type: 1 });
+  });
+
+  it("defers /ask, then edits the original response with the answer", async () => {
+    const { token, body } = command("ask", [{ name: "question", type: 3, value: "期末專題要交什麼？" }]);
+    const response = await post(body);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ type: 5 });
+    const channel = `webhook-${token}`;
+    await fake.waitUntil(
+      () => {
+        const last = fake.botMessages(channel)[0]?.contents.at(-1);
+        return last !== undefined && !last.endsWith(REPLIES.stillWriting);
+      },
+      30_000,
+      "the edited original response",
+    );
+    const conversationId = "discord:channel:700000000000000002:user:900000000000000007";
+    const [trace] = await service.service.traces.list({ conversationId });
+    expect(trace?.question).toBe("期末專題要交什麼？");
+    expect(fake.botMessages(channel)[0]!.contents.at(-1)!.startsWith(trace!.answer.trim() || REPLIES.emptyAnswer)).toBe(
+      true,
+    );
+    const edits = fake.requests.filter((request) => request.method === "PATCH");
+    expect(edits.every((request) => request.path === `/webhooks/${fake.applicationId}/${token}/messages/@original`)).toBe(
+      true,
+    );
+  });
+
+  it("answers /reset at once, only to the student", async () => {
+    const response = await post(command("reset").body);
+    expect(await response.json()).toEqual({
+      type: 4,
+      data: { content: REPLIES.reset, flags: 64, allowed_mentions: { parse: [] } },
+    });
+  });
+});
