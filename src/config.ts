@@ -19,6 +19,9 @@ export interface Config {
   embedModel: string;
   model: string;
   llm: {
+    backend: "local" | "openai";
+    /** OpenAI-compatible server (LLM_BACKEND=openai). */
+    remote: { baseUrl: string; apiKey: string | undefined; model: string };
     gpu: "auto" | "cpu" | "cuda" | "vulkan" | "metal";
     threads: number;
     contextSize: number;
@@ -41,6 +44,7 @@ export interface Config {
   limits: { messageMaxChars: number; bodyMaxBytes: number };
   adminToken: string | undefined;
   relaySecret: string | undefined;
+  inferenceToken: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -66,6 +70,14 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     default: "hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M",
     description: "Chat model: a .gguf path or an hf: URI (downloaded into MODELS_DIR on first start).",
   },
+  {
+    name: "LLM_BACKEND",
+    default: "local",
+    description: "`local` (node-llama-cpp runs MODEL) or `openai` (an OpenAI-compatible server at LLM_BASE_URL).",
+  },
+  { name: "LLM_BASE_URL", default: "unset", description: "OpenAI-compatible base URL, e.g. http://inference:8000/v1." },
+  { name: "LLM_API_KEY", default: "unset", description: "Bearer key for LLM_BASE_URL, if it needs one." },
+  { name: "LLM_MODEL", default: "default", description: "Model name sent to the remote server." },
   { name: "LLM_GPU", default: "auto", description: "auto, cpu, cuda, vulkan or metal." },
   { name: "LLM_THREADS", default: "core count", description: "CPU threads for inference." },
   { name: "LLM_CONTEXT_SIZE", default: "8192", description: "Context window per sequence, in tokens." },
@@ -105,6 +117,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     name: "ADMIN_TOKEN",
     default: "random at start",
     description: "Bearer token for /api/admin and /admin; printed once when generated.",
+  },
+  {
+    name: "INFERENCE_TOKEN",
+    default: "unset",
+    description: "Lets other TA instances use this one as a plain inference backend (their LLM_API_KEY).",
   },
   {
     name: "RELAY_SECRET",
@@ -173,7 +190,20 @@ function readTimeZone(env: Env): string {
   return zone;
 }
 
+function readRemoteUrl(env: Env): string {
+  const value = env["LLM_BASE_URL"]?.trim();
+  if (!value) throw new ConfigError("LLM_BACKEND=openai needs LLM_BASE_URL, e.g. http://inference:8000/v1");
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("scheme");
+  } catch {
+    throw new ConfigError(`LLM_BASE_URL=${value} is not an http(s) URL: use e.g. http://inference:8000/v1`);
+  }
+  return value;
+}
+
 export function loadConfig(env: Env = process.env): Config {
+  const backend = readChoice(env, "LLM_BACKEND", "local", ["local", "openai"] as const);
   const model = readString(env, "MODEL", "hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M");
   if (model !== "none" && !model.startsWith("hf:") && !model.toLowerCase().endsWith(".gguf")) {
     throw new ConfigError(`MODEL=${model} is not usable: pass a .gguf path, an hf: URI, or none`);
@@ -188,6 +218,12 @@ export function loadConfig(env: Env = process.env): Config {
     embedModel: readString(env, "EMBED_MODEL", "Xenova/multilingual-e5-small"),
     model: model.startsWith("hf:") || model === "none" ? model : resolve(model),
     llm: {
+      backend,
+      remote: {
+        baseUrl: backend === "openai" ? readRemoteUrl(env) : "",
+        apiKey: env["LLM_API_KEY"]?.trim() || undefined,
+        model: readString(env, "LLM_MODEL", "default"),
+      },
       gpu: readChoice(env, "LLM_GPU", "auto", ["auto", "cpu", "cuda", "vulkan", "metal"] as const),
       threads: readNumber(env, "LLM_THREADS", availableParallelism(), { min: 1, max: 256, integer: true }),
       contextSize: readNumber(env, "LLM_CONTEXT_SIZE", 8192, { min: 256, max: 1_048_576, integer: true }),
@@ -226,6 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     adminToken: env["ADMIN_TOKEN"]?.trim() || undefined,
     relaySecret: env["RELAY_SECRET"]?.trim() || undefined,
+    inferenceToken: env["INFERENCE_TOKEN"]?.trim() || undefined,
     logLevel: readChoice(env, "LOG_LEVEL", "info", ["debug", "info", "warn", "error"] as const),
   };
 }

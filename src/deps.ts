@@ -20,7 +20,7 @@ import { AppError, errorMessage } from "./errors.ts";
 import { createHttpApp, type HttpServices } from "./http/app.ts";
 import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/ingest.ts";
 import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
-import { type LlmEngine, loadLlmEngine } from "./llm/index.ts";
+import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
@@ -40,7 +40,10 @@ export interface Corpus {
 }
 
 export function createAppLogger(config: Config): Logger {
-  return createLogger({ level: config.logLevel, secrets: [config.adminToken, config.relaySecret] });
+  return createLogger({
+    level: config.logLevel,
+    secrets: [config.adminToken, config.relaySecret, config.llm.remote.apiKey, config.inferenceToken],
+  });
 }
 
 export async function openCorpus(config: Config): Promise<Corpus> {
@@ -125,6 +128,19 @@ export async function createLlmEngine(
   config: Config,
   logger: Logger,
 ): Promise<{ engine: LlmEngine | null; problem?: string }> {
+  if (config.llm.backend === "openai") {
+    const engine = createOpenAiEngine({
+      baseUrl: config.llm.remote.baseUrl,
+      apiKey: config.llm.remote.apiKey,
+      model: config.llm.remote.model,
+      contextSize: config.llm.contextSize,
+      parallel: config.llm.parallel,
+      queueMax: config.llm.queueMax,
+      requestTimeoutMs: config.llm.timeoutMs,
+    });
+    logger.info(`answers come from the OpenAI-compatible server at ${config.llm.remote.baseUrl} (${config.llm.remote.model})`);
+    return { engine };
+  }
   if (config.model === "none") return { engine: null, problem: "MODEL=none: answers are retrieval-only" };
   const bar = createProgressBar("downloading model");
   try {
@@ -236,6 +252,7 @@ export async function createService(
     modelName: engine?.modelName ?? "course-ta-retrieval-only",
     adminToken,
     relaySecret: config.relaySecret,
+    inferenceToken: config.inferenceToken,
     bodyMaxBytes: config.limits.bodyMaxBytes,
     logger: log,
     admin,

@@ -31,8 +31,9 @@ td.num, th.num { text-align:right; white-space:nowrap; font-variant-numeric:tabu
 .badge.up { background:#e6f4ea; color:var(--good); }
 form.filters { display:flex; flex-wrap:wrap; gap:.5rem .75rem; align-items:flex-end; }
 form.filters label, form.stack label { display:flex; flex-direction:column; font-size:.85rem; color:var(--muted); gap:.15rem; }
-form.filters label.check { flex-direction:row; align-items:center; gap:.3rem; }
-form.stack { display:grid; gap:.6rem; }
+form.filters label.check, form.stack label.check { flex-direction:row; align-items:center; gap:.3rem; }
+form.stack { display:grid; gap:.6rem; align-content:start; }
+form.stack h2 { margin:0; }
 form.inline { display:inline; margin:0; }
 .row { display:flex; flex-wrap:wrap; gap:.5rem .75rem; align-items:flex-end; }
 input, select, textarea, button { font:inherit; }
@@ -56,6 +57,9 @@ ol.passages li { margin-bottom:.6rem; }
 .pager { display:flex; gap:1rem; margin:1rem 0; }
 meter { width:8rem; }
 .answer { white-space:pre-wrap; }
+.text-block { white-space:pre-wrap; word-break:break-word; background:var(--card); border:1px solid var(--line); border-radius:6px; padding:.6rem .75rem; }
+#trace-list td:nth-child(4) { min-width:14rem; }
+#trace-list td:nth-child(5) { min-width:12rem; }
 @media (max-width: 700px) {
   main { padding:.6rem; }
   table.cards thead { display:none; }

@@ -47,6 +47,11 @@ export class EditThrottle {
     await this.running;
   }
 
+  /** How long until the interval since the last run has passed (0 when it has). */
+  msUntilNextRun(): number {
+    return Math.max(0, this.lastStart + this.intervalMs - this.now());
+  }
+
   private schedule(): void {
     if (this.running || this.timer !== undefined || !this.pending || this.settled) return;
     const wait = this.lastStart + this.intervalMs - this.now();

@@ -18,7 +18,7 @@ import {
 import type { RetrievalResult, Retriever } from "../retrieve/index.ts";
 import { classifyMessage, decideRelevance } from "../safety/rules.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
-import type { ChatMode, Passage, Platform, SamplingOptions, Trace, TracePassage } from "../types.ts";
+import type { ChatMessage, ChatMode, Passage, Platform, SamplingOptions, Trace, TracePassage } from "../types.ts";
 import type { ChatEvent } from "./events.ts";
 import { resolveSampling } from "./sampling.ts";
 
@@ -62,6 +62,11 @@ export interface ChatInput {
   signal?: AbortSignal;
   /** Explicit history (OpenAI-style requests); when absent, the stored conversation is used. */
   history?: HistoryTurn[];
+  /**
+   * Plain inference for another TA instance using this one as its backend: these messages go to the
+   * model as they are (no retrieval, no TA system prompt). Callers must have checked authorization.
+   */
+  rawMessages?: ChatMessage[];
 }
 
 export function validateMessage(message: unknown, maxChars: number): string {
@@ -97,7 +102,7 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const message = validateMessage(input.message, deps.messageMaxChars);
   const sampling = resolveSampling(input.sampling, deps.samplingDefaults);
-  const kind = classifyMessage(message);
+  const kind = input.rawMessages ? "question" : classifyMessage(message);
   // Fixed replies (crisis first of all) never wait for the model, so they are never refused as busy.
   if (deps.llm && kind === "question") {
     const depth = deps.llm.queueDepth();
@@ -136,7 +141,11 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
   await saveTrace((value) => deps.traces.insert(value));
 
   try {
-    if (kind !== "question") {
+    if (input.rawMessages) {
+      if (!deps.llm) throw new AppError("no model is loaded on this inference server", "model_unavailable");
+      yield { type: "retrieval", conversationId, traceId: trace.id, passages: [] };
+      yield* streamGeneration(deps.llm, input.rawMessages, sampling, input.signal, trace);
+    } else if (kind !== "question") {
       // Deterministic replies: no retrieval, no model. A crisis reply must never wait in a queue.
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: [] };
       trace.mode = FIXED_REPLY_MODES[kind];
@@ -241,12 +250,18 @@ async function* generateAnswer(
     maxAnswerTokens: request.sampling.maxTokens,
     countTokens: (text) => llm.countTokens(text),
   });
+  yield* streamGeneration(llm, plan.messages, request.sampling, request.signal, trace);
+}
+
+async function* streamGeneration(
+  llm: LlmEngine,
+  messages: ChatMessage[],
+  sampling: SamplingOptions,
+  signal: AbortSignal | undefined,
+  trace: Trace,
+): AsyncGenerator<ChatEvent> {
   const generationStarted = performance.now();
-  const result = await llm.generate({
-    messages: plan.messages,
-    sampling: request.sampling,
-    signal: request.signal,
-  });
+  const result = await llm.generate({ messages, sampling, signal });
   trace.prompt = result.promptText;
   trace.usage.promptTokens = result.promptTokens;
   let firstTokenAt = 0;
@@ -261,6 +276,7 @@ async function* generateAnswer(
   }
   const completion = await result.completion;
   trace.usage.completionTokens = completion.completionTokens;
+  trace.usage.promptTokens = result.promptTokens; // a remote backend reports its count at the end
   const decodeSeconds = (performance.now() - (firstTokenAt || generationStarted)) / 1000;
   trace.timings.tokensPerSecond =
     decodeSeconds > 0

@@ -31,6 +31,8 @@ export type WebhookHandler = (request: {
 export interface HttpServices {
   /** Optional webhook handlers: POST /webhooks/line, POST /webhooks/discord. */
   webhooks?: { line?: WebhookHandler; discord?: WebhookHandler };
+  /** Enables raw inference on /v1/chat/completions for other TA instances (see routes/openai.ts). */
+  inferenceToken?: string;
   /** Shared with the edge Worker; enables POST /internal/relay/:platform. */
   relaySecret?: string;
   chat(input: ChatInput): AsyncGenerator<ChatEvent>;

@@ -10,3 +10,4 @@ export type {
 } from "./engine-types.ts";
 export { type GgufFileSummary, validateGgufFile } from "./gguf-header.ts";
 export { defaultLlmEngineOptions, loadLlmEngine } from "./load-engine.ts";
+export { createOpenAiEngine, estimateTokens, type OpenAiEngineOptions } from "./openai-engine.ts";

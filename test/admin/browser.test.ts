@@ -4,8 +4,10 @@
  * Screenshots (desktop and phone) go to test-artifacts/admin/.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { Trace } from "../../src/types.ts";
 import { readSse, startTestService, type TestService } from "../helpers/service.ts";
 import { type Browser, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from "./browser.ts";
+import { passage } from "./helpers.ts";
 
 const QUESTION = "作業的評分方式是什麼？";
 const UPLOAD_NAME = "量子貓彩蛋.md";
@@ -15,6 +17,30 @@ const UPLOAD_TEXT =
 let ta: TestService;
 let browser: Browser;
 let traceId: string;
+
+/** Questions the corpus cannot answer (stored directly: the tiny random embedder's similarities are arbitrary). */
+const GAP_QUESTIONS = ["火星基地的天氣如何？", "火星基地天氣怎麼樣", "學校餐廳幾點開？"];
+
+function weakTrace(question: string, index: number): Trace {
+  return {
+    id: `gap-${index}`,
+    createdAt: new Date(Date.now() - (index + 1) * 60_000).toISOString(),
+    conversationId: `gap-conversation-${index}`,
+    platform: "discord",
+    userId: `discord-user-${index}`,
+    question,
+    answer: "課程資料沒有提到這件事。",
+    passages: [passage({ fulltext: 0.8, vector: 0.12 })],
+    prompt: "",
+    sampling: { temperature: 0.3, topP: 0.9, topK: 40, minP: 0.05, repeatPenalty: 1.1, maxTokens: 48 },
+    model: "tiny-chat",
+    usage: { promptTokens: 100, completionTokens: 10 },
+    timings: { retrievalMs: 5, firstTokenMs: 50, totalMs: 90, tokensPerSecond: 100 },
+    status: "ok",
+    mode: "answer",
+    feedback: "down",
+  };
+}
 
 beforeAll(async () => {
   ta = await startTestService();
@@ -28,6 +54,8 @@ beforeAll(async () => {
   const events = await readSse(response);
   const done = events.find((event) => event.event === "done")!.data as { traceId: string };
   traceId = done.traceId;
+  for (const [index, question] of GAP_QUESTIONS.entries())
+    await ta.service.traces.insert(weakTrace(question, index));
   browser = await launchBrowser();
 }, 120_000);
 
@@ -63,13 +91,29 @@ describe("admin page in Chromium", () => {
     await page.goto(`${ta.url}/admin/traces`);
     const row = page.locator("#trace-list tbody tr", { hasText: QUESTION });
     await expect(row.count()).resolves.toBe(1);
-    const text = await row.innerText();
+    const text = await row.textContent();
     expect(text).toMatch(/學生-[0-9a-f]{6}/);
     expect(text).not.toContain("student-7788");
     await browser.screenshot("trace-list-desktop");
     await page.setViewportSize(PHONE_VIEWPORT);
     await browser.screenshot("trace-list-phone", { fullPage: false });
     await page.setViewportSize(DESKTOP_VIEWPORT);
+  });
+
+  test("filters: weak retrieval, feedback, platform, text", async () => {
+    const { page } = browser;
+    await page.goto(`${ta.url}/admin/traces`);
+    await page.check("#filters input[name=weak]");
+    await page.click("#filters button[type=submit]");
+    await page.waitForURL(/weak=1/);
+    const questions = () => page.locator("#trace-list tbody td:nth-child(4)").allInnerTexts();
+    expect(await questions()).toEqual(GAP_QUESTIONS);
+    await page.goto(`${ta.url}/admin/traces?platform=http&q=${encodeURIComponent("評分")}`);
+    expect(await questions()).toEqual([QUESTION]);
+    await page.goto(`${ta.url}/admin/traces?feedback=down&platform=discord`);
+    expect(await questions()).toHaveLength(3);
+    await page.goto(`${ta.url}/admin/traces?from=2000-01-01&to=2000-01-31`);
+    expect(await questions()).toEqual([]);
   });
 
   test("the trace shows its passages and the prompt, folded by section", async () => {
@@ -80,7 +124,7 @@ describe("admin page in Chromium", () => {
     await expect(page.textContent("#question")).resolves.toBe(QUESTION);
     const passages = page.locator("#passages tbody tr");
     expect(await passages.count()).toBeGreaterThan(0);
-    const firstPassage = await passages.first().innerText();
+    const firstPassage = await passages.first().textContent();
     expect(firstPassage).toMatch(/#1/);
     expect(firstPassage).toMatch(/\.md/);
     const sections = await page
@@ -138,8 +182,8 @@ describe("admin page in Chromium", () => {
     await page.fill("#retrieval-form input[name=q]", "量子貓");
     await page.click("#retrieval-form button[type=submit]");
     await page.waitForURL(/\/admin\/corpus\/search\?q=/);
-    await expect(page.locator("#fused li").first().innerText()).resolves.toContain(`notes/${UPLOAD_NAME}`);
-    await expect(page.locator("#ranking-fulltext li").first().innerText()).resolves.toContain(
+    await expect(page.locator("#fused li").first().textContent()).resolves.toContain(`notes/${UPLOAD_NAME}`);
+    await expect(page.locator("#ranking-fulltext li").first().textContent()).resolves.toContain(
       `notes/${UPLOAD_NAME}`,
     );
     await expect(page.locator("#ranking-vector h2").count()).resolves.toBe(1);
@@ -159,7 +203,7 @@ describe("admin page in Chromium", () => {
     await page.setViewportSize(DESKTOP_VIEWPORT);
 
     await page.goto(`${ta.url}/admin/corpus/search?q=${encodeURIComponent("量子貓")}`);
-    await expect(page.locator("#fused").innerText()).resolves.not.toContain(UPLOAD_NAME);
+    await expect(page.locator("#fused").textContent()).resolves.not.toContain(UPLOAD_NAME);
   });
 
   test("the chat playground streams an answer with its passages", async () => {
@@ -171,6 +215,8 @@ describe("admin page in Chromium", () => {
     await page.click("#playground button[type=submit]");
     await page.waitForSelector("#trace-link");
     expect(await page.locator("#stream ol.passages li").count()).toBeGreaterThan(0);
+    expect((await page.textContent("#stream .answer"))?.length).toBeGreaterThan(0);
+    await browser.screenshot("playground");
     const href = await page.getAttribute("#trace-link", "href");
     await page.goto(`${ta.url}${href}`);
     await expect(page.textContent("#sampling")).resolves.toMatch(/Temperature\s*0\.9/);
@@ -187,10 +233,11 @@ describe("admin page in Chromium", () => {
     await browser.screenshot("next-token");
   });
 
-  test("the knowledge-gap view opens", async () => {
+  test("the knowledge-gap view groups similar weak questions", async () => {
     const { page } = browser;
     await page.goto(`${ta.url}/admin/gaps`);
-    await expect(page.textContent("h1")).resolves.toBe("Knowledge gaps");
+    const groups = await page.locator("#gaps details summary").allInnerTexts();
+    expect(groups).toEqual([`2× ${GAP_QUESTIONS[0]}`, `1× ${GAP_QUESTIONS[2]}`]);
     await browser.screenshot("knowledge-gaps");
   });
 });

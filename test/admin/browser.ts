@@ -48,7 +48,10 @@ export async function launchBrowser(): Promise<Browser> {
     context,
     page,
     screenshot: async (name, options) => {
-      await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: options?.fullPage ?? true });
+      await page.screenshot({
+        path: join(ARTIFACTS_DIR, `${name}.png`),
+        fullPage: options?.fullPage ?? true,
+      });
     },
     async close() {
       try {

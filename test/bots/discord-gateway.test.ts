@@ -28,10 +28,10 @@ describe("Discord gateway bot", () => {
     service = await startTestService();
   });
   afterAll(async () => {
-      console.log(
-        service.logs.filter((l) => /discord|Discord/.test(l)).join("\n"),
-        JSON.stringify([...fake.messages.values()].slice(0, 3), null, 1),
-      );
+    console.log(
+      service.logs.filter((l) => /discord|Discord/.test(l)).join("\n"),
+      JSON.stringify([...fake.messages.values()].slice(0, 3), null, 1),
+    );
     await service?.close();
   });
   afterEach(async () => {

@@ -68,7 +68,9 @@ describe("Discord HTTP interactions", () => {
   };
 
   it("says the gateway is off but HTTP interactions are on", () => {
-    expect(service.logs.some((line) => line.includes("DISCORD_TOKEN is not set (HTTP interactions are on)"))).toBe(true);
+    expect(
+      service.logs.some((line) => line.includes("DISCORD_TOKEN is not set (HTTP interactions are on)")),
+    ).toBe(true);
   });
 
   it("refuses missing, wrong and tampered signatures with 401, processing nothing", async () => {
@@ -82,7 +84,13 @@ describe("Discord HTTP interactions", () => {
   });
 
   it("answers PING with PONG", async () => {
-    const response = await post({ id: "1", application_id: fake.applicationId, type: 1, token: "t", version: 1 });
+    const response = await post({
+      id: "1",
+      application_id: fake.applicationId,
+      type: 1,
+      token: "t",
+      version: 1,
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ type: 1 });
   });
@@ -104,13 +112,18 @@ describe("Discord HTTP interactions", () => {
     const conversationId = "discord:channel:700000000000000002:user:900000000000000007";
     const [trace] = await service.service.traces.list({ conversationId });
     expect(trace?.question).toBe("期末專題要交什麼？");
-    expect(fake.botMessages(channel)[0]!.contents.at(-1)!.startsWith(trace!.answer.trim() || REPLIES.emptyAnswer)).toBe(
-      true,
-    );
+    expect(
+      fake
+        .botMessages(channel)[0]!
+        .contents.at(-1)!
+        .startsWith(trace!.answer.trim() || REPLIES.emptyAnswer),
+    ).toBe(true);
     const edits = fake.requests.filter((request) => request.method === "PATCH");
-    expect(edits.every((request) => request.path === `/webhooks/${fake.applicationId}/${token}/messages/@original`)).toBe(
-      true,
-    );
+    expect(
+      edits.every(
+        (request) => request.path === `/webhooks/${fake.applicationId}/${token}/messages/@original`,
+      ),
+    ).toBe(true);
   });
 
   it("answers /reset at once, only to the student", async () => {

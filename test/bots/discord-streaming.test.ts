@@ -69,7 +69,11 @@ describe("Discord streaming (scripted answers)", () => {
       logger: createLogger({ level: "debug", write: (line) => logs.push(line) }),
       discord: { token: fake.token, apiBaseUrl: fake.apiBaseUrl, editIntervalMs },
     });
-    await fake.waitUntil(() => logs.some((line) => line.includes("Discord bot connected")), 15_000, "connect");
+    await fake.waitUntil(
+      () => logs.some((line) => line.includes("Discord bot connected")),
+      15_000,
+      "connect",
+    );
     return fake;
   }
 
@@ -109,7 +113,9 @@ describe("Discord streaming (scripted answers)", () => {
   it("continues answers over 2,000 characters in follow-ups, never inside code or a citation", async () => {
     const paragraph = `${"學習率太大時，損失會震盪甚至發散；太小則收斂很慢。".repeat(22)}[1][2]`;
     const code = `\`\`\`python\n${Array.from({ length: 25 }, (_, index) => `lr = 0.${index + 1}  # 試試看`).join("\n")}\n\`\`\``;
-    const answer = [paragraph, paragraph, code, paragraph, paragraph, paragraph, code, paragraph].join("\n\n");
+    const answer = [paragraph, paragraph, code, paragraph, paragraph, paragraph, code, paragraph].join(
+      "\n\n",
+    );
     expect(answer.length).toBeGreaterThan(4000);
     const pieces = answer.match(/[\s\S]{1,200}/g)!;
     const discord = await start(scriptedChat(pieces, 5).chat, 50);

@@ -27,6 +27,9 @@ describe("EditThrottle", () => {
     expect(runs).toEqual([1, 10]);
     await vi.advanceTimersByTimeAsync(5000);
     expect(runs).toEqual([1, 10]); // nothing new was requested
+    expect(throttle.msUntilNextRun()).toBe(0);
+    throttle.request();
+    expect(throttle.msUntilNextRun()).toBe(1000);
   });
 
   it("never overlaps runs, even when a run outlasts the interval", async () => {

@@ -21,7 +21,12 @@ const SECRET = "line-channel-secret-for-tests";
 const ACCESS_TOKEN = "line-access-token-for-tests-0123456789";
 const STUDENT = "Ustudent000000000000000000000001";
 
-type TextMessage = { type: string; text: string; quoteToken?: string; quickReply?: { items: { action: { data: string } }[] } };
+type TextMessage = {
+  type: string;
+  text: string;
+  quoteToken?: string;
+  quickReply?: { items: { action: { data: string } }[] };
+};
 const messagesOf = (request: LineRequest) => (request.body?.messages ?? []) as TextMessage[];
 
 describe("LINE bot", () => {
@@ -54,7 +59,11 @@ describe("LINE bot", () => {
       retry: { initialMs: 50, maxMs: 200 },
     });
     Object.assign(service.service.webhooks, bots.webhooks);
-    await fake.waitUntil(() => fake.requests.some((request) => request.path === "/v2/bot/info"), 5000, "bot info");
+    await fake.waitUntil(
+      () => fake.requests.some((request) => request.path === "/v2/bot/info"),
+      5000,
+      "bot info",
+    );
     fake.requests.length = 0;
   }
 
@@ -135,11 +144,15 @@ describe("LINE bot", () => {
   it("pushes when the reply token is unusable, but never after a 5xx (it may have arrived)", async () => {
     await start();
     fake.replyResponder = () => [400, { message: "Invalid reply token" }];
-    await postLineWebhook(service.url, SECRET, [lineTextEvent("第一題", { userId: "Ua0000000000000000000000000000001" })]);
+    await postLineWebhook(service.url, SECRET, [
+      lineTextEvent("第一題", { userId: "Ua0000000000000000000000000000001" }),
+    ]);
     await fake.waitUntil(() => fake.pushes().length === 1, 30_000, "the fallback push");
 
     fake.replyResponder = () => [500, { message: "Internal Server Error" }];
-    await postLineWebhook(service.url, SECRET, [lineTextEvent("第二題", { userId: "Ua0000000000000000000000000000002" })]);
+    await postLineWebhook(service.url, SECRET, [
+      lineTextEvent("第二題", { userId: "Ua0000000000000000000000000000002" }),
+    ]);
     await fake.waitUntil(() => fake.replies().length === 2, 30_000, "the failing reply");
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(fake.pushes()).toHaveLength(1);
@@ -152,11 +165,16 @@ describe("LINE bot", () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(fake.requests).toHaveLength(0);
 
-    const mention = lineTextEvent("@課程助教 期末考考什麼？", { groupId, mentionSelf: { index: 0, length: 5 } });
+    const mention = lineTextEvent("@課程助教 期末考考什麼？", {
+      groupId,
+      mentionSelf: { index: 0, length: 5 },
+    });
     await postLineWebhook(service.url, SECRET, [mention]);
     await fake.waitUntil(() => fake.replies().length === 1, 30_000, "the mention reply");
     const other = "Uother000000000000000000000000001";
-    await postLineWebhook(service.url, SECRET, [lineTextEvent("/ask 可以用 ChatGPT 嗎？", { groupId, userId: other })]);
+    await postLineWebhook(service.url, SECRET, [
+      lineTextEvent("/ask 可以用 ChatGPT 嗎？", { groupId, userId: other }),
+    ]);
     await fake.waitUntil(() => fake.replies().length === 2, 30_000, "the prefix reply");
 
     expect((await latestTrace(`line:group:${groupId}:user:${STUDENT}`)).question).toBe("期末考考什麼？");
@@ -209,6 +227,8 @@ describe("LINE bot", () => {
     const logs = service.logs.slice(before);
     expect(logs.filter((line) => line.includes("LINE API not reachable"))).toHaveLength(2);
     expect(logs.some((line) => line.includes(ACCESS_TOKEN) || line.includes(SECRET))).toBe(false);
-    expect(logs.some((line) => line.includes("Discord gateway bot off: DISCORD_TOKEN is not set"))).toBe(true);
+    expect(logs.some((line) => line.includes("Discord gateway bot off: DISCORD_TOKEN is not set"))).toBe(
+      true,
+    );
   });
 });

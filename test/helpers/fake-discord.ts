@@ -122,50 +122,41 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
   };
 
   const route = (method: string, path: string, body: Record<string, unknown>): [number, unknown] => {
-    let match: RegExpExecArray | null;
-    if (method === "GET" && path === "/gateway/bot") {
+    const at = (verb: string, pattern: RegExp) => (verb === method ? pattern.exec(path) : null);
+    if (at("GET", /^\/gateway\/bot$/)) {
       if (fake.rejectToken) return [401, { message: "401: Unauthorized", code: 0 }];
-      return [
-        200,
-        {
-          url: wsUrl,
-          shards: 1,
-          session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
-        },
-      ];
+      const limit = { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 };
+      return [200, { url: wsUrl, shards: 1, session_start_limit: limit }];
     }
-    if (method === "PUT" && (match = /^\/applications\/(\d+)\/commands$/.exec(path))) {
-      return [
-        200,
-        (body as unknown as object[]).map((command) => ({
-          ...command,
-          id: nextId(),
-          application_id: match![1],
-        })),
-      ];
+    const commands = at("PUT", /^\/applications\/(\d+)\/commands$/);
+    if (commands) {
+      const list = body as unknown as object[];
+      return [200, list.map((command) => ({ ...command, id: nextId(), application_id: commands[1] }))];
     }
-    if (method === "POST" && (match = /^\/channels\/(\d+)\/typing$/.exec(path))) return [204, null];
-    if (method === "POST" && (match = /^\/channels\/(\d+)\/messages$/.exec(path))) {
-      return [200, messageJson(post(match[1]!, body))];
-    }
-    if (method === "PATCH" && (match = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path))) {
-      const message = edit(match[2]!, body);
+    if (at("POST", /^\/channels\/\d+\/typing$/)) return [204, null];
+    const created = at("POST", /^\/channels\/(\d+)\/messages$/);
+    if (created) return [200, messageJson(post(created[1]!, body))];
+    const edited = at("PATCH", /^\/channels\/\d+\/messages\/(\d+)$/);
+    if (edited) {
+      const message = edit(edited[1]!, body);
       return message ? [200, messageJson(message)] : [404, { message: "Unknown Message", code: 10008 }];
     }
-    if (method === "POST" && /^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return [204, null];
-    if ((match = /^\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path))) {
-      const [, , interactionToken, target] = match;
+    if (at("POST", /^\/interactions\/\d+\/[^/]+\/callback$/)) return [204, null];
+    const webhookPath = /^\/webhooks\/\d+\/([^/]+)(?:\/messages\/(@original|\d+))?$/.exec(path);
+    if (webhookPath) {
+      const [, interactionToken, target] = webhookPath;
+      const channel = `webhook-${interactionToken}`;
       const webhook = { webhook_id: applicationId, application_id: applicationId };
-      if (method === "POST" && !target)
-        return [200, messageJson(post(`webhook-${interactionToken}`, body), webhook)];
+      if (method === "POST" && !target) return [200, messageJson(post(channel, body), webhook)];
       if (method === "PATCH" && target) {
         let id = target === "@original" ? originals.get(interactionToken!) : target;
-        if (target === "@original" && !id) {
-          id = post(`webhook-${interactionToken}`, { content: "" }).id;
+        if (!id) {
+          // The deferred response becomes a message on its first edit.
+          id = post(channel, { content: "" }).id;
           messages.get(id)!.contents = [];
           originals.set(interactionToken!, id);
         }
-        const message = edit(id!, body);
+        const message = edit(id, body);
         return message
           ? [200, messageJson(message, webhook)]
           : [404, { message: "Unknown Message", code: 10008 }];
@@ -347,9 +338,8 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
       return [...messages.values()].filter((message) => message.channelId === channelId);
     },
     async waitFor(predicate, timeoutMs = 15_000) {
-      let found: RecordedRequest | undefined;
-      await fake.waitUntil(() => !!(found = requests.find(predicate)), timeoutMs, "a matching request");
-      return found!;
+      await fake.waitUntil(() => requests.some(predicate), timeoutMs, "a matching request");
+      return requests.find(predicate)!;
     },
     async waitUntil(condition, timeoutMs = 15_000, what = "condition") {
       const deadline = Date.now() + timeoutMs;

@@ -64,6 +64,18 @@ function Documents(props: Pick<CorpusPageProps, "documents" | "time">) {
   );
 }
 
+function describeRecord(record: IngestRecord): string {
+  if (record.kind === "rollback") return "rollback";
+  const parts = [
+    [record.added, "added"],
+    [record.updated, "updated"],
+    [record.removed, "removed"],
+    [record.failed, "failed"],
+  ] as const;
+  const changed = parts.filter(([count]) => count > 0).map(([count, label]) => `${count} ${label}`);
+  return changed.length > 0 ? changed.join(", ") : "no document changes";
+}
+
 function History(props: Pick<CorpusPageProps, "history" | "time">) {
   return (
     <div class="scroll">
@@ -87,11 +99,7 @@ function History(props: Pick<CorpusPageProps, "history" | "time">) {
               <td class="nowrap" data-label="When">
                 {props.time(record.at)}
               </td>
-              <td data-label="Change">
-                {record.kind === "rollback"
-                  ? "rollback"
-                  : `+${record.added} ~${record.updated} −${record.removed}${record.failed ? ` ✗${record.failed}` : ""}`}
-              </td>
+              <td data-label="Change">{describeRecord(record)}</td>
               <td class="muted" data-label="Note">
                 {record.note}
               </td>

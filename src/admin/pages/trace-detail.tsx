@@ -61,7 +61,7 @@ function Passages(props: { passages: TracePassage[] }) {
                       {" "}
                       ·{" "}
                       <a href={passage.link} rel="noreferrer noopener" target="_blank">
-                        link
+                        open the source ↗
                       </a>
                     </>
                   )}
@@ -156,9 +156,13 @@ export function TraceDetailPage(props: TraceDetailProps) {
         />
       </div>
       <h2>Question</h2>
-      <pre id="question">{trace.question}</pre>
+      <div class="text-block" id="question">
+        {trace.question}
+      </div>
       <h2>Answer</h2>
-      <pre id="answer">{trace.answer || "(empty)"}</pre>
+      <div class="text-block" id="answer">
+        {trace.answer || "(empty)"}
+      </div>
       <h2>Passages ({trace.passages.length})</h2>
       <Passages passages={trace.passages} />
       <h2>Prompt</h2>
@@ -192,7 +196,10 @@ export function TraceDetailPage(props: TraceDetailProps) {
           />
         </section>
       </div>
-      <h2>Conversation ({props.conversation.length} questions)</h2>
+      <h2>
+        Conversation ({props.conversation.length} {props.conversation.length === 1 ? "question" : "questions"}
+        )
+      </h2>
       <ol id="conversation">
         {props.conversation.map((entry) => (
           <li>

@@ -5,6 +5,7 @@
  */
 import type { ChatEvent } from "../../chat/index.ts";
 import { type Answer, readAnswer, renderFinalAnswer } from "../answer.ts";
+import { sleep } from "../backoff.ts";
 import { EditThrottle } from "../edit-throttle.ts";
 import { REPLIES } from "../replies.ts";
 import { splitMessage } from "../split-message.ts";
@@ -107,6 +108,8 @@ export async function streamReply(
     stopTyping();
     await throttle.settle();
   }
+  // The final text keeps the pace too: Discord counts every edit against the channel's limit.
+  await sleep(throttle.msUntilNextRun());
   await draw(splitMessage(renderFinalAnswer(answer, "markdown"), { maxChars }));
   return { answer, messageIds: ids };
 }

@@ -8,6 +8,13 @@ import { streamSSE } from "hono/streaming";
 import type { ChatEvent } from "../../chat/index.ts";
 import { AppError } from "../../errors.ts";
 import { type HttpServices, readJsonObject, startChat } from "../app.ts";
+import { bearerToken, tokensMatch } from "../auth.ts";
+
+/**
+ * With this header (and the INFERENCE_TOKEN), the messages go to the model as sent: how another TA
+ * instance uses this one as its inference backend without retrieving and prompting twice.
+ */
+export const RAW_INFERENCE_HEADER = "x-ta-raw-inference";
 import { passageJson } from "./chat.ts";
 
 interface OpenAiMessage {
@@ -56,7 +63,15 @@ export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
 
   app.post("/v1/chat/completions", async (c) => {
     const body = await readJsonObject(c.req.raw);
-    const messages = readMessages(body.messages).filter((message) => message.role !== "system");
+    const raw = c.req.header(RAW_INFERENCE_HEADER) === "1";
+    if (raw) {
+      const token = bearerToken(c.req.header("authorization"));
+      if (!services.inferenceToken || !token || !tokensMatch(token, services.inferenceToken)) {
+        throw new AppError(`${RAW_INFERENCE_HEADER} needs Authorization: Bearer $INFERENCE_TOKEN`, "unauthorized");
+      }
+    }
+    const allMessages = readMessages(body.messages);
+    const messages = allMessages.filter((message) => message.role !== "system");
     const lastUserIndex = messages.map((message) => message.role).lastIndexOf("user");
     if (lastUserIndex < 0) throw new AppError("messages need at least one user message", "invalid_message");
     const history = messages
@@ -67,6 +82,7 @@ export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
     const generator = services.chat({
       message: messages[lastUserIndex]!.content,
       history,
+      rawMessages: raw ? allMessages : undefined,
       platform: "openai",
       userId: typeof body.user === "string" ? body.user.slice(0, 128) : "",
       signal: abort.signal,
@@ -75,7 +91,7 @@ export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
         topP: optionalNumber(body.top_p),
         topK: optionalNumber(body.top_k),
         minP: optionalNumber(body.min_p),
-        repeatPenalty: optionalNumber(body.repeat_penalty),
+        repeatPenalty: optionalNumber(body.repeat_penalty ?? body.repetition_penalty),
         seed: optionalNumber(body.seed),
         maxTokens: optionalNumber(body.max_completion_tokens ?? body.max_tokens),
       },

@@ -1,0 +1,77 @@
+/**
+ * The edge relay: verifies LINE and Discord webhooks where they arrive, answers within the
+ * platforms' deadlines, and forwards the events to the origin signed with RELAY_SECRET; proxies
+ * /api/* and /v1/* to the origin with streaming intact. Imports Hono and WebCrypto only.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { handleDiscordInteraction } from "./discord-route.ts";
+import { type EdgeEnv, errorBody, originBase } from "./env.ts";
+import { relayToOrigin } from "./forward.ts";
+import { verifyLineSignature } from "./line.ts";
+import { proxyToOrigin } from "./proxy.ts";
+
+/** Platform webhooks are read whole (to verify them); LINE and Discord send far less than this. */
+export const WEBHOOK_MAX_BYTES = 1024 * 1024;
+
+export type EdgeApp = Hono<{ Bindings: EdgeEnv }>;
+
+export function createEdgeApp(): EdgeApp {
+  const app: EdgeApp = new Hono<{ Bindings: EdgeEnv }>();
+
+  app.onError((error, c) => {
+    console.error(`edge: ${c.req.method} ${c.req.path}: ${error instanceof Error ? error.stack : String(error)}`);
+    return c.json(errorBody("internal", "internal error"), 500);
+  });
+  app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.use(
+    "/webhooks/*",
+    bodyLimit({
+      maxSize: WEBHOOK_MAX_BYTES,
+      onError: (c) => c.json(errorBody("payload_too_large", "webhook body is too large"), 413),
+    }),
+  );
+
+  // Relaying needs both the origin and the shared secret; say which one is missing.
+  app.use("/webhooks/*", async (c, next) => {
+    if (!originBase(c.env)) return c.json(errorBody("not_configured", "ORIGIN_URL is not set"), 503);
+    if (!c.env.RELAY_SECRET) return c.json(errorBody("not_configured", "RELAY_SECRET is not set"), 503);
+    await next();
+  });
+
+  app.post("/webhooks/line", async (c) => {
+    const secret = c.env.LINE_CHANNEL_SECRET;
+    if (!secret) return c.json(errorBody("not_found", "LINE is not configured on this edge"), 404);
+    const rawBody = new Uint8Array(await c.req.arrayBuffer());
+    if (!(await verifyLineSignature(secret, c.req.header("x-line-signature"), rawBody))) {
+      return c.json(errorBody("unauthorized", "invalid X-Line-Signature"), 401);
+    }
+    const target = { originUrl: originBase(c.env)!, relaySecret: c.env.RELAY_SECRET! };
+    const headers = c.req.raw.headers;
+    c.executionCtx.waitUntil(
+      relayToOrigin(target, "line", rawBody, headers)
+        .then(async (response) => {
+          if (!response.ok) {
+            console.error(`edge: origin refused a LINE event: ${response.status} ${await response.text()}`);
+          } else await response.body?.cancel();
+        })
+        .catch((error: unknown) => console.error(`edge: LINE event not relayed: ${String(error)}`)),
+    );
+    return c.json({});
+  });
+
+  app.post("/webhooks/discord", handleDiscordInteraction);
+
+  const proxy = async (c: { env: EdgeEnv; req: { raw: Request } }) => {
+    const origin = originBase(c.env);
+    if (!origin) return Response.json(errorBody("not_configured", "ORIGIN_URL is not set"), { status: 503 });
+    return proxyToOrigin(origin, c.req.raw);
+  };
+  app.all("/api/*", proxy);
+  app.all("/v1/*", proxy);
+  app.get("/healthz", proxy);
+  app.get("/readyz", proxy);
+
+  return app;
+}
