@@ -15,6 +15,11 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}, rand
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
+/** "0.2 s", "8 s": for log lines about the next retry. */
+export function describeDelay(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
 /** Resolves after `ms`, or early (without throwing) when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

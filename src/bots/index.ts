@@ -92,7 +92,8 @@ export async function startBots(options: BotsOptions): Promise<RunningBots> {
     signal: stopping.signal,
     track(work) {
       inFlight.add(work);
-      void work.finally(() => inFlight.delete(work));
+      // Tracked work handles its own errors; the catch only keeps a stray rejection from crashing.
+      void work.finally(() => inFlight.delete(work)).catch(() => {});
     },
   };
   const webhooks: RunningBots["webhooks"] = {};

@@ -20,7 +20,9 @@ export function createEdgeApp(): EdgeApp {
   const app: EdgeApp = new Hono<{ Bindings: EdgeEnv }>();
 
   app.onError((error, c) => {
-    console.error(`edge: ${c.req.method} ${c.req.path}: ${error instanceof Error ? error.stack : String(error)}`);
+    console.error(
+      `edge: ${c.req.method} ${c.req.path}: ${error instanceof Error ? error.stack : String(error)}`,
+    );
     return c.json(errorBody("internal", "internal error"), 500);
   });
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));

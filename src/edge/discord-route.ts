@@ -33,7 +33,8 @@ type OriginAnswer = { ok: true; body: InteractionResponse } | { ok: false; reaso
 
 async function readOriginAnswer(response: Response): Promise<OriginAnswer> {
   const text = await response.text();
-  if (response.status !== 200) return { ok: false, reason: `origin answered ${response.status}: ${text.slice(0, 300)}` };
+  if (response.status !== 200)
+    return { ok: false, reason: `origin answered ${response.status}: ${text.slice(0, 300)}` };
   try {
     const body = JSON.parse(text) as InteractionResponse | null;
     if (body && typeof body.type === "number") return { ok: true, body };
@@ -60,7 +61,8 @@ export async function handleDiscordInteraction(c: Context<{ Bindings: EdgeEnv }>
   } catch {
     return c.json(errorBody("invalid_json", "request body is not valid JSON"), 400);
   }
-  if (typeof interaction?.type !== "number") return c.json(errorBody("bad_request", "no interaction type"), 400);
+  if (typeof interaction?.type !== "number")
+    return c.json(errorBody("bad_request", "no interaction type"), 400);
   if (interaction.type === INTERACTION.ping) return c.json({ type: RESPONSE.pong });
 
   const target = { originUrl: originBase(c.env)!, relaySecret: c.env.RELAY_SECRET! };
@@ -68,11 +70,11 @@ export async function handleDiscordInteraction(c: Context<{ Bindings: EdgeEnv }>
     .then(readOriginAnswer)
     .catch((error: unknown) => ({ ok: false, reason: `origin unreachable: ${String(error)}` }));
 
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: number | undefined;
   const early = await Promise.race([
     answer,
     new Promise<undefined>((resolve) => {
-      timer = setTimeout(resolve, discordOriginWaitMs(c.env));
+      timer = setTimeout(resolve, discordOriginWaitMs(c.env)) as unknown as number;
     }),
   ]);
   clearTimeout(timer);
@@ -88,7 +90,8 @@ export async function handleDiscordInteraction(c: Context<{ Bindings: EdgeEnv }>
 /** After the edge deferred: an origin message or failure replaces the deferred message. */
 async function finishDeferred(env: EdgeEnv, interaction: Interaction, late: OriginAnswer): Promise<void> {
   if (!late.ok) console.error(`edge: Discord interaction not handled: ${late.reason}`);
-  const deferredMessage = interaction.type === INTERACTION.command || interaction.type === INTERACTION.modalSubmit;
+  const deferredMessage =
+    interaction.type === INTERACTION.command || interaction.type === INTERACTION.modalSubmit;
   if (!deferredMessage || !interaction.application_id || !interaction.token) return;
   let content: Record<string, unknown>;
   if (!late.ok) content = { content: ORIGIN_UNAVAILABLE_TEXT, allowed_mentions: { parse: [] } };

@@ -19,7 +19,8 @@ export const ORIGIN_UNAVAILABLE_TEXT =
 function fromHex(hex: string | null | undefined, length: number): Uint8Array<ArrayBuffer> | undefined {
   if (!hex || hex.length !== length * 2 || !/^[0-9a-f]+$/i.test(hex)) return undefined;
   const bytes = new Uint8Array(length);
-  for (let index = 0; index < length; index++) bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
+  for (let index = 0; index < length; index++)
+    bytes[index] = Number.parseInt(hex.slice(index * 2, index * 2 + 2), 16);
   return bytes;
 }
 

@@ -20,7 +20,7 @@ export async function verifyLineSignature(
   rawBody: Uint8Array<ArrayBuffer>,
 ): Promise<boolean> {
   const expected = signature ? fromBase64(signature.trim()) : undefined;
-  if (!expected || expected.length !== 32) return false;
+  if (expected?.length !== 32) return false;
   const key = await crypto.subtle.importKey(
     "raw",
     encoder.encode(channelSecret),

@@ -263,4 +263,43 @@ describe("Discord gateway bot", () => {
     expect(trace.question).toBe("加退選期限？");
     expect(original!.contents.at(-1)!.startsWith(trace.answer.trim() || REPLIES.emptyAnswer)).toBe(true);
   });
+
+  it("treats a token refused at IDENTIFY (close 4004) and an unreachable API as retryable, logged without the token", async () => {
+    fake = await startFakeDiscord();
+    const wrongToken = "revoked-token-0123456789abcdef";
+    const unreachable = await startFakeDiscord();
+    const closedApi = unreachable.apiBaseUrl;
+    await unreachable.close(); // nothing listens there any more: like no network
+    const before = service.logs.length;
+    const botsA = await startBots({
+      chat: service.service.chat,
+      traces: service.service.traces,
+      conversations: service.service.conversations,
+      logger: service.service.logger,
+      discord: { token: wrongToken, apiBaseUrl: fake.apiBaseUrl },
+      retry: { initialMs: 50, maxMs: 200 },
+    });
+    const botsB = await startBots({
+      chat: service.service.chat,
+      traces: service.service.traces,
+      conversations: service.service.conversations,
+      logger: service.service.logger,
+      discord: { token: wrongToken, apiBaseUrl: closedApi },
+      retry: { initialMs: 50, maxMs: 200 },
+    });
+    try {
+      const logs = () => service.logs.slice(before).filter((line) => line.includes("Discord login failed"));
+      await fake.waitUntil(
+        () => logs().filter((line) => line.includes("4004 (authentication failed")).length >= 2,
+        15_000,
+        "two refused identifies",
+      );
+      await fake.waitUntil(() => logs().filter((line) => !line.includes("4004")).length >= 2, 30_000, "two network failures");
+      expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+      expect(service.logs.some((line) => line.includes(wrongToken))).toBe(false);
+    } finally {
+      await botsA.stop();
+      await botsB.stop();
+    }
+  });
 });

@@ -12,8 +12,10 @@ import {
   GatewayIntentBits,
   MessageFlags,
   Partials,
+  REST,
 } from "discord.js";
-import { type BackoffOptions, backoffDelay, retryWithBackoff, sleep } from "../backoff.ts";
+import type { Logger } from "../../log.ts";
+import { type BackoffOptions, backoffDelay, describeDelay, retryWithBackoff, sleep } from "../backoff.ts";
 import type { BotContext } from "../context.ts";
 import { describeError } from "../safe-log.ts";
 import { commandPlace, NO_PINGS, planCommand, registerSlashCommands } from "./commands.ts";
@@ -58,7 +60,6 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
   const { logger } = context;
   const stopping = new AbortController();
   let client: Client | undefined;
-  let commandsRegistered = false;
 
   const wire = (current: Client) => {
     const run = (what: string, work: () => Promise<void>) =>
@@ -82,44 +83,31 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
     });
   };
 
-  const connectOnce = async (current: Client) => {
-    // Resolves when this client is lost for good (discord.js gave up, or we are stopping).
+  /** Logs in and resolves, once connected, with a promise of why the connection was lost for good. */
+  const connect = async (current: Client): Promise<{ lost: Promise<string>; release(): void }> => {
+    let onAbort = () => {};
     const lost = new Promise<string>((resolve) => {
-      current.once(Events.ShardDisconnect, (event) => resolve(`gateway closed with code ${event.code}`));
+      current.once(Events.ShardDisconnect, (event) => resolve(closeReason(event.code)));
       current.once(Events.Invalidated, () => resolve("session invalidated"));
-      stopping.signal.addEventListener("abort", () => resolve("stopping"), { once: true });
+      onAbort = () => resolve("stopping");
+      stopping.signal.addEventListener("abort", onAbort, { once: true });
     });
+    const release = () => stopping.signal.removeEventListener("abort", onAbort);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error("no READY from the gateway in time")),
-        options.loginTimeoutMs ?? 60_000,
-      );
+    const failed = new Promise<never>((_, reject) => {
+      const timeoutMs = options.loginTimeoutMs ?? 60_000;
+      timer = setTimeout(() => reject(new Error("no READY from the gateway in time")), timeoutMs);
+      void lost.then((reason) => reject(new Error(reason)));
     });
     try {
-      await Promise.race([current.login(options.token), timeout]);
+      await Promise.race([current.login(options.token), failed]);
+      return { lost, release };
+    } catch (error) {
+      release();
+      throw error;
     } finally {
       clearTimeout(timer);
     }
-    logger.info(`Discord bot connected as ${current.user?.tag ?? "unknown user"}`);
-    if (options.applicationId && !commandsRegistered) void registerCommands(current);
-    return lost;
-  };
-
-  const registerCommands = async (current: Client) => {
-    const applicationId = options.applicationId!;
-    await retryWithBackoff(() => registerSlashCommands(current.rest, applicationId).then(() => true), {
-      signal: stopping.signal,
-      backoff: options.retry,
-      onFailure: (error, delayMs) =>
-        logger.warn(
-          `Discord commands not registered: ${describeError(error)}; retrying in ${Math.round(delayMs / 1000)} s`,
-        ),
-    }).then((done) => {
-      if (done === undefined) return;
-      commandsRegistered = true;
-      logger.info("Discord slash commands /ask and /reset registered");
-    });
   };
 
   const loop = (async () => {
@@ -128,15 +116,17 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
       client = current;
       wire(current);
       try {
-        const reason = await connectOnce(current);
+        const connection = await connect(current);
+        logger.info(`Discord bot connected as ${current.user?.tag ?? "unknown user"}`);
         attempt = 0;
-        if (stopping.signal.aborted) break;
-        logger.warn(`Discord connection lost (${reason}); reconnecting`);
+        const reason = await connection.lost;
+        connection.release();
+        if (!stopping.signal.aborted) logger.warn(`Discord connection lost (${reason}); reconnecting`);
       } catch (error) {
         const delay = backoffDelay(attempt++, options.retry);
         if (!stopping.signal.aborted) {
           logger.error(
-            `Discord login failed: ${describeError(error)}; retrying in ${Math.round(delay / 1000)} s`,
+            `Discord login failed: ${describeError(error)}; retrying in ${describeDelay(delay)}`,
           );
         }
         await current.destroy().catch(() => {});
@@ -147,13 +137,52 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
     }
   })();
 
+  // Registered once per start, apart from the gateway: a failure here never blocks answering.
+  const registration = options.applicationId
+    ? registerOnce(options.token, options.applicationId, options.apiBaseUrl, {
+        signal: stopping.signal,
+        backoff: options.retry,
+        logger,
+      })
+    : Promise.resolve();
+
   return {
     async stop() {
       stopping.abort();
       await client?.destroy().catch(() => {});
-      await loop;
+      await Promise.all([loop, registration]);
     },
   };
+}
+
+const CLOSE_REASONS: Record<number, string> = {
+  4004: "authentication failed: the token was revoked or is wrong",
+  4013: "invalid intents",
+  4014: "disallowed intents: enable Message Content in the Developer Portal (Bot > Privileged Gateway Intents)",
+};
+
+function closeReason(code: number): string {
+  return `gateway closed with code ${code}${CLOSE_REASONS[code] ? ` (${CLOSE_REASONS[code]})` : ""}`;
+}
+
+async function registerOnce(
+  token: string,
+  applicationId: string,
+  apiBaseUrl: string,
+  options: { signal: AbortSignal; backoff?: BackoffOptions; logger: Logger },
+): Promise<void> {
+  const rest = new REST({ api: apiBaseUrl }).setToken(token);
+  const done = await retryWithBackoff(() => registerSlashCommands(rest, applicationId).then(() => true), {
+    signal: options.signal,
+    backoff: options.backoff,
+    onFailure: (error, delayMs) =>
+      options.logger.warn(
+        `Discord commands not registered: ${describeError(error)}; retrying in ${describeDelay(delayMs)}`,
+      ),
+  });
+  rest.clearHashSweeper();
+  rest.clearHandlerSweeper();
+  if (done) options.logger.info("Discord slash commands /ask and /reset registered");
 }
 
 async function handleCommand(

@@ -4,7 +4,7 @@
  * before (same webhookEventId: LINE redelivers) is skipped.
  */
 import { messagingApi, validateSignature, type webhook } from "@line/bot-sdk";
-import { type BackoffOptions, retryWithBackoff } from "../backoff.ts";
+import { type BackoffOptions, describeDelay, retryWithBackoff } from "../backoff.ts";
 import type { BotContext, BotWebhookHandler } from "../context.ts";
 import { describeError } from "../safe-log.ts";
 import { SeenEvents } from "../seen-events.ts";
@@ -43,7 +43,7 @@ export function startLineBot(context: BotContext, options: LineBotOptions): Line
     backoff: options.retry,
     onFailure: (error, delayMs) =>
       logger.error(
-        `LINE API not reachable: ${describeError(error)}; retrying in ${Math.round(delayMs / 1000)} s`,
+        `LINE API not reachable: ${describeError(error)}; retrying in ${describeDelay(delayMs)}`,
       ),
   }).then((info) => {
     if (!info) return;
