@@ -294,7 +294,11 @@ describe("Discord gateway bot", () => {
         15_000,
         "two refused identifies",
       );
-      await fake.waitUntil(() => logs().filter((line) => !line.includes("4004")).length >= 2, 30_000, "two network failures");
+      await fake.waitUntil(
+        () => logs().filter((line) => !line.includes("4004")).length >= 2,
+        30_000,
+        "two network failures",
+      );
       expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
       expect(service.logs.some((line) => line.includes(wrongToken))).toBe(false);
     } finally {

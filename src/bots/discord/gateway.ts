@@ -125,9 +125,7 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
       } catch (error) {
         const delay = backoffDelay(attempt++, options.retry);
         if (!stopping.signal.aborted) {
-          logger.error(
-            `Discord login failed: ${describeError(error)}; retrying in ${describeDelay(delay)}`,
-          );
+          logger.error(`Discord login failed: ${describeError(error)}; retrying in ${describeDelay(delay)}`);
         }
         await current.destroy().catch(() => {});
         await sleep(delay, stopping.signal);

@@ -42,9 +42,7 @@ export function startLineBot(context: BotContext, options: LineBotOptions): Line
     signal: stopping.signal,
     backoff: options.retry,
     onFailure: (error, delayMs) =>
-      logger.error(
-        `LINE API not reachable: ${describeError(error)}; retrying in ${describeDelay(delayMs)}`,
-      ),
+      logger.error(`LINE API not reachable: ${describeError(error)}; retrying in ${describeDelay(delayMs)}`),
   }).then((info) => {
     if (!info) return;
     botUserId = info.userId;

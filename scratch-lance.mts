@@ -1,0 +1,11 @@
+import * as lancedb from "@lancedb/lancedb";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+const dir = mkdtempSync(join(tmpdir(), "lance-"));
+const db = await lancedb.connect(dir);
+await db.createTable("t", [{ a: 1 }]);
+writeFileSync(join(dir, "bot-state.jsonl"), "{}\n");
+console.log(await db.tableNames());
+const db2 = await lancedb.connect(dir);
+console.log(await (await db2.openTable("t")).countRows());
