@@ -73,9 +73,14 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   {
     name: "LLM_BACKEND",
     default: "local",
-    description: "`local` (node-llama-cpp runs MODEL) or `openai` (an OpenAI-compatible server at LLM_BASE_URL).",
+    description:
+      "`local` (node-llama-cpp runs MODEL) or `openai` (an OpenAI-compatible server at LLM_BASE_URL).",
   },
-  { name: "LLM_BASE_URL", default: "unset", description: "OpenAI-compatible base URL, e.g. http://inference:8000/v1." },
+  {
+    name: "LLM_BASE_URL",
+    default: "unset",
+    description: "OpenAI-compatible base URL, e.g. http://inference:8000/v1.",
+  },
   { name: "LLM_API_KEY", default: "unset", description: "Bearer key for LLM_BASE_URL, if it needs one." },
   { name: "LLM_MODEL", default: "default", description: "Model name sent to the remote server." },
   { name: "LLM_GPU", default: "auto", description: "auto, cpu, cuda, vulkan or metal." },

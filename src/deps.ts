@@ -138,7 +138,9 @@ export async function createLlmEngine(
       queueMax: config.llm.queueMax,
       requestTimeoutMs: config.llm.timeoutMs,
     });
-    logger.info(`answers come from the OpenAI-compatible server at ${config.llm.remote.baseUrl} (${config.llm.remote.model})`);
+    logger.info(
+      `answers come from the OpenAI-compatible server at ${config.llm.remote.baseUrl} (${config.llm.remote.model})`,
+    );
     return { engine };
   }
   if (config.model === "none") return { engine: null, problem: "MODEL=none: answers are retrieval-only" };

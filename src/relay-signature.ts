@@ -46,10 +46,12 @@ export async function verifyRelay(
   request: { timestamp: string | null; signature: string | null; body: Uint8Array },
   nowSeconds: number = Math.floor(Date.now() / 1000),
 ): Promise<RelayCheck> {
-  if (!request.timestamp || !request.signature) return { ok: false, reason: "missing relay signature headers" };
+  if (!request.timestamp || !request.signature)
+    return { ok: false, reason: "missing relay signature headers" };
   const timestamp = Number(request.timestamp);
   if (!Number.isInteger(timestamp)) return { ok: false, reason: "bad relay timestamp" };
-  if (Math.abs(nowSeconds - timestamp) > RELAY_MAX_AGE_SECONDS) return { ok: false, reason: "stale relay timestamp" };
+  if (Math.abs(nowSeconds - timestamp) > RELAY_MAX_AGE_SECONDS)
+    return { ok: false, reason: "stale relay timestamp" };
   const signature = fromHex(request.signature);
   if (!signature || signature.length !== 32) return { ok: false, reason: "bad relay signature" };
   const valid = await crypto.subtle.verify(

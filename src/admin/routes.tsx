@@ -33,7 +33,6 @@ export function createAdminPages(context: AdminContext, onServerError?: (message
     return c.body(ADMIN_JS, 200, { "Content-Type": "text/javascript; charset=utf-8" });
   });
   admin.get("/", (c) => c.redirect("/admin/traces", 302));
-  admin.get("/index.html", (c) => c.redirect("/admin/traces", 302));
 
   registerTracePages(admin, context);
   registerCorpusPages(admin, context);

@@ -18,7 +18,15 @@ import {
 import type { RetrievalResult, Retriever } from "../retrieve/index.ts";
 import { classifyMessage, decideRelevance } from "../safety/rules.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
-import type { ChatMessage, ChatMode, Passage, Platform, SamplingOptions, Trace, TracePassage } from "../types.ts";
+import type {
+  ChatMessage,
+  ChatMode,
+  Passage,
+  Platform,
+  SamplingOptions,
+  Trace,
+  TracePassage,
+} from "../types.ts";
 import type { ChatEvent } from "./events.ts";
 import { resolveSampling } from "./sampling.ts";
 

@@ -70,7 +70,10 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): LlmEngine {
     const controller = new AbortController();
     const timeout =
       options.requestTimeoutMs > 0
-        ? setTimeout(() => controller.abort(new AppError("the inference server took too long", "timeout")), options.requestTimeoutMs)
+        ? setTimeout(
+            () => controller.abort(new AppError("the inference server took too long", "timeout")),
+            options.requestTimeoutMs,
+          )
         : undefined;
     const onAbort = () => controller.abort(new AppError("the client went away", "cancelled"));
     request.signal?.addEventListener("abort", onAbort, { once: true });
@@ -97,7 +100,11 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): LlmEngine {
       ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
     };
     if (options.sendExtendedSampling ?? true) {
-      Object.assign(body, { top_k: sampling.topK, min_p: sampling.minP, repetition_penalty: sampling.repeatPenalty });
+      Object.assign(body, {
+        top_k: sampling.topK,
+        min_p: sampling.minP,
+        repetition_penalty: sampling.repeatPenalty,
+      });
     }
     let response: Response;
     try {
@@ -112,7 +119,11 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): LlmEngine {
       cleanup();
       const reason = controller.signal.reason;
       if (reason instanceof AppError) throw reason;
-      throw new AppError(`the inference server at ${baseUrl} is unreachable: ${errorMessage(error)}`, "model_unavailable", error);
+      throw new AppError(
+        `the inference server at ${baseUrl} is unreachable: ${errorMessage(error)}`,
+        "model_unavailable",
+        error,
+      );
     }
     if (!response.ok || !response.body) {
       pool.release(slot);
@@ -125,10 +136,15 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): LlmEngine {
     let completionTokens = 0;
     let promptTokens = 0;
     let stopReason: StopReason = "stop";
-    let settle: { resolve: (value: { completionTokens: number; stopReason: StopReason }) => void; reject: (error: unknown) => void };
-    const completion = new Promise<{ completionTokens: number; stopReason: StopReason }>((resolve, reject) => {
-      settle = { resolve, reject };
-    });
+    let settle: {
+      resolve: (value: { completionTokens: number; stopReason: StopReason }) => void;
+      reject: (error: unknown) => void;
+    };
+    const completion = new Promise<{ completionTokens: number; stopReason: StopReason }>(
+      (resolve, reject) => {
+        settle = { resolve, reject };
+      },
+    );
     completion.catch(() => undefined); // observed through the stream too
     const responseBody = response.body;
 
@@ -147,7 +163,11 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): LlmEngine {
           } catch {
             continue;
           }
-          if (parsed.error) throw new AppError(`the inference server failed: ${parsed.error.message ?? "unknown"}`, "generation_failed");
+          if (parsed.error)
+            throw new AppError(
+              `the inference server failed: ${parsed.error.message ?? "unknown"}`,
+              "generation_failed",
+            );
           const choice = parsed.choices?.[0];
           if (choice?.finish_reason === "length") stopReason = "length";
           if (parsed.usage) {
@@ -169,7 +189,11 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): LlmEngine {
             ? reason
             : error instanceof AppError
               ? error
-              : new AppError(`the inference stream broke: ${errorMessage(error)}`, "generation_failed", error);
+              : new AppError(
+                  `the inference stream broke: ${errorMessage(error)}`,
+                  "generation_failed",
+                  error,
+                );
         settle.reject(failure);
         throw failure;
       } finally {

@@ -263,6 +263,11 @@ export class ChunkStore {
     await this.table.checkoutLatest();
   }
 
+  /** Columns that have an index (for health checks and tests). */
+  async indexedColumns(): Promise<string[]> {
+    return this.table ? (await this.table.listIndices()).map((index) => index.columns.join(",")) : [];
+  }
+
   async tableVersions(): Promise<number[]> {
     return this.table ? (await this.table.listVersions()).map((entry) => entry.version) : [];
   }

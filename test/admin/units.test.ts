@@ -163,3 +163,11 @@ describe("request checks", () => {
     }
   });
 });
+
+test("only http(s) links from documents become links", async () => {
+  const { safeExternalHref } = await import("../../src/admin/pages/safe-link.ts");
+  expect(safeExternalHref("https://example.edu/v?t=60")).toBe("https://example.edu/v?t=60");
+  expect(safeExternalHref("javascript:alert(1)")).toBeUndefined();
+  expect(safeExternalHref("data:text/html,<script>")).toBeUndefined();
+  expect(safeExternalHref("")).toBeUndefined();
+});

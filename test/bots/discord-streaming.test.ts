@@ -2,6 +2,9 @@
  * Streaming and splitting with the real discord.js Client and a fake Discord, fed by a scripted
  * chat whose timing and length the test controls (the tiny model's answers are short).
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningBots, startBots } from "../../src/bots/index.ts";
 import { REPLIES } from "../../src/bots/replies.ts";
@@ -59,15 +62,28 @@ describe("Discord streaming (scripted answers)", () => {
     fake = undefined;
   });
 
-  async function start(chat: (input: ChatInput) => AsyncGenerator<ChatEvent>, editIntervalMs: number) {
+  const votes: [string, string][] = [];
+  const traces = {
+    setFeedback: async (traceId: string, vote: "up" | "down") => {
+      votes.push([traceId, vote]);
+      return true;
+    },
+  };
+
+  async function start(
+    chat: (input: ChatInput) => AsyncGenerator<ChatEvent>,
+    editIntervalMs: number,
+    options: { stateFile?: string } = {},
+  ) {
     const logs: string[] = [];
     fake = await startFakeDiscord();
     bots = await startBots({
       chat,
-      traces: { setFeedback: async () => true },
+      traces,
       conversations: { reset: async () => 0 },
       logger: createLogger({ level: "debug", write: (line) => logs.push(line) }),
       discord: { token: fake.token, apiBaseUrl: fake.apiBaseUrl, editIntervalMs },
+      stateFile: options.stateFile,
     });
     await fake.waitUntil(
       () => logs.some((line) => line.includes("Discord bot connected")),
@@ -142,5 +158,38 @@ describe("Discord streaming (scripted answers)", () => {
     const [first, ...rest] = discord.botMessages(channelId);
     expect(first!.replyTo).toBeDefined();
     for (const message of rest) expect(message.replyTo).toBeUndefined();
+  });
+
+  it("counts a reaction on an answer given before a restart (state file)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "bot-state-"));
+    try {
+      const stateFile = join(folder, "bot-state.jsonl");
+      const discord = await start(scriptedChat(["答案。"], 5).chat, 50, { stateFile });
+      const channelId = discord.nextId();
+      discord.userMessage({ channelId, content: "問題？" });
+      await discord.waitUntil(
+        () => discord.botMessages(channelId)[0]?.contents.at(-1)?.includes("📚") === true,
+        15_000,
+        "the answer",
+      );
+      await bots!.stop();
+      bots = await startBots({
+        chat: scriptedChat([], 0).chat,
+        traces,
+        conversations: { reset: async () => 0 },
+        logger: createLogger({ level: "error", write: () => {} }),
+        discord: { token: discord.token, apiBaseUrl: discord.apiBaseUrl },
+        stateFile,
+      });
+      await discord.waitUntil(() => discord.gateway.identifies >= 2, 15_000, "the second login");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const [answer] = discord.botMessages(channelId);
+      votes.length = 0;
+      discord.react({ messageId: answer!.id, channelId, userId: "900000000000000001", emoji: "👍" });
+      await discord.waitUntil(() => votes.length > 0, 15_000, "the vote");
+      expect(votes).toEqual([["trace-1", "up"]]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -30,7 +30,15 @@ const ROUTES: [string, string][] = [
   ["GET", "/admin"],
 ];
 
-const CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "", "application/json; charset=latin1", "application/xml"];
+const CONTENT_TYPES = [
+  "application/json",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data",
+  "",
+  "application/json; charset=latin1",
+  "application/xml",
+];
 
 const PATH_TRICKS = [
   "/api/chat/../admin/traces",
@@ -55,13 +63,31 @@ function randomJsonValue(random: () => number, depth = 0): unknown {
     case 2:
       return [0, -1, 1e308, -0, 3.5, 2 ** 53 + 1, Number.MAX_SAFE_INTEGER][Math.floor(random() * 7)];
     case 3:
-      return ["", " ", "為什麼？", "\u0000", "\ud800", "<script>", "💥".repeat(50), "a".repeat(5000)][Math.floor(random() * 8)];
+      return ["", " ", "為什麼？", "\u0000", "\ud800", "<script>", "💥".repeat(50), "a".repeat(5000)][
+        Math.floor(random() * 8)
+      ];
     case 4:
       return "top-p 是什麼";
     case 5:
       return Array.from({ length: Math.floor(random() * 4) }, () => randomJsonValue(random, depth + 1));
     default: {
-      const keys = ["message", "messages", "stream", "sampling", "conversationId", "temperature", "topP", "role", "content", "model", "max_tokens", "type", "events", "__proto__", "constructor"];
+      const keys = [
+        "message",
+        "messages",
+        "stream",
+        "sampling",
+        "conversationId",
+        "temperature",
+        "topP",
+        "role",
+        "content",
+        "model",
+        "max_tokens",
+        "type",
+        "events",
+        "__proto__",
+        "constructor",
+      ];
       const object: Record<string, unknown> = {};
       for (let index = 0; index < 1 + Math.floor(random() * 4); index++) {
         object[keys[Math.floor(random() * keys.length)]!] = randomJsonValue(random, depth + 1);
@@ -78,7 +104,8 @@ function randomBody(random: () => number): Uint8Array | string {
   if (kind === 2) return new Uint8Array(Array.from({ length: 64 }, () => Math.floor(random() * 256)));
   if (kind === 3) return new Uint8Array([0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0xff, 0x22, 0x7d]);
   if (kind === 4) return `{"message":"${"長".repeat(30_000)}"}`;
-  if (kind === 5) return JSON.stringify({ message: "HW4 什麼時候交？", sampling: randomJsonValue(random), stream: false });
+  if (kind === 5)
+    return JSON.stringify({ message: "HW4 什麼時候交？", sampling: randomJsonValue(random), stream: false });
   return JSON.stringify({ messages: [{ role: "user", content: randomJsonValue(random) }], max_tokens: 2 });
 }
 
@@ -103,7 +130,11 @@ describe("fuzzing the public routes", () => {
       if (random() < 0.2) headers["x-line-signature"] = "AAAA";
       if (random() < 0.1) headers.authorization = "Bearer \u00ff\u00fe";
       try {
-        const response = await fetch(`${service.url}${path}`, { method, headers, body: body as BodyInit | undefined });
+        const response = await fetch(`${service.url}${path}`, {
+          method,
+          headers,
+          body: body as BodyInit | undefined,
+        });
         await response.arrayBuffer();
         statuses[response.status] = (statuses[response.status] ?? 0) + 1;
         if (response.status >= 500) failures.push(`${method} ${path} ${contentType} -> ${response.status}`);
@@ -113,10 +144,15 @@ describe("fuzzing the public routes", () => {
     }
     for (const trick of PATH_TRICKS) {
       for (const method of ["GET", "POST", "DELETE"]) {
-        const response = await fetch(`${service.url}${trick}`, { method, headers: { "content-type": "application/json" }, body: method === "GET" ? undefined : "{}" });
+        const response = await fetch(`${service.url}${trick}`, {
+          method,
+          headers: { "content-type": "application/json" },
+          body: method === "GET" ? undefined : "{}",
+        });
         await response.arrayBuffer();
         if (response.status >= 500) failures.push(`${method} ${trick} -> ${response.status}`);
-        if (trick.includes("admin") && response.status === 200) failures.push(`${method} ${trick} reached admin without a token`);
+        if (trick.includes("admin") && response.status === 200)
+          failures.push(`${method} ${trick} reached admin without a token`);
       }
     }
     expect(failures).toEqual([]);

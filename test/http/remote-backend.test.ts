@@ -40,14 +40,25 @@ describe("remote inference through an OpenAI-compatible server", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
         message: "top-p 取樣是什麼？",
-        sampling: { temperature: 0.7, topP: 0.8, topK: 20, minP: 0.1, repeatPenalty: 1.2, seed: 5, maxTokens: 6 },
+        sampling: {
+          temperature: 0.7,
+          topP: 0.8,
+          topK: 20,
+          minP: 0.1,
+          repeatPenalty: 1.2,
+          seed: 5,
+          maxTokens: 6,
+        },
       }),
     });
     const events = await readSse(response);
     expect(events[0]!.event).toBe("retrieval");
     expect(events.at(-1)!.event).toBe("done");
     expect(events.filter((event) => event.event === "text-delta").length).toBeGreaterThan(0);
-    const done = events.at(-1)!.data as { mode: string; usage: { completionTokens: number; promptTokens: number } };
+    const done = events.at(-1)!.data as {
+      mode: string;
+      usage: { completionTokens: number; promptTokens: number };
+    };
     expect(done.mode).toBe("answer");
     expect(done.usage.completionTokens).toBeGreaterThan(0);
 
@@ -66,14 +77,26 @@ describe("remote inference through an OpenAI-compatible server", () => {
     expect(remoteTrace!.platform).toBe("openai");
     expect(remoteTrace!.passages).toEqual([]);
     expect(remoteTrace!.prompt).toContain(sent[0]!.content.slice(0, 40));
-    expect(remoteTrace!.sampling).toMatchObject({ temperature: 0.7, topP: 0.8, topK: 20, minP: 0.1, repeatPenalty: 1.2, seed: 5, maxTokens: 6 });
+    expect(remoteTrace!.sampling).toMatchObject({
+      temperature: 0.7,
+      topP: 0.8,
+      topK: 20,
+      minP: 0.1,
+      repeatPenalty: 1.2,
+      seed: 5,
+      maxTokens: 6,
+    });
     expect(frontend.logs.join("\n")).not.toContain("remote-key-abcdef");
   });
 
   it("refuses raw inference without the inference token", async () => {
     const response = await fetch(`${inference.url}/v1/chat/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-ta-raw-inference": "1", authorization: "Bearer wrong" },
+      headers: {
+        "content-type": "application/json",
+        "x-ta-raw-inference": "1",
+        authorization: "Bearer wrong",
+      },
       body: JSON.stringify({ model: "tiny-chat", messages: [{ role: "user", content: "hi" }] }),
     });
     expect(response.status).toBe(401);

@@ -21,7 +21,9 @@ const QUESTIONS = [
 describe("50 concurrent chat clients", () => {
   let service: TestService;
   beforeAll(async () => {
-    service = await startTestService({ env: { LLM_PARALLEL: "2", LLM_QUEUE_MAX: "8", LLM_MAX_TOKENS: "12" } });
+    service = await startTestService({
+      env: { LLM_PARALLEL: "2", LLM_QUEUE_MAX: "8", LLM_MAX_TOKENS: "12" },
+    });
   });
   afterAll(async () => {
     await service.close();
@@ -33,9 +35,17 @@ describe("50 concurrent chat clients", () => {
         const response = await fetch(`${service.url}/api/chat`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ message: QUESTIONS[index % QUESTIONS.length], stream: false, sampling: { seed: index } }),
+          body: JSON.stringify({
+            message: QUESTIONS[index % QUESTIONS.length],
+            stream: false,
+            sampling: { seed: index },
+          }),
         });
-        return { status: response.status, retryAfter: response.headers.get("retry-after"), body: (await response.json()) as Record<string, unknown> };
+        return {
+          status: response.status,
+          retryAfter: response.headers.get("retry-after"),
+          body: (await response.json()) as Record<string, unknown>,
+        };
       }),
     );
   }
@@ -65,9 +75,12 @@ describe("50 concurrent chat clients", () => {
     let before: string | undefined;
     for (;;) {
       const page = (await (
-        await fetch(`${service.url}/api/admin/traces?limit=500${before ? `&before=${encodeURIComponent(before)}` : ""}`, {
-          headers: { authorization: `Bearer ${service.adminToken}` },
-        })
+        await fetch(
+          `${service.url}/api/admin/traces?limit=500${before ? `&before=${encodeURIComponent(before)}` : ""}`,
+          {
+            headers: { authorization: `Bearer ${service.adminToken}` },
+          },
+        )
       ).json()) as { traces: Trace[]; next: string | null };
       all.push(...page.traces);
       if (!page.next) break;

@@ -2,6 +2,7 @@
 import type { DocumentSummary, IngestRecord } from "../../store/index.ts";
 import type { Chunk } from "../../types.ts";
 import { formatNumber, Layout, Notice } from "./layout.tsx";
+import { safeExternalHref } from "./safe-link.ts";
 
 export interface CorpusPageProps {
   documents: DocumentSummary[];
@@ -192,9 +193,9 @@ export function DocumentPage(props: { path: string; chunks: Chunk[] }) {
             #{chunk.position} · {chunk.location || "(no location)"}{" "}
             <span class="muted">· {[...chunk.text].length} characters</span>
           </summary>
-          {chunk.link && (
+          {safeExternalHref(chunk.link) && (
             <p>
-              <a href={chunk.link} rel="noreferrer noopener" target="_blank">
+              <a href={safeExternalHref(chunk.link)} rel="noreferrer noopener" target="_blank">
                 {chunk.link}
               </a>
             </p>

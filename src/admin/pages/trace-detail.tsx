@@ -3,6 +3,7 @@ import type { TraceSummary } from "../../store/traces.ts";
 import type { RetrieverName, Trace, TracePassage } from "../../types.ts";
 import { foldPrompt, type PromptSection } from "../prompt-sections.ts";
 import { formatNumber, Layout, TokenText } from "./layout.tsx";
+import { safeExternalHref } from "./safe-link.ts";
 import { FeedbackBadge } from "./trace-list.tsx";
 
 const SECTION_LABELS: Record<PromptSection["kind"], string> = {
@@ -56,11 +57,11 @@ function Passages(props: { passages: TracePassage[] }) {
                   <a href={`/admin/corpus/document?path=${encodeURIComponent(passage.documentPath)}`}>
                     {passage.documentPath}
                   </a>
-                  {passage.link && (
+                  {safeExternalHref(passage.link) && (
                     <>
                       {" "}
                       ·{" "}
-                      <a href={passage.link} rel="noreferrer noopener" target="_blank">
+                      <a href={safeExternalHref(passage.link)} rel="noreferrer noopener" target="_blank">
                         open the source ↗
                       </a>
                     </>

@@ -5,19 +5,26 @@
  * is checked again here too.
  */
 import type { Hono } from "hono";
-import { type HttpServices, errorBody } from "../app.ts";
 import { RELAY_MAX_AGE_SECONDS, verifyRelay } from "../../relay-signature.ts";
+import { errorBody, type HttpServices } from "../app.ts";
 
 export function registerRelayRoutes(app: Hono, services: HttpServices): void {
   const seen = new Map<string, number>();
   const forget = (nowSeconds: number) => {
-    for (const [signature, at] of seen) if (nowSeconds - at > 2 * RELAY_MAX_AGE_SECONDS) seen.delete(signature);
+    for (const [signature, at] of seen)
+      if (nowSeconds - at > 2 * RELAY_MAX_AGE_SECONDS) seen.delete(signature);
   };
 
   app.post("/internal/relay/:platform", async (c) => {
-    if (!services.relaySecret) return c.json(errorBody("not_found", "relaying is not configured (RELAY_SECRET)"), 404);
+    if (!services.relaySecret)
+      return c.json(errorBody("not_found", "relaying is not configured (RELAY_SECRET)"), 404);
     const platform = c.req.param("platform");
-    const handler = platform === "line" ? services.webhooks?.line : platform === "discord" ? services.webhooks?.discord : undefined;
+    const handler =
+      platform === "line"
+        ? services.webhooks?.line
+        : platform === "discord"
+          ? services.webhooks?.discord
+          : undefined;
     const rawBody = new Uint8Array(await c.req.raw.arrayBuffer());
     const signature = c.req.header("x-relay-signature") ?? null;
     const check = await verifyRelay(services.relaySecret, {

@@ -1,0 +1,131 @@
+/** Faults at start and mid-answer: the service says what is wrong, keeps serving, and loses nothing. */
+
+import { writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import * as lancedb from "@lancedb/lancedb";
+import { describe, expect, it } from "vitest";
+import type { Trace } from "../../src/types.ts";
+import { readSse, startTestService } from "../helpers/service.ts";
+
+async function trace(url: string, token: string, id: string): Promise<Trace> {
+  return (await (
+    await fetch(`${url}/api/admin/traces/${id}`, { headers: { authorization: `Bearer ${token}` } })
+  ).json()) as Trace;
+}
+
+async function chat(url: string, message: string) {
+  const response = await fetch(`${url}/api/chat`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ message, sampling: { maxTokens: 6 } }),
+  });
+  return readSse(response);
+}
+
+describe("a corrupt model file at start", () => {
+  it("names the file, reports degraded, and answers retrieval-only", async () => {
+    const service = await startTestService({ env: { MODEL: "/tmp/placeholder.gguf" } });
+    const root = service.root;
+    await service.stop();
+    const corrupt = join(root, "corrupt.gguf");
+    writeFileSync(corrupt, Buffer.concat([Buffer.from("GGUF"), Buffer.alloc(64, 0xff)]));
+    const restarted = await startTestService({ root, env: { MODEL: corrupt } });
+    try {
+      const ready = (await (await fetch(`${restarted.url}/readyz`)).json()) as {
+        status: string;
+        reasons: string[];
+      };
+      expect(ready.status).toBe("degraded");
+      expect(ready.reasons.join(" ")).toContain("corrupt.gguf");
+      const events = await chat(restarted.url, "top-p 取樣是什麼？");
+      expect((events.at(-1)!.data as { mode: string }).mode).toBe("retrieval-only");
+    } finally {
+      await restarted.close();
+    }
+  });
+});
+
+describe("the model failing mid-answer", () => {
+  it("ends the stream with an error event, marks the trace failed, and the next request works", async () => {
+    // A local OpenAI-compatible server that streams two tokens, then drops the connection (as a
+    // crashed inference server or GPU driver would), and answers normally afterwards.
+    let requests = 0;
+    const server: Server = createServer((request, response) => {
+      requests++;
+      request.resume();
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      const chunk = (text: string) =>
+        `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`;
+      response.write(chunk("第一"));
+      response.write(chunk("個字"));
+      if (requests === 1) {
+        setTimeout(() => response.socket?.destroy(), 50);
+      } else {
+        response.end(`${chunk("。")}data: [DONE]\n\n`);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    const service = await startTestService({
+      env: { LLM_BACKEND: "openai", LLM_BASE_URL: `http://127.0.0.1:${port}/v1`, LLM_MODEL: "flaky" },
+    });
+    try {
+      const failed = await chat(service.url, "LoRA 是什麼？");
+      const types = failed.map((event) => event.event);
+      expect(types.slice(0, 3)).toEqual(["retrieval", "text-delta", "text-delta"]);
+      expect(types.at(-1)).toBe("error");
+      const error = failed.at(-1)!.data as { code: string; traceId: string };
+      expect(error.code).toBe("generation_failed");
+      const failedTrace = await trace(service.url, service.adminToken, error.traceId);
+      expect(failedTrace.status).toBe("failed");
+      expect(failedTrace.answer).toBe("第一個字");
+
+      const next = await chat(service.url, "LoRA 是什麼？");
+      expect(next.at(-1)!.event).toBe("done");
+    } finally {
+      await service.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe("a LanceDB folder missing its full-text index", () => {
+  it("rebuilds the index at start", async () => {
+    const first = await startTestService({ env: { EMBED_MODEL: "none" } });
+    await first.stop();
+    const database = await lancedb.connect(first.dataDir);
+    const table = await database.openTable("chunks");
+    for (const index of await table.listIndices()) await table.dropIndex(index.name);
+    expect(await table.listIndices()).toEqual([]);
+    const second = await startTestService({ root: first.root, env: { EMBED_MODEL: "none" } });
+    try {
+      const reopened = await (await lancedb.connect(first.dataDir)).openTable("chunks");
+      expect((await reopened.listIndices()).map((index) => index.columns.join(","))).toContain("terms");
+      const events = await chat(second.url, "HW4 什麼時候要交？");
+      expect((events[0]!.data as { passages: unknown[] }).passages.length).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe("a trace write failing (disk full)", () => {
+  it("still delivers the answer and logs the failure", async () => {
+    const service = await startTestService();
+    try {
+      // Disk-full cannot be produced safely on a shared machine, so the trace table's writes are
+      // replaced by ones that fail with ENOSPC: the only stand-in in this file.
+      const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+      service.service.traces.insert = async () => Promise.reject(enospc);
+      service.service.traces.save = async () => Promise.reject(enospc);
+      const events = await chat(service.url, "top-p 取樣是什麼？");
+      expect(events.at(-1)!.event).toBe("done");
+      expect(events.filter((event) => event.event === "text-delta").length).toBeGreaterThan(0);
+      expect(service.logs.join("\n")).toMatch(/could not be written: ENOSPC/);
+    } finally {
+      await service.close();
+    }
+  });
+});
