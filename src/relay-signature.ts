@@ -53,7 +53,7 @@ export async function verifyRelay(
   if (Math.abs(nowSeconds - timestamp) > RELAY_MAX_AGE_SECONDS)
     return { ok: false, reason: "stale relay timestamp" };
   const signature = fromHex(request.signature);
-  if (!signature || signature.length !== 32) return { ok: false, reason: "bad relay signature" };
+  if (signature?.length !== 32) return { ok: false, reason: "bad relay signature" };
   const valid = await crypto.subtle.verify(
     "HMAC",
     await hmacKey(secret),

@@ -96,6 +96,15 @@ describe("without credentials", () => {
     expect(await login.text()).toContain("That token is not right.");
   });
 
+  test("unknown admin pages are an HTML 404 (after the access check)", async () => {
+    expect((await request("/admin/nothing")).status).toBe(302);
+    const missing = await request("/admin/nothing", { headers: { authorization: `Bearer ${ta.adminToken}` } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get("content-type")).toMatch(/^text\/html/);
+    const slash = await request("/admin/", { headers: { authorization: `Bearer ${ta.adminToken}` } });
+    expect(slash.headers.get("location")).toBe("/admin/traces");
+  });
+
   test("the login page and the assets are public", async () => {
     expect((await request("/admin/login")).status).toBe(200);
     expect((await request("/admin/assets/admin.css")).status).toBe(200);

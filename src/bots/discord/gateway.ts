@@ -19,7 +19,7 @@ import { type BackoffOptions, backoffDelay, describeDelay, retryWithBackoff, sle
 import type { BotContext } from "../context.ts";
 import { describeError } from "../safe-log.ts";
 import { commandPlace, NO_PINGS, planCommand, registerSlashCommands } from "./commands.ts";
-import { handleDiscordMessage, handleDiscordReaction } from "./messages.ts";
+import { handleDiscordMessage, handleDiscordReaction, type RawReaction } from "./messages.ts";
 import type { ReplyTarget } from "./stream-reply.ts";
 
 export interface DiscordGatewayOptions {
@@ -49,8 +49,8 @@ function createClient(apiBaseUrl: string): Client {
       // Privileged: needed to read messages in the bot's threads that do not mention it.
       GatewayIntentBits.MessageContent,
     ],
-    // DM channels, and messages or reactions from before a restart, arrive uncached.
-    partials: [Partials.Channel, Partials.Message, Partials.Reaction, Partials.User],
+    // DM channels arrive uncached (reactions are read from raw events, see messages.ts).
+    partials: [Partials.Channel],
     rest: { api: apiBaseUrl },
     allowedMentions: NO_PINGS,
   });
@@ -73,9 +73,10 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
           handleDiscordMessage(context, message, { botUserId, editIntervalMs: options.editIntervalMs }),
         );
     });
-    current.on(Events.MessageReactionAdd, (reaction, user) => {
+    current.on(Events.Raw, (packet: { t?: string; d?: unknown }) => {
       const botUserId = current.user?.id;
-      if (botUserId) run("reaction", () => handleDiscordReaction(context, reaction, user, botUserId));
+      if (packet.t !== "MESSAGE_REACTION_ADD" || !botUserId) return;
+      run("reaction", () => handleDiscordReaction(context, packet.d as RawReaction, botUserId));
     });
     current.on(Events.InteractionCreate, (interaction) => {
       if (interaction.isChatInputCommand())

@@ -2,7 +2,7 @@
  * Channel messages: the bot answers in DMs, when mentioned in a guild channel, and in threads it
  * started; it ignores bots (itself included). Reactions 👍 / 👎 on its answers become feedback.
  */
-import type { Message, MessageReaction, PartialMessageReaction, PartialUser, User } from "discord.js";
+import type { Message } from "discord.js";
 import { type BotContext, recordFeedback } from "../context.ts";
 import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
 import { isResetCommand, REPLIES, rateLimitedReply } from "../replies.ts";
@@ -77,17 +77,27 @@ export async function handleDiscordMessage(
 
 const VOTES: Record<string, "up" | "down"> = { "👍": "up", "👎": "down" };
 
-/** A 👍 / 👎 (any skin tone) from a person on one of the bot's answers. */
+/** The MESSAGE_REACTION_ADD gateway payload (the fields used). */
+export interface RawReaction {
+  user_id: string;
+  message_id: string;
+  emoji: { name: string | null };
+  member?: { user?: { bot?: boolean } };
+}
+
+/**
+ * A 👍 / 👎 (any skin tone) from a person on one of the bot's answers. Read from the raw gateway
+ * event: discord.js drops reactions in DM channels it has not cached (e.g. after a restart).
+ */
 export async function handleDiscordReaction(
   context: BotContext,
-  reaction: MessageReaction | PartialMessageReaction,
-  user: User | PartialUser,
+  reaction: RawReaction,
   botUserId: string,
 ): Promise<void> {
-  if (user.id === botUserId || user.bot) return;
+  if (reaction.user_id === botUserId || reaction.member?.user?.bot) return;
   const emoji = (reaction.emoji.name ?? "").replace(/[\u{1F3FB}-\u{1F3FF}\uFE0F]/gu, "");
   const vote = VOTES[emoji];
   if (!vote) return;
-  const traceId = context.answers.traceFor(`discord:${reaction.message.id}`);
+  const traceId = context.answers.traceFor(`discord:${reaction.message_id}`);
   if (traceId) await recordFeedback(context, traceId, vote);
 }

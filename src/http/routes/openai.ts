@@ -9,13 +9,13 @@ import type { ChatEvent } from "../../chat/index.ts";
 import { AppError } from "../../errors.ts";
 import { type HttpServices, readJsonObject, startChat } from "../app.ts";
 import { bearerToken, tokensMatch } from "../auth.ts";
+import { passageJson } from "./chat.ts";
 
 /**
  * With this header (and the INFERENCE_TOKEN), the messages go to the model as sent: how another TA
  * instance uses this one as its inference backend without retrieving and prompting twice.
  */
 export const RAW_INFERENCE_HEADER = "x-ta-raw-inference";
-import { passageJson } from "./chat.ts";
 
 interface OpenAiMessage {
   role: "system" | "user" | "assistant";
@@ -67,7 +67,10 @@ export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
     if (raw) {
       const token = bearerToken(c.req.header("authorization"));
       if (!services.inferenceToken || !token || !tokensMatch(token, services.inferenceToken)) {
-        throw new AppError(`${RAW_INFERENCE_HEADER} needs Authorization: Bearer $INFERENCE_TOKEN`, "unauthorized");
+        throw new AppError(
+          `${RAW_INFERENCE_HEADER} needs Authorization: Bearer $INFERENCE_TOKEN`,
+          "unauthorized",
+        );
       }
     }
     const allMessages = readMessages(body.messages);
