@@ -3,7 +3,7 @@
  * a bad value throws a ConfigError that names the variable and says how to fix it.
  */
 import { availableParallelism } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { ConfigError } from "./errors.ts";
 
 type Env = Record<string, string | undefined>;
@@ -42,6 +42,20 @@ export interface Config {
   retrieval: { topK: number; candidates: number };
   relevance: { offTopicBelow: number; notCoveredBelow: number };
   limits: { messageMaxChars: number; bodyMaxBytes: number };
+  discord: {
+    token?: string;
+    applicationId?: string;
+    publicKey?: string;
+    apiBaseUrl: string;
+  };
+  line: {
+    channelSecret?: string;
+    channelAccessToken?: string;
+    apiBaseUrl: string;
+    replyDeadlineMs: number;
+    groupPrefix: string;
+  };
+  bots: { rateLimit: { burst: number; perMinute: number }; stateFile?: string };
   adminToken: string | undefined;
   relaySecret: string | undefined;
   inferenceToken: string | undefined;
@@ -133,6 +147,34 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     default: "unset",
     description: "Shared with the edge Worker; enables POST /internal/relay/:platform.",
   },
+  { name: "DISCORD_TOKEN", default: "unset", description: "Discord bot token; the gateway bot runs only when set." },
+  {
+    name: "DISCORD_APPLICATION_ID",
+    default: "unset",
+    description: "With the token, registers the /ask and /reset slash commands at start.",
+  },
+  {
+    name: "DISCORD_PUBLIC_KEY",
+    default: "unset",
+    description: "Ed25519 public key (hex); turns on POST /webhooks/discord (HTTP interactions).",
+  },
+  { name: "DISCORD_API_BASE_URL", default: "https://discord.com/api", description: "Discord API base (tests use a fake)." },
+  { name: "LINE_CHANNEL_SECRET", default: "unset", description: "Checks X-Line-Signature on POST /webhooks/line." },
+  { name: "LINE_CHANNEL_ACCESS_TOKEN", default: "unset", description: "LINE Messaging API token (LINE needs both)." },
+  { name: "LINE_API_BASE_URL", default: "https://api.line.me", description: "LINE API base (tests use a fake)." },
+  {
+    name: "LINE_REPLY_DEADLINE_MS",
+    default: "20000",
+    description: "After this, a short “still thinking” reply goes out and the answer follows by push.",
+  },
+  { name: "LINE_GROUP_PREFIX", default: "/ask", description: "In LINE groups, messages starting with this (or a mention) are for the bot." },
+  { name: "BOT_RATE_LIMIT_BURST", default: "5", description: "Questions a student may ask in a row on Discord/LINE." },
+  { name: "BOT_RATE_LIMIT_PER_MINUTE", default: "2", description: "Questions regained per minute." },
+  {
+    name: "BOT_STATE_FILE",
+    default: "<DATA_DIR>/bot-state.jsonl (local DATA_DIR)",
+    description: "Links bot answers to traces so 👍/👎 count after a restart; `none` keeps it in memory.",
+  },
   { name: "LOG_LEVEL", default: "info", description: "debug, info, warn or error." },
 ];
 
@@ -207,7 +249,19 @@ function readRemoteUrl(env: Env): string {
   return value;
 }
 
+function optional(env: Env, name: string): string | undefined {
+  return env[name]?.trim() || undefined;
+}
+
+function botStateFile(env: Env, dataDir: string): string | undefined {
+  const value = env["BOT_STATE_FILE"]?.trim();
+  if (value === "none") return undefined;
+  if (value) return resolve(value);
+  return OBJECT_STORE_URI.test(dataDir) ? undefined : join(dataDir, "bot-state.jsonl");
+}
+
 export function loadConfig(env: Env = process.env): Config {
+  const dataDir = readLocation(env, "DATA_DIR", "./data", true);
   const backend = readChoice(env, "LLM_BACKEND", "local", ["local", "openai"] as const);
   const model = readString(env, "MODEL", "hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M");
   if (model !== "none" && !model.startsWith("hf:") && !model.toLowerCase().endsWith(".gguf")) {
@@ -217,7 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: readString(env, "HOST", "127.0.0.1"),
     port: readNumber(env, "PORT", 8787, { min: 0, max: 65535, integer: true }),
     corpusDir: readLocation(env, "CORPUS_DIR", "./corpus", false),
-    dataDir: readLocation(env, "DATA_DIR", "./data", true),
+    dataDir,
     modelsDir: readLocation(env, "MODELS_DIR", "./models", false),
     promptsDir: readLocation(env, "PROMPTS_DIR", "./prompts", false),
     embedModel: readString(env, "EMBED_MODEL", "Xenova/multilingual-e5-small"),
@@ -264,6 +318,26 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       messageMaxChars: readNumber(env, "MESSAGE_MAX_CHARS", 4000, { min: 1, max: 100_000, integer: true }),
       bodyMaxBytes: readNumber(env, "BODY_MAX_BYTES", 65_536, { min: 1024, max: 10_485_760, integer: true }),
+    },
+    discord: {
+      token: optional(env, "DISCORD_TOKEN"),
+      applicationId: optional(env, "DISCORD_APPLICATION_ID"),
+      publicKey: optional(env, "DISCORD_PUBLIC_KEY"),
+      apiBaseUrl: readString(env, "DISCORD_API_BASE_URL", "https://discord.com/api"),
+    },
+    line: {
+      channelSecret: optional(env, "LINE_CHANNEL_SECRET"),
+      channelAccessToken: optional(env, "LINE_CHANNEL_ACCESS_TOKEN"),
+      apiBaseUrl: readString(env, "LINE_API_BASE_URL", "https://api.line.me"),
+      replyDeadlineMs: readNumber(env, "LINE_REPLY_DEADLINE_MS", 20_000, { min: 10, max: 60_000, integer: true }),
+      groupPrefix: readString(env, "LINE_GROUP_PREFIX", "/ask"),
+    },
+    bots: {
+      rateLimit: {
+        burst: readNumber(env, "BOT_RATE_LIMIT_BURST", 5, { min: 1, max: 1000, integer: true }),
+        perMinute: readNumber(env, "BOT_RATE_LIMIT_PER_MINUTE", 2, { min: 0.01, max: 10_000 }),
+      },
+      stateFile: botStateFile(env, dataDir),
     },
     adminToken: env["ADMIN_TOKEN"]?.trim() || undefined,
     relaySecret: env["RELAY_SECRET"]?.trim() || undefined,

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Hono } from "hono";
 import { defaultArchiveDir } from "./admin/corpus-files.ts";
 import { startTraceRetention } from "./admin/retention.ts";
+import { startBots } from "./bots/index.ts";
 import { adminLoginLink, createAdminServices } from "./admin/wiring.ts";
 import {
   type ChatDeps,
@@ -39,10 +40,20 @@ export interface Corpus {
   log: IngestLog;
 }
 
-export function createAppLogger(config: Config): Logger {
+/** The service logger: masks every configured secret. `write` replaces stderr (tests collect lines). */
+export function createAppLogger(config: Config, write?: (line: string) => void): Logger {
   return createLogger({
     level: config.logLevel,
-    secrets: [config.adminToken, config.relaySecret, config.llm.remote.apiKey, config.inferenceToken],
+    write,
+    secrets: [
+      config.adminToken,
+      config.relaySecret,
+      config.llm.remote.apiKey,
+      config.inferenceToken,
+      config.discord.token,
+      config.line.channelSecret,
+      config.line.channelAccessToken,
+    ],
   });
 }
 
@@ -240,6 +251,17 @@ export async function createService(
     },
   });
   const stopTraceRetention = startTraceRetention({ traces, logger: log });
+  const bots = await startBots({
+    chat,
+    traces,
+    conversations,
+    logger: log,
+    discord: config.discord,
+    line: config.line,
+    rateLimit: config.bots.rateLimit,
+    stateFile: config.bots.stateFile,
+  });
+  Object.assign(webhooks, bots.webhooks);
   const app = createHttpApp({
     chat,
     webhooks,
@@ -272,6 +294,8 @@ export async function createService(
     adminLoginLink: (baseUrl) => adminLoginLink(admin.sessions, baseUrl),
     ingest,
     async close() {
+      // Bots first: answers in flight still write their traces.
+      await bots.stop();
       await stopTraceRetention();
       await engine?.close();
       await traces.close();

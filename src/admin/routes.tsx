@@ -37,8 +37,10 @@ export function createAdminPages(context: AdminContext, onServerError?: (message
   registerTracePages(admin, context);
   registerCorpusPages(admin, context);
   registerPlaygroundPages(admin, context);
-  admin.notFound((c) =>
-    renderPage(c, <ErrorPage title="Not found" message={`There is no page ${c.req.path}.`} />, 404),
-  );
+  // Registered last, so it only answers what no page above matched (a mounted sub-app's notFound is not used).
+  admin.all("/*", (c) => {
+    if (c.req.path === "/admin/") return c.redirect("/admin/traces", 302);
+    return renderPage(c, <ErrorPage title="Not found" message={`There is no page ${c.req.path}.`} />, 404);
+  });
   return admin;
 }

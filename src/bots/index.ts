@@ -26,7 +26,7 @@ export interface DiscordBotConfig {
   applicationId?: string;
   /** DISCORD_PUBLIC_KEY (hex). When set, POST /webhooks/discord accepts signed HTTP interactions. */
   publicKey?: string;
-  /** DISCORD_API_BASE_URL. Default: "https://discord.com/api". */
+  /** DISCORD_API_BASE_URL, with or without "/v10". Default: "https://discord.com/api". */
   apiBaseUrl?: string;
   /** Shortest time between two edits of a streaming answer. Default: 1000 ms. */
   editIntervalMs?: number;
@@ -98,7 +98,10 @@ export async function startBots(options: BotsOptions): Promise<RunningBots> {
   };
   const webhooks: RunningBots["webhooks"] = {};
   const stops: (() => Promise<void> | void)[] = [];
-  const discordApi = discord.apiBaseUrl ?? "https://discord.com/api";
+  // discord.js adds the version itself: accept ".../api" and ".../api/v10" alike.
+  const discordApi = (discord.apiBaseUrl?.trim() || "https://discord.com/api")
+    .replace(/\/+$/, "")
+    .replace(/\/v\d+$/, "");
 
   if (discord.publicKey) {
     const publicKey = parseDiscordPublicKey(discord.publicKey);

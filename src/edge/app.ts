@@ -50,7 +50,8 @@ export function createEdgeApp(): EdgeApp {
       return c.json(errorBody("unauthorized", "invalid X-Line-Signature"), 401);
     }
     const target = { originUrl: originBase(c.env)!, relaySecret: c.env.RELAY_SECRET! };
-    const headers = c.req.raw.headers;
+    // A copy: the relay (and its retry) runs after the response is sent.
+    const headers = new Headers(c.req.raw.headers);
     c.executionCtx.waitUntil(
       relayToOrigin(target, "line", rawBody, headers)
         .then(async (response) => {

@@ -66,7 +66,12 @@ export async function handleDiscordInteraction(c: Context<{ Bindings: EdgeEnv }>
   if (interaction.type === INTERACTION.ping) return c.json({ type: RESPONSE.pong });
 
   const target = { originUrl: originBase(c.env)!, relaySecret: c.env.RELAY_SECRET! };
-  const answer: Promise<OriginAnswer> = relayToOrigin(target, "discord", rawBody, c.req.raw.headers)
+  const answer: Promise<OriginAnswer> = relayToOrigin(
+    target,
+    "discord",
+    rawBody,
+    new Headers(c.req.raw.headers),
+  )
     .then(readOriginAnswer)
     .catch((error: unknown) => ({ ok: false, reason: `origin unreachable: ${String(error)}` }));
 

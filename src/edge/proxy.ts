@@ -4,8 +4,16 @@
  */
 import { errorBody } from "./env.ts";
 
-/** Request headers that describe the hop to the edge, not the client's request. */
-const HOP_HEADERS = ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te"];
+/** Request headers that describe the hop to the edge, not the client's request (Host is the origin's). */
+const HOP_HEADERS = [
+  "host",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+];
 
 export async function proxyToOrigin(originUrl: string, request: Request): Promise<Response> {
   const incoming = new URL(request.url);

@@ -98,7 +98,9 @@ describe("without credentials", () => {
 
   test("unknown admin pages are an HTML 404 (after the access check)", async () => {
     expect((await request("/admin/nothing")).status).toBe(302);
-    const missing = await request("/admin/nothing", { headers: { authorization: `Bearer ${ta.adminToken}` } });
+    const missing = await request("/admin/nothing", {
+      headers: { authorization: `Bearer ${ta.adminToken}` },
+    });
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toMatch(/^text\/html/);
     const slash = await request("/admin/", { headers: { authorization: `Bearer ${ta.adminToken}` } });

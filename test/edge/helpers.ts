@@ -8,7 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { Miniflare } from "miniflare";
 
@@ -46,18 +46,23 @@ export interface EdgeWorker {
 }
 
 /** Loads the bundled Worker into workerd, with string bindings as vars and secrets. */
-export async function startEdgeWorker(scriptPath: string, bindings: Record<string, string>): Promise<EdgeWorker> {
+export async function startEdgeWorker(
+  scriptPath: string,
+  bindings: Record<string, string>,
+): Promise<EdgeWorker> {
   const logs: string[] = [];
   const mf = new Miniflare({
     modules: true,
     scriptPath,
+    // Module names are paths relative to this root; the bundle lives in a temporary folder.
+    modulesRoot: dirname(scriptPath),
     compatibilityDate: COMPATIBILITY_DATE,
     bindings,
     host: "127.0.0.1",
     port: 0,
     cf: false,
     telemetry: { enabled: false },
-    handleStructuredLogs: ({ message }) => {
+    handleStructuredLogs: ({ message }: { message: string }) => {
       logs.push(message);
     },
   });
@@ -109,7 +114,8 @@ export async function startRecordingOrigin(): Promise<RecordingOrigin> {
       for (;;) {
         const found = requests.find(match);
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching request reached the origin in ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`no matching request reached the origin in ${timeoutMs} ms`);
         await new Promise((done) => setTimeout(done, 20));
       }
     },
@@ -147,7 +153,11 @@ export function lineSignature(channelSecret: string, body: string | Buffer): str
 }
 
 /** The headers Discord sends: Ed25519 over timestamp + body. */
-export function discordHeaders(privateKey: KeyObject, body: string, timestamp = String(Math.floor(Date.now() / 1000))) {
+export function discordHeaders(
+  privateKey: KeyObject,
+  body: string,
+  timestamp = String(Math.floor(Date.now() / 1000)),
+) {
   const signature = sign(null, Buffer.from(timestamp + body), privateKey).toString("hex");
   return {
     "content-type": "application/json",

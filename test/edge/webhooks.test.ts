@@ -33,20 +33,28 @@ async function expectValidRelay(request: RecordedRequest) {
   expect(check).toEqual({ ok: true });
 }
 
+let outdir = "";
+let scriptPath = "";
+beforeAll(async () => {
+  ({ outdir, scriptPath } = await bundleEdgeWorker());
+});
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
 describe("edge relay in workerd", () => {
-  let outdir = "";
   let origin: RecordingOrigin;
   let edge: EdgeWorker;
   let discordKey: KeyObject;
 
   beforeAll(async () => {
-    const bundle = await bundleEdgeWorker();
-    outdir = bundle.outdir;
     origin = await startRecordingOrigin();
     const keys = generateKeyPairSync("ed25519");
     discordKey = keys.privateKey;
-    const publicKeyHex = Buffer.from(keys.publicKey.export({ format: "jwk" }).x!, "base64url").toString("hex");
-    edge = await startEdgeWorker(bundle.scriptPath, {
+    const publicKeyHex = Buffer.from(keys.publicKey.export({ format: "jwk" }).x!, "base64url").toString(
+      "hex",
+    );
+    edge = await startEdgeWorker(scriptPath, {
       ORIGIN_URL: origin.url,
       RELAY_SECRET,
       LINE_CHANNEL_SECRET,
@@ -58,7 +66,6 @@ describe("edge relay in workerd", () => {
   afterAll(async () => {
     await edge?.dispose();
     await origin?.close();
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
   beforeEach(() => {
     origin.requests.length = 0;
@@ -76,7 +83,10 @@ describe("edge relay in workerd", () => {
       const started = Date.now();
       const response = await edge.fetch("/webhooks/line", {
         method: "POST",
-        headers: { "content-type": "application/json", "x-line-signature": lineSignature(LINE_CHANNEL_SECRET, body) },
+        headers: {
+          "content-type": "application/json",
+          "x-line-signature": lineSignature(LINE_CHANNEL_SECRET, body),
+        },
         body,
       });
       const answeredAfter = Date.now() - started;
@@ -96,13 +106,19 @@ describe("edge relay in workerd", () => {
     it("refuses a bad or missing signature with 401 and relays nothing", async () => {
       const wrong = await edge.fetch("/webhooks/line", {
         method: "POST",
-        headers: { "content-type": "application/json", "x-line-signature": lineSignature("other-secret", body) },
+        headers: {
+          "content-type": "application/json",
+          "x-line-signature": lineSignature("other-secret", body),
+        },
         body,
       });
       expect(wrong.status).toBe(401);
       const tampered = await edge.fetch("/webhooks/line", {
         method: "POST",
-        headers: { "content-type": "application/json", "x-line-signature": lineSignature(LINE_CHANNEL_SECRET, body) },
+        headers: {
+          "content-type": "application/json",
+          "x-line-signature": lineSignature(LINE_CHANNEL_SECRET, body),
+        },
         body: body.replace("top-p", "top-k"),
       });
       expect(tampered.status).toBe(401);
@@ -156,7 +172,10 @@ describe("edge relay in workerd", () => {
       expect(tampered.status).toBe(401);
       const otherTime = await edge.fetch("/webhooks/discord", {
         method: "POST",
-        headers: { ...headers, "x-signature-timestamp": String(Number(headers["x-signature-timestamp"]) + 1) },
+        headers: {
+          ...headers,
+          "x-signature-timestamp": String(Number(headers["x-signature-timestamp"]) + 1),
+        },
         body,
       });
       expect(otherTime.status).toBe(401);
@@ -200,7 +219,11 @@ describe("edge relay in workerd", () => {
     it("defers at the edge when the origin is slow, then edits the deferred message with a late answer", async () => {
       origin.respond = async (request, response) => {
         if (request.path.startsWith("/discord-api/")) return answerJson({ id: "m-1" })(request, response);
-        return answerJson({ type: 4, data: { content: "late notice", flags: 64 } }, 200, 1500)(request, response);
+        return answerJson(
+          { type: 4, data: { content: "late notice", flags: 64 } },
+          200,
+          1500,
+        )(request, response);
       };
       const started = Date.now();
       const response = await edge.fetch("/webhooks/discord", {
@@ -260,19 +283,15 @@ describe("edge relay in workerd", () => {
 });
 
 describe("edge relay misconfigured or cut off from the origin", () => {
-  let outdir = "";
   let edge: EdgeWorker;
   beforeAll(async () => {
-    const bundle = await bundleEdgeWorker();
-    outdir = bundle.outdir;
     // A port nothing listens on: take one from a closed recording server.
     const closed = await startRecordingOrigin();
     await closed.close();
-    edge = await startEdgeWorker(bundle.scriptPath, { ORIGIN_URL: closed.url, LINE_CHANNEL_SECRET });
+    edge = await startEdgeWorker(scriptPath, { ORIGIN_URL: closed.url, LINE_CHANNEL_SECRET });
   });
   afterAll(async () => {
     await edge?.dispose();
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
   it("answers 502 for proxied routes when the origin is unreachable", async () => {

@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { inject } from "vitest";
 import { loadConfig } from "../../src/config.ts";
-import { createService, type Service } from "../../src/deps.ts";
+import { createAppLogger, createService, type Service } from "../../src/deps.ts";
 import { startHttpServer } from "../../src/http/server.ts";
-import { createLogger } from "../../src/log.ts";
 
 export interface TestService {
   url: string;

@@ -80,7 +80,7 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
     });
     current.on(Events.InteractionCreate, (interaction) => {
       if (interaction.isChatInputCommand())
-        run("command", () => handleCommand(context, interaction, options));
+        run("command", () => handleCommand(context, interaction, { editIntervalMs: options.editIntervalMs }));
     });
   };
 
