@@ -54,11 +54,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   };
   const config = loadConfig(env);
   const logs: string[] = [];
-  const logger = createLogger({
-    level: "debug",
-    secrets: [config.adminToken],
-    write: (line) => logs.push(line),
-  });
+  const logger = createAppLogger({ ...config, logLevel: "debug" }, (line) => logs.push(line));
   const service = await createService(config, logger);
   const server = await startHttpServer(service.app, "127.0.0.1", 0);
   let stopped = false;
