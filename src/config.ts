@@ -56,6 +56,14 @@ export interface Config {
     groupPrefix: string;
   };
   bots: { rateLimit: { burst: number; perMinute: number }; stateFile?: string };
+  admin: {
+    traceRetentionDays: number;
+    weakRetrievalScore: number;
+    weakRetrievalSimilarity: number;
+    pseudonymSecret?: string;
+    uploadMaxBytes: number;
+    sessionHours: number;
+  };
   adminToken: string | undefined;
   relaySecret: string | undefined;
   inferenceToken: string | undefined;
@@ -137,6 +145,24 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     default: "random at start",
     description: "Bearer token for /api/admin and /admin; printed once when generated.",
   },
+  { name: "TRACE_RETENTION_DAYS", default: "180", description: "Traces older than this are deleted (at start and every 6 h)." },
+  {
+    name: "WEAK_RETRIEVAL_SCORE",
+    default: "3",
+    description: "Admin “weak retrieval”: best full-text (BM25) score below this…",
+  },
+  {
+    name: "WEAK_RETRIEVAL_SIMILARITY",
+    default: "0.3",
+    description: "…and best vector similarity below this (both retrievers must be weak).",
+  },
+  {
+    name: "PSEUDONYM_SECRET",
+    default: "the admin token",
+    description: "Key for student pseudonyms in the admin page; set it so pseudonyms stay stable.",
+  },
+  { name: "ADMIN_UPLOAD_MAX_BYTES", default: "5242880", description: "Largest document upload in the admin page." },
+  { name: "ADMIN_SESSION_HOURS", default: "12", description: "Admin session lifetime." },
   {
     name: "INFERENCE_TOKEN",
     default: "unset",
@@ -338,6 +364,14 @@ export function loadConfig(env: Env = process.env): Config {
         perMinute: readNumber(env, "BOT_RATE_LIMIT_PER_MINUTE", 2, { min: 0.01, max: 10_000 }),
       },
       stateFile: botStateFile(env, dataDir),
+    },
+    admin: {
+      traceRetentionDays: readNumber(env, "TRACE_RETENTION_DAYS", 180, { min: 1, max: 36_500, integer: true }),
+      weakRetrievalScore: readNumber(env, "WEAK_RETRIEVAL_SCORE", 3, { min: 0, max: 1000 }),
+      weakRetrievalSimilarity: readNumber(env, "WEAK_RETRIEVAL_SIMILARITY", 0.3, { min: -1, max: 1 }),
+      pseudonymSecret: optional(env, "PSEUDONYM_SECRET"),
+      uploadMaxBytes: readNumber(env, "ADMIN_UPLOAD_MAX_BYTES", 5_242_880, { min: 1024, max: 1_073_741_824, integer: true }),
+      sessionHours: readNumber(env, "ADMIN_SESSION_HOURS", 12, { min: 0.1, max: 24 * 90 }),
     },
     adminToken: env["ADMIN_TOKEN"]?.trim() || undefined,
     relaySecret: env["RELAY_SECRET"]?.trim() || undefined,

@@ -53,6 +53,7 @@ export function createAppLogger(config: Config, write?: (line: string) => void):
       config.discord.token,
       config.line.channelSecret,
       config.line.channelAccessToken,
+      config.admin.pseudonymSecret,
     ],
   });
 }
@@ -236,11 +237,15 @@ export async function createService(
   const webhooks: NonNullable<HttpServices["webhooks"]> = {};
   const admin = createAdminServices({
     adminToken,
+    pseudonymSecret: config.admin.pseudonymSecret,
+    sessionLifetimeMs: config.admin.sessionHours * 3_600_000,
+    weakRetrieval: { fulltext: config.admin.weakRetrievalScore, vector: config.admin.weakRetrievalSimilarity },
     timeZone: config.course.timeZone,
     samplingDefaults: config.sampling,
     model: engine,
     corpus: {
       corpusDir: config.corpusDir,
+      maxUploadBytes: config.admin.uploadMaxBytes,
       archiveDir: defaultArchiveDir(config.corpusDir, config.dataDir),
       chunks: corpus.chunks,
       log: corpus.log,
@@ -250,7 +255,7 @@ export async function createService(
       retrieve: (question) => retriever.retrieve(question),
     },
   });
-  const stopTraceRetention = startTraceRetention({ traces, logger: log });
+  const stopTraceRetention = startTraceRetention({ traces, logger: log, days: config.admin.traceRetentionDays });
   const bots = await startBots({
     chat,
     traces,

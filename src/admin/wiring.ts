@@ -15,6 +15,8 @@ export interface AdminWiring {
   /** Default: the admin token. */
   pseudonymSecret?: string;
   timeZone: string;
+  /** How long an admin session lasts, in ms. Default 12 hours. */
+  sessionLifetimeMs?: number;
   samplingDefaults: SamplingOptions;
   weakRetrieval?: Partial<WeakRetrievalThresholds>;
   corpus: CorpusAdminOptions;
@@ -25,7 +27,7 @@ export interface AdminWiring {
 export function createAdminServices(wiring: AdminWiring): AdminServices & { sessions: AdminSessions } {
   const { model } = wiring;
   return {
-    sessions: new AdminSessions(wiring.adminToken),
+    sessions: new AdminSessions(wiring.adminToken, { lifetimeMs: wiring.sessionLifetimeMs }),
     pseudonymSecret: wiring.pseudonymSecret,
     timeZone: wiring.timeZone,
     samplingDefaults: wiring.samplingDefaults,

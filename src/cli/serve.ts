@@ -15,8 +15,11 @@ runMain(async () => {
   );
   const server = await startHttpServer(service.app, config.host, config.port);
   if (service.adminTokenGenerated) {
-    // Printed once, straight to the console, never through the logger (which masks it).
-    process.stdout.write(`ADMIN_TOKEN was not set; this run's admin token: ${service.adminToken}\n`);
+    // Printed once, straight to the console, never through the logger (which masks secrets).
+    process.stdout.write(
+      "ADMIN_TOKEN is not set, so a random one was generated for this run.\n" +
+        `One-time admin login link (valid once, 15 minutes): ${service.adminLoginLink(server.url)}\n`,
+    );
   }
   process.stdout.write(`course AI TA listening on ${server.url}\n`);
 

@@ -75,14 +75,15 @@ export async function handleDiscordInteraction(c: Context<{ Bindings: EdgeEnv }>
     .then(readOriginAnswer)
     .catch((error: unknown) => ({ ok: false, reason: `origin unreachable: ${String(error)}` }));
 
-  let timer: number | undefined;
+  let stopWaiting = () => {};
   const early = await Promise.race([
     answer,
     new Promise<undefined>((resolve) => {
-      timer = setTimeout(resolve, discordOriginWaitMs(c.env)) as unknown as number;
+      const timer = setTimeout(resolve, discordOriginWaitMs(c.env));
+      stopWaiting = () => clearTimeout(timer);
     }),
   ]);
-  clearTimeout(timer);
+  stopWaiting();
   if (early?.ok) return c.json(early.body);
   if (early) {
     console.error(`edge: Discord interaction not handled: ${early.reason}`);

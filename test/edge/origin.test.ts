@@ -1,17 +1,27 @@
 /**
  * The bundled Worker in workerd in front of the REAL origin service on 127.0.0.1 (tiny generated
- * models): the SSE chat stream and the OpenAI-compatible API through the proxy, and relayed events
- * accepted by the origin's HMAC check (the origin has no LINE or Discord configured, so an accepted
- * relay answers 404 "not configured", while a refused one answers 401).
+ * models, the LINE bot talking to a fake LINE API): the SSE chat stream and the OpenAI-compatible
+ * API through the proxy, a LINE message answered end to end through the relay, and the origin's
+ * relay HMAC check (Discord is not configured on this origin, so an accepted relay to it answers
+ * 404 "not configured", while a refused one answers 401).
  */
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RELAY_MAX_AGE_SECONDS, signRelay } from "../../src/relay-signature.ts";
+import { type FakeLine, lineTextEvent, startFakeLine } from "../helpers/fake-line.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
-import { bundleEdgeWorker, type EdgeWorker, lineSignature, startEdgeWorker } from "./helpers.ts";
+import {
+  bundleEdgeWorker,
+  discordHeaders,
+  type EdgeWorker,
+  lineSignature,
+  startEdgeWorker,
+} from "./helpers.ts";
 
 const RELAY_SECRET = "relay-secret-for-edge-tests-0123456789";
 const LINE_CHANNEL_SECRET = "line-channel-secret-0123456789";
+const LINE_ACCESS_TOKEN = "line-access-token-for-edge-tests-0123456789";
 
 async function postRelay(
   service: TestService,
@@ -30,7 +40,7 @@ async function postRelay(
     "x-relay-signature": signature,
   };
   return {
-    response: await fetch(`${service.url}/internal/relay/line`, { method: "POST", headers, body }),
+    response: await fetch(`${service.url}/internal/relay/discord`, { method: "POST", headers, body }),
     headers,
   };
 }
@@ -42,12 +52,24 @@ async function errorOf(response: Response) {
 describe("edge relay in front of the real origin", () => {
   let outdir = "";
   let service: TestService;
+  let fakeLine: FakeLine;
   let edge: EdgeWorker;
+  let discordKey: KeyObject;
 
   beforeAll(async () => {
+    const keys = generateKeyPairSync("ed25519");
+    discordKey = keys.privateKey;
+    fakeLine = await startFakeLine();
     const [bundle, started] = await Promise.all([
       bundleEdgeWorker(),
-      startTestService({ env: { RELAY_SECRET } }),
+      startTestService({
+        env: {
+          RELAY_SECRET,
+          LINE_CHANNEL_SECRET,
+          LINE_CHANNEL_ACCESS_TOKEN: LINE_ACCESS_TOKEN,
+          LINE_API_BASE_URL: fakeLine.baseUrl,
+        },
+      }),
     ]);
     outdir = bundle.outdir;
     service = started;
@@ -55,11 +77,15 @@ describe("edge relay in front of the real origin", () => {
       ORIGIN_URL: service.url,
       RELAY_SECRET,
       LINE_CHANNEL_SECRET,
+      DISCORD_PUBLIC_KEY: Buffer.from(keys.publicKey.export({ format: "jwk" }).x!, "base64url").toString(
+        "hex",
+      ),
     });
   });
   afterAll(async () => {
     await edge?.dispose();
     await service?.close();
+    await fakeLine?.close();
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
@@ -83,10 +109,8 @@ describe("edge relay in front of the real origin", () => {
       text += decoder.decode(value, { stream: true });
       if (textWhenRetrievalArrived === undefined && text.includes("event: retrieval")) {
         textWhenRetrievalArrived = text;
-        console.log("T0", Date.now());
       }
     }
-    console.log("T1", Date.now(), reads);
     expect(textWhenRetrievalArrived).toBeDefined();
     expect(textWhenRetrievalArrived).not.toContain("event: done");
     expect(reads).toBeGreaterThan(1);
@@ -113,8 +137,9 @@ describe("edge relay in front of the real origin", () => {
     expect((await errorOf(bad)).code).toBe("invalid_json");
   });
 
-  it("relays a LINE event that the origin's HMAC check accepts", async () => {
-    const body = JSON.stringify({ destination: "U0123", events: [] });
+  it("answers a LINE message end to end: edge verifies and relays, the origin replies through LINE", async () => {
+    const event = lineTextEvent("作業可以遲交嗎？");
+    const body = JSON.stringify({ destination: "Ubot", events: [event] });
     const response = await edge.fetch("/webhooks/line", {
       method: "POST",
       headers: {
@@ -124,31 +149,53 @@ describe("edge relay in front of the real origin", () => {
       body,
     });
     expect(response.status).toBe(200);
-    // Past the HMAC check, the origin (without LINE) says so; the Worker logs it.
-    const deadline = Date.now() + 5000;
-    while (!edge.logs.some((line) => line.includes("origin refused a LINE event")) && Date.now() < deadline) {
-      await new Promise((done) => setTimeout(done, 20));
-    }
-    const refusal = edge.logs.find((line) => line.includes("origin refused a LINE event"));
-    expect(refusal).toContain("404");
-    expect(refusal).toContain("line is not configured on this server");
+    await fakeLine.waitUntil(
+      () => fakeLine.replies().some((reply) => reply.body?.replyToken === event.replyToken),
+      30_000,
+      "the LINE reply",
+    );
+    const reply = fakeLine.replies().find((request) => request.body?.replyToken === event.replyToken)!;
+    expect(((reply.body?.messages ?? []) as unknown[]).length).toBeGreaterThan(0);
+    expect(edge.logs.filter((line) => line.includes("LINE event"))).toEqual([]);
+  });
+
+  it("relays a Discord command past the origin's HMAC check (Discord is off there, so the edge apologises)", async () => {
+    const body = JSON.stringify({
+      type: 2,
+      id: "i-1",
+      application_id: "app-1",
+      token: "interaction-token",
+      data: { name: "ask", options: [{ name: "question", value: "期中考範圍？" }] },
+    });
+    const response = await edge.fetch("/webhooks/discord", {
+      method: "POST",
+      headers: discordHeaders(discordKey, body),
+      body,
+    });
+    const answer = (await response.json()) as { type: number; data: { content: string; flags: number } };
+    expect(answer).toMatchObject({ type: 4, data: { flags: 64 } });
+    const refusal = edge.logs.find((line) => line.includes("Discord interaction not handled"));
+    expect(refusal).toContain("origin answered 404");
+    expect(refusal).toContain("discord is not configured on this server");
   });
 
   describe("the origin's /internal/relay route, directly", () => {
-    // Not the body relayed above: within one second the same body has the same signature.
-    const body = JSON.stringify({ destination: "U0456", events: [] });
+    // A body of its own: within one second the same body has the same signature (a replay).
+    const body = JSON.stringify({ type: 2, id: "direct-relay", data: { name: "ask" } });
 
     it("accepts a fresh, valid relay once and refuses its replay", async () => {
       const { response, headers } = await postRelay(service, body);
       expect(response.status).toBe(404);
-      expect((await errorOf(response)).message).toContain("not configured");
-      const replay = await fetch(`${service.url}/internal/relay/line`, { method: "POST", headers, body });
+      expect((await errorOf(response)).message).toBe("discord is not configured on this server");
+      const replay = await fetch(`${service.url}/internal/relay/discord`, { method: "POST", headers, body });
       expect(replay.status).toBe(401);
       expect((await errorOf(replay)).message).toContain("replayed");
     });
 
     it("refuses a tampered body, a stale or future timestamp, a wrong secret and missing headers", async () => {
-      const tampered = await postRelay(service, body.replace("U0456", "U9999"), { signedBody: body });
+      const tampered = await postRelay(service, body.replace("direct-relay", "tampered"), {
+        signedBody: body,
+      });
       expect(tampered.response.status).toBe(401);
       const now = Math.floor(Date.now() / 1000);
       const stale = await postRelay(service, body, { timestamp: now - RELAY_MAX_AGE_SECONDS - 60 });
@@ -158,7 +205,7 @@ describe("edge relay in front of the real origin", () => {
       expect(future.response.status).toBe(401);
       const wrongSecret = await postRelay(service, body, { secret: "not-the-relay-secret" });
       expect(wrongSecret.response.status).toBe(401);
-      const unsigned = await fetch(`${service.url}/internal/relay/line`, { method: "POST", body });
+      const unsigned = await fetch(`${service.url}/internal/relay/discord`, { method: "POST", body });
       expect(unsigned.status).toBe(401);
     });
   });

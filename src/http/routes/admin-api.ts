@@ -7,6 +7,7 @@
 import type { Hono } from "hono";
 import type { AdminContext } from "../../admin/context.ts";
 import { AppError } from "../../errors.ts";
+import type { Trace } from "../../types.ts";
 import { type HttpServices, readJsonObject } from "../app.ts";
 import { passageJson } from "./chat.ts";
 
@@ -26,17 +27,21 @@ function readBefore(value: string | undefined): string | undefined {
 }
 
 export function registerAdminApi(app: Hono, services: HttpServices, admin: AdminContext): void {
+  // Staff see stable pseudonyms, never raw platform ids, in the API as on the pages.
+  const withPseudonym = (trace: Trace): Trace =>
+    trace.userId ? { ...trace, userId: admin.pseudonymOf(trace.platform, trace.userId) } : trace;
+
   app.get("/api/admin/traces", async (c) => {
     const limit = readLimit(c.req.query("limit"));
     const traces = await services.traces.list({ limit, before: readBefore(c.req.query("before")) });
     const next = traces.length === limit ? traces.at(-1)?.createdAt : undefined;
-    return c.json({ traces, next: next ?? null });
+    return c.json({ traces: traces.map(withPseudonym), next: next ?? null });
   });
 
   app.get("/api/admin/traces/:id", async (c) => {
     const trace = await services.traces.get(c.req.param("id"));
     if (!trace) throw new AppError(`no trace with id ${c.req.param("id")}`, "not_found");
-    return c.json(trace);
+    return c.json(withPseudonym(trace));
   });
 
   app.get("/api/admin/retrieval", async (c) => {
