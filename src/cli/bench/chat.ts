@@ -246,7 +246,8 @@ function benchConfig(root: string, threads: number, tokens: number): Config {
   });
 }
 
-function summaryLine(figure: string, value: number, target: string | null, met: boolean | null) {
+/** One summary line; figures without a target have `target` and `met` null. */
+function line(figure: string, value: number, target: string | null = null, met: boolean | null = null) {
   return { figure, value: round(value), target, met };
 }
 
@@ -315,47 +316,31 @@ function summaryLines(
   levels: ReturnType<typeof concurrencyFigures>[],
 ) {
   const { tokensPerSecondRatio: ratio, ttftOverheadMs: overhead } = single;
-  const errors = (level: (typeof levels)[number]) => level.errors.overloaded503 + level.errors.other;
+  const { tokensPerSecondRatio: minRatio, ttftOverheadMs: maxOverhead } = TARGETS;
   return [
-    summaryLine(
-      "service/raw decode tokens per second (p50)",
-      ratio,
-      `>= ${TARGETS.tokensPerSecondRatio}`,
-      ratio >= TARGETS.tokensPerSecondRatio,
-    ),
-    summaryLine(
+    line("service/raw decode tokens per second (p50)", ratio, `>= ${minRatio}`, ratio >= minRatio),
+    line(
       "service − raw TTFT beyond retrieval, ms (p50 of rounds)",
       overhead.p50,
-      `<= ${TARGETS.ttftOverheadMs}`,
-      overhead.p50 <= TARGETS.ttftOverheadMs,
+      `<= ${maxOverhead}`,
+      overhead.p50 <= maxOverhead,
     ),
-    summaryLine("raw decode tokens per second (p50)", single.raw.tokensPerSecond.p50, null, null),
-    summaryLine("service decode tokens per second (p50)", single.service.tokensPerSecond.p50, null, null),
-    summaryLine("raw TTFT ms (p50)", single.raw.ttftMs.p50, null, null),
-    summaryLine(
-      "service TTFT beyond retrieval ms (p50)",
-      single.service.ttftBeyondRetrievalMs.p50,
-      null,
-      null,
-    ),
-    ...levels.flatMap((level) => [
-      summaryLine(`errors at ${level.clients} client(s)`, errors(level), "0", errors(level) === 0),
-      summaryLine(`TTFT p50 ms at ${level.clients} client(s)`, level.ttftMs.p50, null, null),
-      summaryLine(`TTFT p95 ms at ${level.clients} client(s)`, level.ttftMs.p95, null, null),
-      summaryLine(
-        `aggregate tokens per second at ${level.clients} client(s)`,
-        level.aggregateTokensPerSecond,
-        null,
-        null,
-      ),
-      summaryLine(
-        `per-request tokens per second p50 at ${level.clients} client(s)`,
-        level.requestTokensPerSecond.p50,
-        null,
-        null,
-      ),
-      summaryLine(`peak RSS MB at ${level.clients} client(s)`, level.peakRssMb, null, null),
-    ]),
+    line("raw decode tokens per second (p50)", single.raw.tokensPerSecond.p50),
+    line("service decode tokens per second (p50)", single.service.tokensPerSecond.p50),
+    line("raw TTFT ms (p50)", single.raw.ttftMs.p50),
+    line("service TTFT beyond retrieval ms (p50)", single.service.ttftBeyondRetrievalMs.p50),
+    ...levels.flatMap((level) => {
+      const at = `at ${level.clients} client(s)`;
+      const errors = level.errors.overloaded503 + level.errors.other;
+      return [
+        line(`errors ${at}`, errors, "0", errors === 0),
+        line(`TTFT p50 ms ${at}`, level.ttftMs.p50),
+        line(`TTFT p95 ms ${at}`, level.ttftMs.p95),
+        line(`aggregate tokens per second ${at}`, level.aggregateTokensPerSecond),
+        line(`per-request tokens per second p50 ${at}`, level.requestTokensPerSecond.p50),
+        line(`peak RSS MB ${at}`, level.peakRssMb),
+      ];
+    }),
   ];
 }
 
