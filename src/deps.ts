@@ -209,7 +209,9 @@ export async function createService(
   const embedder = await createEmbedder(config, log);
   const ingest = await ingestConfiguredCorpus(config, corpus, embedder);
   for (const failure of ingest.failed) log.warn(`corpus file ${failure.path} was skipped: ${failure.reason}`);
-  const traces = await TraceStore.open(corpus.database);
+  const traces = await TraceStore.open(corpus.database, {
+    onWriteError: (error, ids) => log.error(`trace(s) ${ids.join(", ")} could not be written: ${errorMessage(error)}`),
+  });
   const conversations = await ConversationStore.open(corpus.database);
   const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
   if (interrupted > 0) log.warn(`${interrupted} unfinished trace(s) from an earlier run marked failed`);

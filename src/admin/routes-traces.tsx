@@ -21,10 +21,16 @@ export function registerTracePages(admin: Hono, context: AdminContext): void {
 
   admin.get("/traces", async (c) => {
     const filter = readTraceFilter((name) => c.req.query(name));
-    const summaries = await context.traces.listSummaries(toTraceSearch(filter, context.timeZone));
+    const search = toTraceSearch(filter, context.timeZone);
+    // Without text, pseudonym or weakness filters the database picks the page itself: fast at any size.
+    const databaseOnly = !filter.text && !filter.user && !filter.weak;
+    const summaries = await context.traces.listSummaries(
+      databaseOnly ? { ...search, limit: PAGE_SIZE + 1 } : search,
+    );
     const matching = summaries.filter((trace) =>
       matchesTraceFilter(trace, filter, { weakRetrieval: context.weakRetrieval, pseudonymOf }),
     );
+    const total = databaseOnly ? await context.traces.countMatching(search) : matching.length;
     const page = matching.slice(0, PAGE_SIZE);
     const rows = page.map((trace) => ({
       trace,
@@ -35,7 +41,7 @@ export function registerTracePages(admin: Hono, context: AdminContext): void {
     const nextCursor = matching.length > PAGE_SIZE ? page.at(-1)?.createdAt : undefined;
     return renderPage(
       c,
-      <TraceListPage rows={rows} filter={filter} total={matching.length} nextCursor={nextCursor} />,
+      <TraceListPage rows={rows} filter={filter} total={total} nextCursor={nextCursor} />,
     );
   });
 

@@ -6,7 +6,14 @@ import { dayStartUtc } from "./time.ts";
 import { isWeakRetrieval, type WeakRetrievalThresholds } from "./weak-retrieval.ts";
 
 export const PLATFORMS: readonly Platform[] = ["http", "openai", "discord", "line", "cli"];
-export const MODES: readonly ChatMode[] = ["answer", "retrieval-only", "crisis", "refusal", "smalltalk"];
+export const MODES: readonly ChatMode[] = [
+  "answer",
+  "retrieval-only",
+  "crisis",
+  "refusal",
+  "smalltalk",
+  "not-covered",
+];
 export const FEEDBACK_CHOICES = ["up", "down", "none"] as const;
 
 export interface TraceFilter {

@@ -1,6 +1,7 @@
 /**
  * npm run bench -- retrieval [--sizes 1000,10000,100000] [--rounds 5]
  * npm run bench -- chat [--clients 1,2,4,8] [--tokens 64]
+ * npm run bench -- traces [--count 100000]
  * Prints one JSON document with the figures and the target each one is measured against.
  */
 import { AppError } from "../errors.ts";
@@ -8,7 +9,7 @@ import { parseCliArgs, runMain } from "./args.ts";
 import { benchRetrieval } from "./bench/retrieval.ts";
 
 const USAGE =
-  "usage: npm run bench -- retrieval [--sizes 1000,10000,100000] [--rounds 5] | chat [--clients 1,2,4,8] [--tokens 64]";
+  "usage: npm run bench -- retrieval [--sizes 1000,10000,100000] [--rounds 5] | chat [--clients 1,2,4,8] [--tokens 64] | traces [--count 100000]";
 
 function readList(flag: string, value: string | undefined, fallback: number[]): number[] {
   if (value === undefined) return fallback;
@@ -30,6 +31,7 @@ runMain(async () => {
       rounds: { type: "string" },
       clients: { type: "string" },
       tokens: { type: "string" },
+      count: { type: "string" },
     },
     USAGE,
   );
@@ -46,6 +48,9 @@ runMain(async () => {
       clients: readList("clients", values.clients, [1, 2, 4, 8]),
       tokens: readList("tokens", values.tokens, [64])[0]!,
     });
+  } else if (which === "traces") {
+    const { benchTraces } = await import("./bench/traces.ts");
+    report = await benchTraces({ count: readList("count", values.count, [100_000])[0]! });
   } else {
     throw new AppError(`unknown benchmark ${JSON.stringify(which ?? "")}\n${USAGE}`, "bad_request");
   }

@@ -1,4 +1,5 @@
 /** Conversation history in LanceDB, so it survives restarts and is shared by replicas. */
+import * as lancedb from "@lancedb/lancedb";
 import { Field, Int32, Schema, Utf8 } from "apache-arrow";
 import type { ConversationTurn } from "../types.ts";
 import { type Database, openTableIfExists, sqlString, type Table } from "./database.ts";
@@ -25,7 +26,28 @@ export class ConversationStore {
     const table =
       (await openTableIfExists(database, CONVERSATIONS_TABLE)) ??
       (await database.createEmptyTable(CONVERSATIONS_TABLE, TURN_SCHEMA, { existOk: true }));
-    return new ConversationStore(table);
+    const store = new ConversationStore(table);
+    await store.ensureIndex();
+    return store;
+  }
+
+  /** A scalar index on conversationId keeps history lookups fast as turns accumulate. */
+  private async ensureIndex(): Promise<void> {
+    if ((await this.table.countRows()) < 2000) return;
+    const indexed = (await this.table.listIndices()).some((index) => index.columns.join(",") === "conversationId");
+    if (!indexed) await this.table.createIndex("conversationId", { config: lancedb.Index.btree() });
+  }
+
+  /** Many exchanges at once (imports, benchmarks). */
+  async appendMany(turns: ConversationTurn[]): Promise<void> {
+    await this.table.add(turns.map((turn) => ({ ...turn })));
+    await this.compact();
+  }
+
+  /** Merges small fragments and updates the index. */
+  async compact(): Promise<void> {
+    await this.ensureIndex();
+    await this.table.optimize();
   }
 
   /** Turns in chronological order. */
@@ -74,8 +96,7 @@ export class ConversationStore {
     ]);
     this.writes++;
     if (this.writes % COMPACT_EVERY_WRITES === 0 && !this.compacting) {
-      this.compacting = this.table
-        .optimize()
+      this.compacting = this.compact()
         .then(
           () => undefined,
           () => undefined,

@@ -1,17 +1,16 @@
 /** The Worker bundles for Cloudflare with wrangler's dry run, offline, without any native module. */
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { bundleEdgeWorker } from "./helpers.ts";
+import { bundleEdgeWorker, makeBundleDir } from "./helpers.ts";
 
 describe("wrangler deploy --dry-run", () => {
-  let outdir = "";
+  const outdir = makeBundleDir();
   afterAll(() => {
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
+    rmSync(outdir, { recursive: true, force: true });
   });
 
   it("bundles src/edge/worker.ts with Hono and no Node-only or native code", async () => {
-    const bundle = await bundleEdgeWorker();
-    outdir = bundle.outdir;
+    const bundle = await bundleEdgeWorker(outdir);
     expect(existsSync(bundle.scriptPath)).toBe(true);
     expect(bundle.output).toContain("--dry-run: exiting now.");
     expect(bundle.output).toContain("env.ORIGIN_URL");

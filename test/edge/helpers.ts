@@ -22,8 +22,13 @@ for (const [name, value] of Object.entries(OFFLINE_ENV)) process.env[name] = val
 
 export const COMPATIBILITY_DATE = "2025-09-01";
 
+/** A fresh folder for a bundle (made before bundling, so a failed run can still remove it). */
+export function makeBundleDir(): string {
+  return mkdtempSync(join(tmpdir(), "course-ta-edge-"));
+}
+
 /** Runs `wrangler deploy --dry-run --outdir <outdir>` (no login needed); returns the bundle path. */
-export async function bundleEdgeWorker(outdir = mkdtempSync(join(tmpdir(), "course-ta-edge-"))) {
+export async function bundleEdgeWorker(outdir: string) {
   const wrangler = resolve("node_modules/wrangler/bin/wrangler.js");
   const { stdout, stderr } = await promisify(execFile)(
     process.execPath,

@@ -16,6 +16,7 @@ import {
   discordHeaders,
   type EdgeWorker,
   lineSignature,
+  makeBundleDir,
   startEdgeWorker,
 } from "./helpers.ts";
 
@@ -50,7 +51,7 @@ async function errorOf(response: Response) {
 }
 
 describe("edge relay in front of the real origin", () => {
-  let outdir = "";
+  const outdir = makeBundleDir();
   let service: TestService;
   let fakeLine: FakeLine;
   let edge: EdgeWorker;
@@ -61,7 +62,7 @@ describe("edge relay in front of the real origin", () => {
     discordKey = keys.privateKey;
     fakeLine = await startFakeLine();
     const [bundle, started] = await Promise.all([
-      bundleEdgeWorker(),
+      bundleEdgeWorker(outdir),
       startTestService({
         env: {
           RELAY_SECRET,
@@ -71,7 +72,6 @@ describe("edge relay in front of the real origin", () => {
         },
       }),
     ]);
-    outdir = bundle.outdir;
     service = started;
     edge = await startEdgeWorker(bundle.scriptPath, {
       ORIGIN_URL: service.url,
@@ -86,7 +86,7 @@ describe("edge relay in front of the real origin", () => {
     await edge?.dispose();
     await service?.close();
     await fakeLine?.close();
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
+    rmSync(outdir, { recursive: true, force: true });
   });
 
   it("streams /api/chat SSE through the Worker: retrieval arrives before the stream ends", async () => {

@@ -12,6 +12,7 @@ import {
   discordHeaders,
   type EdgeWorker,
   lineSignature,
+  makeBundleDir,
   type RecordedRequest,
   type RecordingOrigin,
   readChunks,
@@ -33,13 +34,13 @@ async function expectValidRelay(request: RecordedRequest) {
   expect(check).toEqual({ ok: true });
 }
 
-let outdir = "";
+const outdir = makeBundleDir();
 let scriptPath = "";
 beforeAll(async () => {
-  ({ outdir, scriptPath } = await bundleEdgeWorker());
+  ({ scriptPath } = await bundleEdgeWorker(outdir));
 });
 afterAll(() => {
-  if (outdir) rmSync(outdir, { recursive: true, force: true });
+  rmSync(outdir, { recursive: true, force: true });
 });
 
 describe("edge relay in workerd", () => {

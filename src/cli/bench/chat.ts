@@ -50,7 +50,6 @@ interface ServiceRun {
   ttftMs: number;
   /** Completion tokens after the first one, over first → last `text-delta`. */
   tokensPerSecond: number;
-  requestMs: number;
 }
 
 /** One SSE event from the wire. */
@@ -97,7 +96,6 @@ async function postChat(url: string, sampling: SamplingOptions): Promise<Service
     retrievalMs: 0,
     ttftMs: 0,
     tokensPerSecond: 0,
-    requestMs: 0,
   };
   let response: Awaited<ReturnType<typeof openRequest>>;
   try {
@@ -108,12 +106,12 @@ async function postChat(url: string, sampling: SamplingOptions): Promise<Service
       body,
     });
   } catch (error) {
-    return { ...run, error: String(error), requestMs: performance.now() - started };
+    return { ...run, error: String(error) };
   }
   run.status = response.status;
   if (response.status !== 200) {
     const text = await readAll(response.body);
-    return { ...run, error: text.slice(0, 200), requestMs: performance.now() - started };
+    return { ...run, error: text.slice(0, 200) };
   }
   let firstDeltaAt = 0;
   let lastDeltaAt = 0;
@@ -148,7 +146,6 @@ async function postChat(url: string, sampling: SamplingOptions): Promise<Service
       }
     }
   }
-  run.requestMs = performance.now() - started;
   if (!run.ok) return run;
   run.ttftMs = firstDeltaAt - started - run.retrievalMs;
   // An answer shorter than maxTokens ended on the end token, which is counted but has no text.
