@@ -145,7 +145,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     default: "random at start",
     description: "Bearer token for /api/admin and /admin; printed once when generated.",
   },
-  { name: "TRACE_RETENTION_DAYS", default: "180", description: "Traces older than this are deleted (at start and every 6 h)." },
+  {
+    name: "TRACE_RETENTION_DAYS",
+    default: "180",
+    description: "Traces older than this are deleted (at start and every 6 h).",
+  },
   {
     name: "WEAK_RETRIEVAL_SCORE",
     default: "3",
@@ -161,7 +165,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     default: "the admin token",
     description: "Key for student pseudonyms in the admin page; set it so pseudonyms stay stable.",
   },
-  { name: "ADMIN_UPLOAD_MAX_BYTES", default: "5242880", description: "Largest document upload in the admin page." },
+  {
+    name: "ADMIN_UPLOAD_MAX_BYTES",
+    default: "5242880",
+    description: "Largest document upload in the admin page.",
+  },
   { name: "ADMIN_SESSION_HOURS", default: "12", description: "Admin session lifetime." },
   {
     name: "INFERENCE_TOKEN",
@@ -173,7 +181,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     default: "unset",
     description: "Shared with the edge Worker; enables POST /internal/relay/:platform.",
   },
-  { name: "DISCORD_TOKEN", default: "unset", description: "Discord bot token; the gateway bot runs only when set." },
+  {
+    name: "DISCORD_TOKEN",
+    default: "unset",
+    description: "Discord bot token; the gateway bot runs only when set.",
+  },
   {
     name: "DISCORD_APPLICATION_ID",
     default: "unset",
@@ -184,17 +196,41 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     default: "unset",
     description: "Ed25519 public key (hex); turns on POST /webhooks/discord (HTTP interactions).",
   },
-  { name: "DISCORD_API_BASE_URL", default: "https://discord.com/api", description: "Discord API base (tests use a fake)." },
-  { name: "LINE_CHANNEL_SECRET", default: "unset", description: "Checks X-Line-Signature on POST /webhooks/line." },
-  { name: "LINE_CHANNEL_ACCESS_TOKEN", default: "unset", description: "LINE Messaging API token (LINE needs both)." },
-  { name: "LINE_API_BASE_URL", default: "https://api.line.me", description: "LINE API base (tests use a fake)." },
+  {
+    name: "DISCORD_API_BASE_URL",
+    default: "https://discord.com/api",
+    description: "Discord API base (tests use a fake).",
+  },
+  {
+    name: "LINE_CHANNEL_SECRET",
+    default: "unset",
+    description: "Checks X-Line-Signature on POST /webhooks/line.",
+  },
+  {
+    name: "LINE_CHANNEL_ACCESS_TOKEN",
+    default: "unset",
+    description: "LINE Messaging API token (LINE needs both).",
+  },
+  {
+    name: "LINE_API_BASE_URL",
+    default: "https://api.line.me",
+    description: "LINE API base (tests use a fake).",
+  },
   {
     name: "LINE_REPLY_DEADLINE_MS",
     default: "20000",
     description: "After this, a short “still thinking” reply goes out and the answer follows by push.",
   },
-  { name: "LINE_GROUP_PREFIX", default: "/ask", description: "In LINE groups, messages starting with this (or a mention) are for the bot." },
-  { name: "BOT_RATE_LIMIT_BURST", default: "5", description: "Questions a student may ask in a row on Discord/LINE." },
+  {
+    name: "LINE_GROUP_PREFIX",
+    default: "/ask",
+    description: "In LINE groups, messages starting with this (or a mention) are for the bot.",
+  },
+  {
+    name: "BOT_RATE_LIMIT_BURST",
+    default: "5",
+    description: "Questions a student may ask in a row on Discord/LINE.",
+  },
   { name: "BOT_RATE_LIMIT_PER_MINUTE", default: "2", description: "Questions regained per minute." },
   {
     name: "BOT_STATE_FILE",
@@ -355,7 +391,11 @@ export function loadConfig(env: Env = process.env): Config {
       channelSecret: optional(env, "LINE_CHANNEL_SECRET"),
       channelAccessToken: optional(env, "LINE_CHANNEL_ACCESS_TOKEN"),
       apiBaseUrl: readString(env, "LINE_API_BASE_URL", "https://api.line.me"),
-      replyDeadlineMs: readNumber(env, "LINE_REPLY_DEADLINE_MS", 20_000, { min: 10, max: 60_000, integer: true }),
+      replyDeadlineMs: readNumber(env, "LINE_REPLY_DEADLINE_MS", 20_000, {
+        min: 10,
+        max: 60_000,
+        integer: true,
+      }),
       groupPrefix: readString(env, "LINE_GROUP_PREFIX", "/ask"),
     },
     bots: {
@@ -366,11 +406,19 @@ export function loadConfig(env: Env = process.env): Config {
       stateFile: botStateFile(env, dataDir),
     },
     admin: {
-      traceRetentionDays: readNumber(env, "TRACE_RETENTION_DAYS", 180, { min: 1, max: 36_500, integer: true }),
+      traceRetentionDays: readNumber(env, "TRACE_RETENTION_DAYS", 180, {
+        min: 1,
+        max: 36_500,
+        integer: true,
+      }),
       weakRetrievalScore: readNumber(env, "WEAK_RETRIEVAL_SCORE", 3, { min: 0, max: 1000 }),
       weakRetrievalSimilarity: readNumber(env, "WEAK_RETRIEVAL_SIMILARITY", 0.3, { min: -1, max: 1 }),
       pseudonymSecret: optional(env, "PSEUDONYM_SECRET"),
-      uploadMaxBytes: readNumber(env, "ADMIN_UPLOAD_MAX_BYTES", 5_242_880, { min: 1024, max: 1_073_741_824, integer: true }),
+      uploadMaxBytes: readNumber(env, "ADMIN_UPLOAD_MAX_BYTES", 5_242_880, {
+        min: 1024,
+        max: 1_073_741_824,
+        integer: true,
+      }),
       sessionHours: readNumber(env, "ADMIN_SESSION_HOURS", 12, { min: 0.1, max: 24 * 90 }),
     },
     adminToken: env["ADMIN_TOKEN"]?.trim() || undefined,

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import type { Hono } from "hono";
 import { defaultArchiveDir } from "./admin/corpus-files.ts";
 import { startTraceRetention } from "./admin/retention.ts";
-import { startBots } from "./bots/index.ts";
 import { adminLoginLink, createAdminServices } from "./admin/wiring.ts";
+import { startBots } from "./bots/index.ts";
 import {
   type ChatDeps,
   type ChatEvent,
@@ -210,7 +210,8 @@ export async function createService(
   const ingest = await ingestConfiguredCorpus(config, corpus, embedder);
   for (const failure of ingest.failed) log.warn(`corpus file ${failure.path} was skipped: ${failure.reason}`);
   const traces = await TraceStore.open(corpus.database, {
-    onWriteError: (error, ids) => log.error(`trace(s) ${ids.join(", ")} could not be written: ${errorMessage(error)}`),
+    onWriteError: (error, ids) =>
+      log.error(`trace(s) ${ids.join(", ")} could not be written: ${errorMessage(error)}`),
   });
   const conversations = await ConversationStore.open(corpus.database);
   const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
@@ -241,7 +242,10 @@ export async function createService(
     adminToken,
     pseudonymSecret: config.admin.pseudonymSecret,
     sessionLifetimeMs: config.admin.sessionHours * 3_600_000,
-    weakRetrieval: { fulltext: config.admin.weakRetrievalScore, vector: config.admin.weakRetrievalSimilarity },
+    weakRetrieval: {
+      fulltext: config.admin.weakRetrievalScore,
+      vector: config.admin.weakRetrievalSimilarity,
+    },
     timeZone: config.course.timeZone,
     samplingDefaults: config.sampling,
     model: engine,
@@ -257,7 +261,11 @@ export async function createService(
       retrieve: (question) => retriever.retrieve(question),
     },
   });
-  const stopTraceRetention = startTraceRetention({ traces, logger: log, days: config.admin.traceRetentionDays });
+  const stopTraceRetention = startTraceRetention({
+    traces,
+    logger: log,
+    days: config.admin.traceRetentionDays,
+  });
   const bots = await startBots({
     chat,
     traces,

@@ -39,10 +39,7 @@ export function registerTracePages(admin: Hono, context: AdminContext): void {
       weak: isWeakRetrieval(trace.passages, context.weakRetrieval),
     }));
     const nextCursor = matching.length > PAGE_SIZE ? page.at(-1)?.createdAt : undefined;
-    return renderPage(
-      c,
-      <TraceListPage rows={rows} filter={filter} total={total} nextCursor={nextCursor} />,
-    );
+    return renderPage(c, <TraceListPage rows={rows} filter={filter} total={total} nextCursor={nextCursor} />);
   });
 
   admin.get("/traces/:id", async (c) => {

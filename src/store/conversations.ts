@@ -34,7 +34,9 @@ export class ConversationStore {
   /** A scalar index on conversationId keeps history lookups fast as turns accumulate. */
   private async ensureIndex(): Promise<void> {
     if ((await this.table.countRows()) < 2000) return;
-    const indexed = (await this.table.listIndices()).some((index) => index.columns.join(",") === "conversationId");
+    const indexed = (await this.table.listIndices()).some(
+      (index) => index.columns.join(",") === "conversationId",
+    );
     if (!indexed) await this.table.createIndex("conversationId", { config: lancedb.Index.btree() });
   }
 

@@ -274,7 +274,9 @@ export class TraceStore {
     }
     const chosen = await this.newestKeys(filters, limit);
     if (chosen.length === 0) return [];
-    let builder = this.table.query().where(`id IN (${chosen.map((row) => sqlString(String(row.id))).join(", ")})`);
+    let builder = this.table
+      .query()
+      .where(`id IN (${chosen.map((row) => sqlString(String(row.id))).join(", ")})`);
     if (columns) builder = builder.select(columns);
     return (await builder.toArray()).sort(byNewest);
   }
@@ -287,10 +289,15 @@ export class TraceStore {
     const upperBound = filters.find((filter) => filter.startsWith("createdAt <"));
     const newest = this.latestCreatedAt ?? (await this.scanLatestCreatedAt());
     if (!newest) return [];
-    const upper = Math.min(Date.parse(newest) + 1, upperBound ? Date.parse(upperBound.split("'")[1]!) : Infinity);
+    const upper = Math.min(
+      Date.parse(newest) + 1,
+      upperBound ? Date.parse(upperBound.split("'")[1]!) : Infinity,
+    );
     for (const hours of LOOKBACK_HOURS) {
       const windowFilters =
-        hours === Infinity ? filters : [...filters, `createdAt >= ${sqlString(new Date(upper - hours * 3_600_000).toISOString())}`];
+        hours === Infinity
+          ? filters
+          : [...filters, `createdAt >= ${sqlString(new Date(upper - hours * 3_600_000).toISOString())}`];
       let keys = this.table.query().select(["id", "createdAt"]);
       if (windowFilters.length > 0) keys = keys.where(windowFilters.join(" AND "));
       const rows = await keys.toArray();
@@ -313,7 +320,8 @@ export class TraceStore {
     for (const row of rows) {
       this.pending.set(String(row.id), row);
       const createdAt = String(row.createdAt);
-      if (this.latestCreatedAt !== undefined && createdAt > this.latestCreatedAt) this.latestCreatedAt = createdAt;
+      if (this.latestCreatedAt !== undefined && createdAt > this.latestCreatedAt)
+        this.latestCreatedAt = createdAt;
     }
     if (this.pending.size >= FLUSH_AT_PENDING) {
       void this.flush();
@@ -375,7 +383,8 @@ function searchFilters(search: TraceSearch): string[] {
   const filters: string[] = [];
   if (search.platform) filters.push(`platform = ${sqlString(search.platform)}`);
   if (search.mode) filters.push(`mode = ${sqlString(search.mode)}`);
-  if (search.feedback) filters.push(`feedback = ${sqlString(search.feedback === "none" ? "" : search.feedback)}`);
+  if (search.feedback)
+    filters.push(`feedback = ${sqlString(search.feedback === "none" ? "" : search.feedback)}`);
   if (search.from) filters.push(`createdAt >= ${sqlString(search.from)}`);
   if (search.to) filters.push(`createdAt < ${sqlString(search.to)}`);
   if (search.conversationId) filters.push(`conversationId = ${sqlString(search.conversationId)}`);

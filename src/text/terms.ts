@@ -147,7 +147,10 @@ export function stripQuestionWords(question: string): string {
  * (「什麼時候要交」 vs 「截止時間」). These add the syllabus's words to such questions.
  */
 const QUERY_EXPANSIONS: ReadonlyArray<[RegExp, string]> = [
-  [/(什麼時候|何時|幾號|幾點|哪天|哪一天|多久).{0,6}(交|繳)|(交|繳).{0,4}(什麼時候|何時|幾號|哪天)|deadline|due/i, "截止 繳交"],
+  [
+    /(什麼時候|何時|幾號|幾點|哪天|哪一天|多久).{0,6}(交|繳)|(交|繳).{0,4}(什麼時候|何時|幾號|哪天)|deadline|due/i,
+    "截止 繳交",
+  ],
   [/(佔|占)(多少|幾)|幾分|怎麼(算|打)分|配分|比重/, "成績 評分 配分"],
   [/(在哪|哪裡|哪間|哪個).{0,4}(上課|教室)|上課.{0,3}(在哪|地點)/, "上課地點 教室"],
   [/遲交|晚交|補交/, "遲交 扣分"],

@@ -3,18 +3,8 @@
  * valid answer, never a 5xx, and the server keeps serving. Seeded, bounded, loopback only.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../../src/fixtures/random.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ROUTES: [string, string][] = [
   ["POST", "/api/chat"],
@@ -119,7 +109,7 @@ describe("fuzzing the public routes", () => {
   });
 
   it("never answers 5xx and never falls over", async () => {
-    const random = seeded(20261123);
+    const random = seededRandom(20261123);
     const failures: string[] = [];
     const statuses: Record<number, number> = {};
     for (let index = 0; index < 240; index++) {

@@ -2,14 +2,12 @@
  * Retrieval quality on student-style questions, full-text only (the mode every offline machine
  * runs in). Floors sit a little under the measured figures so a regression fails loudly.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ingestCorpus } from "../../src/ingest/ingest.ts";
 import { type EvalQuestion, evaluateRetrieval } from "../../src/retrieve/evaluation.ts";
-import { createRetriever } from "../../src/retrieve/index.ts";
-import { ChunkStore, IngestLog, openDatabase } from "../../src/store/index.ts";
+import { fulltextRetrieverOver, readEvalSet } from "../helpers/eval-sets.ts";
 
 const COURSE_DIR = resolve("../shared/course");
 const roots: string[] = [];
@@ -17,26 +15,12 @@ afterAll(() => {
   for (const root of roots) rmSync(root, { recursive: true, force: true });
 });
 
-function readQuestions(name: string): EvalQuestion[] {
-  return readFileSync(resolve("test/fixtures/eval", name), "utf8")
-    .split("\n")
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as EvalQuestion);
-}
+const readQuestions = (name: string) => readEvalSet<EvalQuestion>(name);
 
 async function retrieverOver(corpusDir: string) {
   const root = mkdtempSync(join(tmpdir(), "quality-"));
   roots.push(root);
-  const database = await openDatabase(join(root, "data"));
-  const chunks = await ChunkStore.open(database);
-  await ingestCorpus({
-    corpusDir,
-    chunks,
-    log: await IngestLog.open(database),
-    embedder: null,
-    chunkOptions: { targetChars: 450, maxChars: 630, overlapChars: 60 },
-  });
-  return createRetriever({ chunks, embedder: null });
+  return fulltextRetrieverOver(corpusDir, root);
 }
 
 describe("retrieval quality, full-text only", () => {

@@ -7,10 +7,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
-import { ingestCorpus } from "../../src/ingest/ingest.ts";
-import { createRetriever } from "../../src/retrieve/index.ts";
 import { evaluateRefusals } from "../../src/safety/calibration.ts";
-import { ChunkStore, IngestLog, openDatabase } from "../../src/store/index.ts";
+import { fulltextRetrieverOver } from "../helpers/eval-sets.ts";
 
 const root = mkdtempSync(join(tmpdir(), "calibration-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -26,16 +24,7 @@ it("keeps false refusals under 5% and declines over 90% of off-topic questions",
   cpSync(resolve("corpus"), join(corpusDir, "team"), { recursive: true });
   const withCourse = existsSync(resolve("../shared/course"));
   if (withCourse) cpSync(resolve("../shared/course"), join(corpusDir, "course"), { recursive: true });
-  const database = await openDatabase(join(root, "data"));
-  const chunks = await ChunkStore.open(database);
-  await ingestCorpus({
-    corpusDir,
-    chunks,
-    log: await IngestLog.open(database),
-    embedder: null,
-    chunkOptions: { targetChars: 450, maxChars: 630 },
-  });
-  const retriever = createRetriever({ chunks, embedder: null });
+  const retriever = await fulltextRetrieverOver(corpusDir, root);
   const onTopic = [
     ...questions("corpus-questions.jsonl"),
     ...(withCourse ? questions("course-questions.jsonl") : []),

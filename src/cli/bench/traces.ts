@@ -74,13 +74,29 @@ export async function benchTraces(options: { count: number }): Promise<Record<st
     const batch = 5000;
     for (let offset = requestPathCount; offset < options.count; offset += batch) {
       const size = Math.min(batch, options.count - offset);
-      await traces.insertMany(Array.from({ length: size }, (_, index) => syntheticTrace(offset + index, start)));
+      await traces.insertMany(
+        Array.from({ length: size }, (_, index) => syntheticTrace(offset + index, start)),
+      );
       const turns: ConversationTurn[] = [];
       for (let index = offset; index < offset + size; index++) {
         const trace = syntheticTrace(index, start);
         turns.push(
-          { conversationId: trace.conversationId, turn: Math.floor(index / 5000) * 2, role: "user", content: trace.question, createdAt: trace.createdAt, traceId: trace.id },
-          { conversationId: trace.conversationId, turn: Math.floor(index / 5000) * 2 + 1, role: "assistant", content: trace.answer, createdAt: trace.createdAt, traceId: trace.id },
+          {
+            conversationId: trace.conversationId,
+            turn: Math.floor(index / 5000) * 2,
+            role: "user",
+            content: trace.question,
+            createdAt: trace.createdAt,
+            traceId: trace.id,
+          },
+          {
+            conversationId: trace.conversationId,
+            turn: Math.floor(index / 5000) * 2 + 1,
+            role: "assistant",
+            content: trace.answer,
+            createdAt: trace.createdAt,
+            traceId: trace.id,
+          },
         );
       }
       await conversations.appendMany(turns);
@@ -93,13 +109,19 @@ export async function benchTraces(options: { count: number }): Promise<Record<st
     const adminList = await timeIt(20, () => reopened.listSummaries({ limit: 51 }));
     const apiList = await timeIt(20, () => reopened.list({ limit: 50 }));
     const filteredList = await timeIt(10, () => reopened.listSummaries({ platform: "line", limit: 51 }));
-    const lookup = await timeIt(20, () => reopened.get(`trace-${String(Math.floor(options.count / 2)).padStart(7, "0")}`));
+    const lookup = await timeIt(20, () =>
+      reopened.get(`trace-${String(Math.floor(options.count / 2)).padStart(7, "0")}`),
+    );
     const history = await timeIt(20, () => reopenedConversations.history("conversation-1234"));
     const target = 200;
     return {
       benchmark: "traces",
       traces: await reopened.count(),
-      requestPath: { traces: requestPathCount, seconds: round(requestPathSeconds), tracesPerSecond: round(requestPathCount / requestPathSeconds, 1) },
+      requestPath: {
+        traces: requestPathCount,
+        seconds: round(requestPathSeconds),
+        tracesPerSecond: round(requestPathCount / requestPathSeconds, 1),
+      },
       bulk: { traces: options.count - requestPathCount, seconds: round(bulkSeconds) },
       adminListMs: adminList,
       apiListMs: apiList,
@@ -107,9 +129,24 @@ export async function benchTraces(options: { count: number }): Promise<Record<st
       lookupMs: lookup,
       conversationHistoryMs: history,
       summary: [
-        { figure: "admin list (newest 50) p95 ms", value: adminList.p95, target: `< ${target}`, met: adminList.p95 < target },
-        { figure: "API list (newest 50) p95 ms", value: apiList.p95, target: `< ${target}`, met: apiList.p95 < target },
-        { figure: "conversation history p95 ms", value: history.p95, target: `< ${target}`, met: history.p95 < target },
+        {
+          figure: "admin list (newest 50) p95 ms",
+          value: adminList.p95,
+          target: `< ${target}`,
+          met: adminList.p95 < target,
+        },
+        {
+          figure: "API list (newest 50) p95 ms",
+          value: apiList.p95,
+          target: `< ${target}`,
+          met: apiList.p95 < target,
+        },
+        {
+          figure: "conversation history p95 ms",
+          value: history.p95,
+          target: `< ${target}`,
+          met: history.p95 < target,
+        },
       ],
       peakRssMb: peakRssMb(),
     };

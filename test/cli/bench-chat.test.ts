@@ -1,0 +1,76 @@
+/** The chat benchmark's plumbing, run on the tiny model so it takes seconds (the real run uses SMALL_MODEL_SHAPE). */
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
+import { benchChat } from "../../src/cli/bench/chat.ts";
+import { TINY_MODEL_SHAPE } from "../../src/fixtures/tiny-gguf.ts";
+import { loadRawGenerator } from "../../src/llm/raw-generation.ts";
+
+const benchDirs = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("bench-chat-")));
+
+describe("raw generation", () => {
+  it("generates exactly maxTokens tokens, end tokens included, with timings", async () => {
+    const raw = await loadRawGenerator({
+      modelPath: join(inject("fixturesDir"), "tiny-chat.gguf"),
+      threads: 1,
+      contextSize: 512,
+    });
+    try {
+      const prompt = "<|im_start|>user\n作業遲交怎麼辦？<|im_end|>\n<|im_start|>assistant\n";
+      expect(raw.countPromptTokens(prompt)).toBeLessThan(prompt.length);
+      const sampling = {
+        temperature: 1,
+        topP: 1,
+        topK: 0,
+        minP: 0,
+        repeatPenalty: 1.1,
+        seed: 3,
+        maxTokens: 40,
+      };
+      const run = await raw.generate(prompt, sampling);
+      expect(run.completionTokens).toBe(40);
+      expect(run.promptTokens).toBe(raw.countPromptTokens(prompt));
+      expect(run.firstTokenMs).toBeGreaterThan(0);
+      expect(run.tokensPerSecond).toBeGreaterThan(0);
+      await expect(raw.generate(prompt, { ...sampling, maxTokens: 600 })).rejects.toThrow(/does not fit/);
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+describe("npm run bench -- chat", () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("measures raw and service runs and concurrency, prints a summary, and cleans up", async () => {
+    vi.stubEnv("LLM_THREADS", "1");
+    const before = benchDirs();
+    const report = (await benchChat({ clients: [1, 3], tokens: 8, modelShape: TINY_MODEL_SHAPE })) as {
+      model: { threads: number; parallel: number };
+      prompt: { serviceTokens: number; rawTokens: number };
+      single: { raw: { completionTokens: number[] }; service: { promptTokens: number[] } };
+      concurrency: { clients: number; requests: number; errors: { overloaded503: number; other: number } }[];
+      summary: { figure: string; value: number; target: string | null; met: boolean | null }[];
+    };
+    expect(report.model.threads).toBe(1);
+    expect(report.prompt.serviceTokens).toBeGreaterThan(100);
+    // The raw run sees exactly the prompt the service rendered.
+    expect(report.prompt.rawTokens).toBe(report.prompt.serviceTokens);
+    expect(report.single.raw.completionTokens).toEqual([8, 8, 8]);
+    expect(report.concurrency.map((level) => [level.clients, level.requests])).toEqual([
+      [1, 1],
+      [3, 3],
+    ]);
+    expect(report.concurrency.every((level) => level.errors.overloaded503 + level.errors.other === 0)).toBe(
+      true,
+    );
+    const ratio = report.summary.find((line) =>
+      line.figure.startsWith("service/raw decode tokens per second"),
+    );
+    expect(ratio).toMatchObject({ target: ">= 0.9" });
+    expect(typeof ratio?.met).toBe("boolean");
+    for (const line of report.summary) expect(Number.isFinite(line.value)).toBe(true);
+    expect([...benchDirs()].filter((name) => !before.has(name))).toEqual([]);
+  });
+});

@@ -1,0 +1,27 @@
+/** The team's evaluation question sets and a full-text-only retriever over a folder, for quality tests. */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ingestCorpus } from "../../src/ingest/ingest.ts";
+import { createRetriever, type Retriever } from "../../src/retrieve/index.ts";
+import { ChunkStore, IngestLog, openDatabase } from "../../src/store/index.ts";
+
+export function readEvalSet<T = { question: string; mustContain: string }>(name: string): T[] {
+  return readFileSync(resolve("test/fixtures/eval", name), "utf8")
+    .split("\n")
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** Ingests `corpusDir` into `<root>/data` without embeddings (the mode the floors are set for). */
+export async function fulltextRetrieverOver(corpusDir: string, root: string): Promise<Retriever> {
+  const database = await openDatabase(join(root, "data"));
+  const chunks = await ChunkStore.open(database);
+  await ingestCorpus({
+    corpusDir,
+    chunks,
+    log: await IngestLog.open(database),
+    embedder: null,
+    chunkOptions: { targetChars: 450, maxChars: 630, overlapChars: 60 },
+  });
+  return createRetriever({ chunks, embedder: null });
+}
