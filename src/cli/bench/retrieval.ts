@@ -2,7 +2,15 @@
  * Retrieval benchmark: search latency over the sample corpus and over synthetic tables of N chunks
  * (vector + full-text indexes built), and ingestion throughput with the tiny embedding model.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Embedder, loadEmbedder } from "../../embed/index.ts";
@@ -145,6 +153,39 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
       });
     }
 
+    // A 1,000-document corpus: first ingest, then an unchanged re-ingest (should be near zero work).
+    const manyDir = join(root, "many-documents");
+    mkdirSync(manyDir);
+    const texts = sourceTexts().join("\n").replace(/\s+/g, " ");
+    for (let index = 0; index < 1000; index++) {
+      const start = (index * 997) % Math.max(1, texts.length - 1500);
+      writeFileSync(
+        join(manyDir, `doc-${index}.md`),
+        `# 文件 ${index}\n\n${texts.slice(start, start + 1200)}\n`,
+      );
+    }
+    const manyDatabase = await openDatabase(join(root, "many-data"));
+    const manyChunks = await ChunkStore.open(manyDatabase);
+    const manyLog = await IngestLog.open(manyDatabase);
+    const manyStarted = performance.now();
+    const manySummary = await ingestCorpus({
+      corpusDir: manyDir,
+      chunks: manyChunks,
+      log: manyLog,
+      embedder,
+    });
+    const manySeconds = (performance.now() - manyStarted) / 1000;
+    const unchangedStarted = performance.now();
+    const unchanged = await ingestCorpus({ corpusDir: manyDir, chunks: manyChunks, log: manyLog, embedder });
+    const thousandDocuments = {
+      documents: 1000,
+      chunks: manySummary.chunksWritten,
+      firstIngestSeconds: round(manySeconds),
+      chunksPerSecond: round(manySummary.chunksWritten / manySeconds, 1),
+      unchangedReingestMs: round(performance.now() - unchangedStarted),
+      unchangedReingestChunksWritten: unchanged.chunksWritten,
+    };
+
     const synthetic: Record<string, unknown>[] = [];
     for (const size of options.sizes) {
       const database = await openDatabase(join(root, `synthetic-${size}`));
@@ -179,7 +220,7 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
       note: "query embedding time is excluded for synthetic tables (random query vectors); sample-corpus hybrid times include the tiny model's query embedding",
       sample,
       synthetic,
-      ingestion,
+      ingestion: { ...ingestion, thousandDocuments },
       peakRssMb: peakRssMb(),
     };
   } finally {
