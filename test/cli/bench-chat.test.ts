@@ -48,16 +48,27 @@ describe("npm run bench -- chat", () => {
     const before = benchDirs();
     const report = (await benchChat({ clients: [1, 3], tokens: 8, modelShape: TINY_MODEL_SHAPE })) as {
       model: { threads: number; parallel: number };
-      prompt: { serviceTokens: number; rawTokens: number };
-      single: { raw: { completionTokens: number[] }; service: { promptTokens: number[] } };
+      single: {
+        rounds: number;
+        prompt: { serviceTokens: number; rawTokens: number };
+        raw: { completionTokens: number[] };
+        service: { promptTokens: number[] };
+      };
+      tinyModelOverhead: { rounds: number; raw: { completionTokens: number[] } };
       concurrency: { clients: number; requests: number; errors: { overloaded503: number; other: number } }[];
       summary: { figure: string; value: number; target: string | null; met: boolean | null }[];
     };
     expect(report.model.threads).toBe(1);
-    expect(report.prompt.serviceTokens).toBeGreaterThan(100);
+    expect(report.single.prompt.serviceTokens).toBeGreaterThan(100);
     // The raw run sees exactly the prompt the service rendered.
-    expect(report.prompt.rawTokens).toBe(report.prompt.serviceTokens);
-    expect(report.single.raw.completionTokens).toEqual([8, 8, 8]);
+    expect(report.single.prompt.rawTokens).toBe(report.single.prompt.serviceTokens);
+    const { rounds } = report.single;
+    // Same question, no conversationId: the prompt never grows.
+    expect(report.single.service.promptTokens).toEqual(
+      Array(rounds).fill(report.single.prompt.serviceTokens),
+    );
+    expect(report.single.raw.completionTokens).toEqual(Array(rounds).fill(8));
+    expect(report.tinyModelOverhead.raw.completionTokens).toHaveLength(report.tinyModelOverhead.rounds);
     expect(report.concurrency.map((level) => [level.clients, level.requests])).toEqual([
       [1, 1],
       [3, 3],
