@@ -158,6 +158,24 @@ describe("LINE bot", () => {
     expect(fake.pushes()).toHaveLength(1);
   });
 
+  it("retries a push refused with 429 or 5xx with the same retry key, and delivers it once", async () => {
+    await start({ replyDeadlineMs: 50 });
+    const failures: [number, unknown][] = [
+      [429, { message: "Too Many Requests" }],
+      [503, { message: "Service Unavailable" }],
+    ];
+    fake.pushResponder = () => failures.shift();
+    const userId = "Uretry0000000000000000000000001";
+    await postLineWebhook(service.url, SECRET, [lineTextEvent("請解釋 temperature", { userId })]);
+    await fake.waitUntil(() => fake.deliveredPushes().length === 1, 30_000, "the retried push");
+    const attempts = fake.pushes();
+    expect(attempts).toHaveLength(3);
+    expect(new Set(attempts.map((attempt) => attempt.headers["x-line-retry-key"])).size).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(fake.deliveredPushes()).toHaveLength(1);
+    expect(fake.pushes()).toHaveLength(3);
+  });
+
   it("in a group, answers only mentions or the prefix, per member, quoting the question", async () => {
     await start();
     const groupId = "Cgroup0000000000000000000000001";

@@ -22,6 +22,10 @@ export interface FakeLine {
   failBotInfo: number;
   /** Overrides the reply endpoint's answer (return undefined for the normal behaviour). */
   replyResponder?: (body: Record<string, unknown>) => [number, unknown] | undefined;
+  /** Overrides the push endpoint's answer (return undefined for the normal behaviour). */
+  pushResponder?: (body: Record<string, unknown>) => [number, unknown] | undefined;
+  /** Pushes LINE accepted (200); a repeated X-Line-Retry-Key after success gets 409, as LINE does. */
+  deliveredPushes(): LineRequest[];
   replies(): LineRequest[];
   pushes(): LineRequest[];
   waitUntil(condition: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
@@ -33,7 +37,14 @@ export async function startFakeLine(): Promise<FakeLine> {
   const usedTokens = new Set<string>();
   const sent = () => ({ sentMessages: [{ id: randomUUID(), quoteToken: randomUUID() }] });
 
-  const route = (method: string, path: string, body: Record<string, unknown>): [number, unknown] => {
+  const acceptedRetryKeys = new Set<string>();
+  const delivered: LineRequest[] = [];
+  const route = (
+    method: string,
+    path: string,
+    body: Record<string, unknown>,
+    request?: LineRequest,
+  ): [number, unknown] => {
     if (method === "GET" && path === "/v2/bot/info") {
       if (fake.failBotInfo > 0) {
         fake.failBotInfo--;
@@ -64,7 +75,16 @@ export async function startFakeLine(): Promise<FakeLine> {
       usedTokens.add(token);
       return [200, sent()];
     }
-    if (method === "POST" && path === "/v2/bot/message/push") return [200, sent()];
+    if (method === "POST" && path === "/v2/bot/message/push") {
+      const override = fake.pushResponder?.(body);
+      if (override) return override;
+      const retryKey = String(request?.headers["x-line-retry-key"] ?? "");
+      if (retryKey && acceptedRetryKeys.has(retryKey))
+        return [409, { message: "The retry key is already accepted" }];
+      if (retryKey) acceptedRetryKeys.add(retryKey);
+      if (request) delivered.push(request);
+      return [200, sent()];
+    }
     if (method === "POST" && path === "/v2/bot/chat/loading/start") return [202, {}];
     return [404, { message: `fake LINE has no route ${method} ${path}` }];
   };
@@ -76,14 +96,15 @@ export async function startFakeLine(): Promise<FakeLine> {
       const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
       const text = Buffer.concat(chunks).toString("utf8");
       const body = text ? (JSON.parse(text) as Record<string, unknown>) : null;
-      requests.push({
+      const recorded = {
         method: request.method ?? "GET",
         path,
         headers: request.headers,
         body,
         at: Date.now(),
-      });
-      const [status, payload] = route(request.method ?? "GET", path, body ?? {});
+      };
+      requests.push(recorded);
+      const [status, payload] = route(request.method ?? "GET", path, body ?? {}, recorded);
       response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
     });
   });
@@ -97,6 +118,7 @@ export async function startFakeLine(): Promise<FakeLine> {
     failBotInfo: 0,
     replies: () => requests.filter((request) => request.path === "/v2/bot/message/reply"),
     pushes: () => requests.filter((request) => request.path === "/v2/bot/message/push"),
+    deliveredPushes: () => [...delivered],
     async waitUntil(condition, timeoutMs = 15_000, what = "condition") {
       const deadline = Date.now() + timeoutMs;
       while (!condition()) {
