@@ -3,10 +3,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ChunkStore, openDatabase } from "../../src/store/index.ts";
 
-const TSX = resolve("node_modules/.bin/tsx");
 
 interface RunResult {
   code: number | null;
@@ -14,8 +13,10 @@ interface RunResult {
   stderr: string;
 }
 
+// One process per command (node with tsx's loader), not the tsx CLI: the CLI runs the script in a
+// grandchild, so a SIGKILL to the CLI would leave the ingest running.
 function start(script: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(TSX, [resolve(`src/cli/${script}.ts`), ...args], {
+  return spawn(process.execPath, ["--import", "tsx", resolve(`src/cli/${script}.ts`), ...args], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -119,7 +120,12 @@ describe("kill -9 during an ingest", () => {
     const root = mkdtempSync(join(tmpdir(), "kill-test-"));
     try {
       const corpusDir = join(root, "corpus");
-      const env = { CORPUS_DIR: corpusDir, DATA_DIR: join(root, "data"), EMBED_MODEL: "none" };
+      // The tiny embedding model makes the ingest long enough (embedding, then one commit) to kill inside it.
+      const env = {
+        CORPUS_DIR: corpusDir,
+        DATA_DIR: join(root, "data"),
+        EMBED_MODEL: join(inject("fixturesDir"), "tiny-embed"),
+      };
       const writeCorpus = (edition: string) => {
         cpSync(resolve("corpus"), corpusDir, { recursive: true });
         for (let index = 0; index < 150; index++) {
@@ -131,7 +137,9 @@ describe("kill -9 during an ingest", () => {
         }
       };
       writeCorpus("甲");
+      const firstStarted = performance.now();
       expect((await run("ingest", [], env)).code).toBe(0);
+      const ingestMs = performance.now() - firstStarted;
       const hashesOf = async () => {
         const chunks = await ChunkStore.open(await openDatabase(env.DATA_DIR));
         return new Map(
@@ -140,16 +148,22 @@ describe("kill -9 during an ingest", () => {
       };
       const oldHashes = await hashesOf();
 
-      // Kill at several moments of the second ingest: before, during, and after its commit.
-      for (const delayMs of [700, 1200, 1700, 2400]) {
-        writeCorpus(`乙${delayMs}`);
+      // Kill at several moments of a full re-ingest, as fractions of how long the first one took on this
+      // machine: during start-up, while embedding, and near the commit.
+      let killedMidIngest = 0;
+      for (const fraction of [0.3, 0.6, 0.8, 0.95]) {
+        writeCorpus(`乙${fraction}`);
         const child = start("ingest", [], env);
-        await new Promise((resolveDelay) => setTimeout(resolveDelay, delayMs));
+        // Listen before waiting: an ingest that finishes before the kill has already closed.
+        const closed = new Promise((resolveExit) => child.on("close", resolveExit));
+        await new Promise((resolveDelay) => setTimeout(resolveDelay, ingestMs * fraction));
         child.kill("SIGKILL");
-        await new Promise((resolveExit) => child.on("close", resolveExit));
+        await closed;
+        if (child.signalCode === "SIGKILL") killedMidIngest++;
 
         const hashes = await hashesOf();
         const generated = [...hashes.entries()].filter(([path]) => path.startsWith("generated-"));
+        expect(generated).toHaveLength(150);
         const fromOld = generated.filter(([path, hash]) => oldHashes.get(path) === hash).length;
         // All documents from one edition: the old one or the new one.
         expect([0, generated.length]).toContain(fromOld);
@@ -159,8 +173,9 @@ describe("kill -9 during an ingest", () => {
         // Next round compares against whatever is committed now.
         for (const [path, hash] of hashes) oldHashes.set(path, hash);
       }
+      expect(killedMidIngest).toBeGreaterThan(0);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 180_000);
 });
