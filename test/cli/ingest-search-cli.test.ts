@@ -6,7 +6,6 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ChunkStore, openDatabase } from "../../src/store/index.ts";
 
-
 interface RunResult {
   code: number | null;
   stdout: string;
