@@ -15,7 +15,7 @@ import { linkAtTime } from "./links.ts";
 import { loadDocument, SUPPORTED_EXTENSIONS } from "./loaders/index.ts";
 
 /** Bump when chunking or term analysis changes in a way that needs every document re-ingested. */
-const PIPELINE_REVISION = "terms-v2";
+const PIPELINE_REVISION = "terms-v3";
 
 export interface IngestOptions {
   corpusDir: string;

@@ -7,7 +7,8 @@
  */
 
 const CJK = "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}";
-const TOKEN_PATTERN = new RegExp(`[${CJK}]+|[\\p{L}\\p{N}]+`, "gu");
+// Latin words exclude CJK characters: \p{L} alone would glue 「LLaMA有幾個Token」 into one term.
+const TOKEN_PATTERN = new RegExp(`[${CJK}]+|(?:(?![${CJK}])[\\p{L}\\p{N}])+`, "gu");
 const CJK_RUN = new RegExp(`^[${CJK}]+$`, "u");
 
 /** Latin words too common to help ranking. */
@@ -117,22 +118,43 @@ function cjkTerms(run: string, out: string[]): void {
   }
 }
 
-function termsOf(text: string, dropStopWords: boolean): string[] {
+const CAMEL_CASE_PARTS = /\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{N}+/gu;
+
+/**
+ * Terms of a text. Indexing also adds the parts of camel-case words (「TopK」 → topk, top, k);
+ * queries also add adjacent Latin words joined (「top k」 → topk), so both spellings meet.
+ */
+function termsOf(text: string, mode: "index" | "query"): string[] {
   const terms: string[] = [];
-  for (const match of normalize(text).matchAll(TOKEN_PATTERN)) {
+  let previous: { word: string; end: number } | undefined;
+  const normalized = text.normalize("NFKC");
+  for (const match of normalized.matchAll(TOKEN_PATTERN)) {
     const token = match[0];
     if (CJK_RUN.test(token)) {
       cjkTerms(token, terms);
-    } else if (!dropStopWords || !ENGLISH_STOP_WORDS.has(token)) {
-      terms.push(lightStem(token));
+      previous = undefined;
+      continue;
     }
+    const word = token.toLowerCase();
+    if (mode === "query" && ENGLISH_STOP_WORDS.has(word)) {
+      previous = undefined;
+      continue;
+    }
+    terms.push(lightStem(word));
+    if (mode === "index") {
+      const parts = token.match(CAMEL_CASE_PARTS) ?? [];
+      if (parts.length > 1) for (const part of parts) terms.push(lightStem(part.toLowerCase()));
+    } else if (previous && /^[\s\-_]*$/.test(normalized.slice(previous.end, match.index))) {
+      terms.push(lightStem(previous.word + word));
+    }
+    previous = { word, end: match.index + token.length };
   }
   return terms;
 }
 
 /** The space-separated terms stored beside a chunk's text for the full-text index. */
 export function indexTerms(text: string): string {
-  return termsOf(text, false).join(" ");
+  return termsOf(text, "index").join(" ");
 }
 
 /** Removes question scaffolding and particles, leaving the topic words of a student's question. */
@@ -163,7 +185,7 @@ const QUERY_EXPANSIONS: ReadonlyArray<[RegExp, string]> = [
  */
 export function queryTerms(question: string): string {
   const expansions = QUERY_EXPANSIONS.filter(([pattern]) => pattern.test(question)).map(([, words]) => words);
-  const stripped = termsOf(`${stripQuestionWords(question)} ${expansions.join(" ")}`, true);
-  const terms = stripped.length > 0 ? stripped : termsOf(question, false);
+  const stripped = termsOf(`${stripQuestionWords(question)} ${expansions.join(" ")}`, "query");
+  const terms = stripped.length > 0 ? stripped : termsOf(question, "index");
   return [...new Set(terms)].join(" ");
 }

@@ -28,6 +28,7 @@ it("keeps false refusals under 5% and declines over 90% of off-topic questions",
   const onTopic = [
     ...questions("corpus-questions.jsonl"),
     ...(withCourse ? questions("course-questions.jsonl") : []),
+    ...(withCourse ? questions("course-questions-blind.jsonl") : []),
   ];
   const report = await evaluateRefusals(
     async (question) => (await retriever.retrieve(question)).relevance,

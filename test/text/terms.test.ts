@@ -13,6 +13,17 @@ describe("indexTerms", () => {
     expect(terms).toContain("重要");
   });
 
+  it("separates Latin words glued to Chinese, as transcripts write them", () => {
+    const terms = indexTerms("LLaMA有幾個Token 所以你TopK設1").split(" ");
+    expect(terms).toEqual(expect.arrayContaining(["llama", "幾個", "token", "topk", "設", "1"]));
+    expect(terms.some((term) => /[a-z]/.test(term) && /\p{Script=Han}/u.test(term))).toBe(false);
+  });
+
+  it("indexes camel-case words whole and in parts", () => {
+    const terms = indexTerms("HuggingFace 的 TopK").split(" ");
+    expect(terms).toEqual(expect.arrayContaining(["huggingface", "hugging", "face", "topk", "top", "k"]));
+  });
+
   it("does not bridge punctuation or spaces between Chinese runs", () => {
     expect(indexTerms("生成，模型").split(" ")).not.toContain("成模");
   });
@@ -24,6 +35,10 @@ describe("queryTerms", () => {
     expect(terms).toContain("token");
     expect(terms).not.toContain("什麼");
     expect(terms).not.toContain("老師");
+  });
+
+  it("joins adjacent Latin words so 「top k」 meets 「TopK」", () => {
+    expect(queryTerms("top k 設成 1 會怎樣").split(" ")).toContain("topk");
   });
 
   it("handles 為什麼 questions", () => {
