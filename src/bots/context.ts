@@ -4,6 +4,7 @@ import type { Logger } from "../log.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
 import type { AnswerIndex } from "./answer-index.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
+import { isResetCommand, REPLIES, rateLimitedReply } from "./replies.ts";
 
 export interface BotContext {
   chat(input: ChatInput): AsyncGenerator<ChatEvent>;
@@ -36,3 +37,20 @@ export type BotWebhookHandler = (request: {
   rawBody: Uint8Array;
   headers: Headers;
 }) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+
+/**
+ * What a bot says itself instead of answering: a greeting for an empty message, the reset
+ * confirmation (after forgetting the conversation), or a rate-limit notice. Null: answer the question.
+ */
+export async function replyBeforeAnswering(
+  context: BotContext,
+  request: { question: string; conversationId: string; rateLimitKey: string },
+): Promise<string | null> {
+  if (request.question === "") return REPLIES.emptyQuestion;
+  if (isResetCommand(request.question)) {
+    await context.conversations.reset(request.conversationId);
+    return REPLIES.reset;
+  }
+  const limit = context.rateLimiter.take(request.rateLimitKey);
+  return limit.allowed ? null : rateLimitedReply(limit.retryAfterMs);
+}

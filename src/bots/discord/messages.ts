@@ -3,9 +3,8 @@
  * started; it ignores bots (itself included). Reactions 👍 / 👎 on its answers become feedback.
  */
 import type { Message } from "discord.js";
-import { type BotContext, recordFeedback } from "../context.ts";
+import { type BotContext, recordFeedback, replyBeforeAnswering } from "../context.ts";
 import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
-import { isResetCommand, REPLIES, rateLimitedReply } from "../replies.ts";
 import { describeError } from "../safe-log.ts";
 import { NO_PINGS } from "./commands.ts";
 import { type ReplyTarget, streamReply } from "./stream-reply.ts";
@@ -39,18 +38,13 @@ export async function handleDiscordMessage(
   const say = (content: string) => message.reply({ content, allowedMentions: NO_PINGS });
   const question = questionText(message.content, options.botUserId);
   const conversationId = discordConversationId(place);
-  if (question === "") {
-    await say(REPLIES.emptyQuestion);
-    return;
-  }
-  if (isResetCommand(question)) {
-    await context.conversations.reset(conversationId);
-    await say(REPLIES.reset);
-    return;
-  }
-  const limit = context.rateLimiter.take(`discord:${message.author.id}`);
-  if (!limit.allowed) {
-    await say(rateLimitedReply(limit.retryAfterMs));
+  const early = await replyBeforeAnswering(context, {
+    question,
+    conversationId,
+    rateLimitKey: `discord:${message.author.id}`,
+  });
+  if (early !== null) {
+    await say(early);
     return;
   }
   const target: ReplyTarget = {

@@ -5,9 +5,9 @@
  */
 import type { messagingApi, webhook } from "@line/bot-sdk";
 import { readAnswer } from "../answer.ts";
-import { type BotContext, recordFeedback } from "../context.ts";
+import { type BotContext, recordFeedback, replyBeforeAnswering } from "../context.ts";
 import { type LinePlace, lineConversationId } from "../conversation-ids.ts";
-import { isResetCommand, REPLIES, rateLimitedReply } from "../replies.ts";
+import { REPLIES } from "../replies.ts";
 import { describeError } from "../safe-log.ts";
 import { type Delivery, deliverAnswer, reply } from "./deliver.ts";
 import { parseFeedback, textMessages } from "./messages.ts";
@@ -106,18 +106,13 @@ export async function handleLineEvent(
   const delivery = { ...deliveryFor(context, settings, event.replyToken, where.to, receivedAt), quoteToken };
   const say = (text: string) => reply(delivery, textMessages(text, quoteToken));
   const conversationId = lineConversationId(where.place);
-  if (question === "") {
-    await say(REPLIES.emptyQuestion);
-    return;
-  }
-  if (isResetCommand(question)) {
-    await context.conversations.reset(conversationId);
-    await say(REPLIES.reset);
-    return;
-  }
-  const limit = context.rateLimiter.take(`line:${where.userId}`);
-  if (!limit.allowed) {
-    await say(rateLimitedReply(limit.retryAfterMs));
+  const early = await replyBeforeAnswering(context, {
+    question,
+    conversationId,
+    rateLimitKey: `line:${where.userId}`,
+  });
+  if (early !== null) {
+    await say(early);
     return;
   }
   if (!inGroup) {
