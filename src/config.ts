@@ -14,6 +14,10 @@ export interface Config {
   corpusDir: string;
   /** A local folder or an object-store URI (s3://, gs://, az://) for LanceDB. */
   dataDir: string;
+  /** Seconds after which a read looks for writes by other processes (other replicas, `npm run ingest`). */
+  storeRefreshSeconds: number;
+  /** Ingest CORPUS_DIR at start. Off on replicas that share DATA_DIR with one ingester. */
+  ingestOnStart: boolean;
   modelsDir: string;
   promptsDir: string;
   embedModel: string;
@@ -79,6 +83,18 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     name: "DATA_DIR",
     default: "./data",
     description: "LanceDB location: a folder, or an object-store URI such as s3://bucket/ta.",
+  },
+  {
+    name: "STORE_REFRESH_SECONDS",
+    default: "2",
+    description:
+      "How stale a read may be: after this many seconds a read picks up writes made by other processes (`npm run ingest`, other replicas). 0 checks on every read.",
+  },
+  {
+    name: "INGEST_ON_START",
+    default: "true",
+    description:
+      "`npm start` ingests CORPUS_DIR when it changed. Set `false` on replicas that share DATA_DIR with one ingester.",
   },
   { name: "MODELS_DIR", default: "./models", description: "Cache folder for downloaded models." },
   { name: "PROMPTS_DIR", default: "./prompts", description: "Folder of prompt templates." },
@@ -334,6 +350,8 @@ export function loadConfig(env: Env = process.env): Config {
     port: readNumber(env, "PORT", 8787, { min: 0, max: 65535, integer: true }),
     corpusDir: readLocation(env, "CORPUS_DIR", "./corpus", false),
     dataDir,
+    storeRefreshSeconds: readNumber(env, "STORE_REFRESH_SECONDS", 2, { min: 0, max: 3600 }),
+    ingestOnStart: readChoice(env, "INGEST_ON_START", "true", ["true", "false"] as const) === "true",
     modelsDir: readLocation(env, "MODELS_DIR", "./models", false),
     promptsDir: readLocation(env, "PROMPTS_DIR", "./prompts", false),
     embedModel: readString(env, "EMBED_MODEL", "Xenova/multilingual-e5-small"),

@@ -59,7 +59,7 @@ export function createAppLogger(config: Config, write?: (line: string) => void):
 }
 
 export async function openCorpus(config: Config): Promise<Corpus> {
-  const database = await openDatabase(config.dataDir);
+  const database = await openDatabase(config.dataDir, { refreshSeconds: config.storeRefreshSeconds });
   return { database, chunks: await ChunkStore.open(database), log: await IngestLog.open(database) };
 }
 
@@ -197,6 +197,22 @@ export interface Service {
   close(): Promise<void>;
 }
 
+/** INGEST_ON_START=false: this replica serves the corpus another process ingests. */
+async function skippedIngest(corpus: Corpus): Promise<IngestSummary> {
+  const documents = await corpus.chunks.listDocuments();
+  return {
+    added: [],
+    updated: [],
+    unchanged: documents.map((document) => document.documentPath),
+    removed: [],
+    failed: [],
+    chunksWritten: 0,
+    version: await corpus.chunks.version(),
+    rebuilt: false,
+    durationMs: 0,
+  };
+}
+
 /** Everything `npm start` runs, minus the listening socket (tests call this too). */
 export async function createService(
   config: Config,
@@ -207,7 +223,9 @@ export async function createService(
   const templates = await loadPromptTemplates(config.promptsDir);
   const corpus = await openCorpus(config);
   const embedder = await createEmbedder(config, log);
-  const ingest = await ingestConfiguredCorpus(config, corpus, embedder);
+  const ingest = config.ingestOnStart
+    ? await ingestConfiguredCorpus(config, corpus, embedder)
+    : await skippedIngest(corpus);
   for (const failure of ingest.failed) log.warn(`corpus file ${failure.path} was skipped: ${failure.reason}`);
   const traces = await TraceStore.open(corpus.database, {
     onWriteError: (error, ids) =>

@@ -10,8 +10,10 @@ runMain(async () => {
   const service = await createService(config, logger);
   const { ingest } = service;
   logger.info(
-    `corpus: ${ingest.added.length} added, ${ingest.updated.length} updated, ${ingest.unchanged.length} unchanged, ` +
-      `${ingest.removed.length} removed, ${ingest.failed.length} failed`,
+    config.ingestOnStart
+      ? `corpus: ${ingest.added.length} added, ${ingest.updated.length} updated, ${ingest.unchanged.length} unchanged, ` +
+          `${ingest.removed.length} removed, ${ingest.failed.length} failed`
+      : `corpus: not ingested here (INGEST_ON_START=false); serving ${ingest.unchanged.length} documents ingested by another process`,
   );
   const server = await startHttpServer(service.app, config.host, config.port);
   if (service.adminTokenGenerated) {

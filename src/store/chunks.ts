@@ -92,29 +92,47 @@ export class ChunkStore {
     private table: Table | undefined,
   ) {}
 
+  private missingCheckedAt = Date.now();
+
   static async open(database: Database): Promise<ChunkStore> {
     return new ChunkStore(database, await openTableIfExists(database, CHUNKS_TABLE));
   }
 
+  /**
+   * The chunk table. While it does not exist, looked up again at most once a second: another
+   * process (`npm run ingest`, the ingesting replica) may create it. Once open, the connection's
+   * read-consistency interval brings in that process's later commits.
+   */
+  private async current(): Promise<Table | undefined> {
+    if (this.table || Date.now() - this.missingCheckedAt < 1000) return this.table;
+    this.missingCheckedAt = Date.now();
+    this.table ??= await openTableIfExists(this.database, CHUNKS_TABLE);
+    return this.table;
+  }
+
   /** Vector dimension of the stored corpus, 0 when it was ingested without embeddings. */
   async vectorDimension(): Promise<number> {
-    if (!this.table) return 0;
-    const field = (await this.table.schema()).fields.find((candidate) => candidate.name === "vector");
+    const table = await this.current();
+    if (!table) return 0;
+    const field = (await table.schema()).fields.find((candidate) => candidate.name === "vector");
     return field ? (field.type as FixedSizeList).listSize : 0;
   }
 
   async countChunks(): Promise<number> {
-    return this.table ? this.table.countRows() : 0;
+    const table = await this.current();
+    return table ? table.countRows() : 0;
   }
 
   async version(): Promise<number> {
-    return this.table ? this.table.version() : 0;
+    const table = await this.current();
+    return table ? table.version() : 0;
   }
 
   /** One entry per document: the content hash decides whether it needs re-ingesting. */
   async listDocuments(): Promise<DocumentSummary[]> {
-    if (!this.table) return [];
-    const rows = await this.table
+    const table = await this.current();
+    if (!table) return [];
+    const rows = await table
       .query()
       .select(["documentPath", "title", "contentHash", "ingestedAt"])
       .toArray();
@@ -136,8 +154,9 @@ export class ChunkStore {
   }
 
   async chunksOf(documentPath: string): Promise<Chunk[]> {
-    if (!this.table) return [];
-    const rows = await this.table
+    const table = await this.current();
+    if (!table) return [];
+    const rows = await table
       .query()
       .where(`documentPath = ${sqlString(documentPath)}`)
       .select(CHUNK_COLUMNS)
@@ -193,6 +212,7 @@ export class ChunkStore {
 
   /** Creates missing indexes and folds new rows into existing ones. Safe to call at every start. */
   async ensureIndexes(options: { optimize: boolean } = { optimize: true }): Promise<void> {
+    await this.current();
     if (!this.table) return;
     const existing = new Set((await this.table.listIndices()).map((index) => index.columns.join(",")));
     if (!existing.has(FULL_TEXT_COLUMN)) {
@@ -226,8 +246,9 @@ export class ChunkStore {
   }
 
   async searchFullText(terms: string, limit: number): Promise<ChunkHit[]> {
-    if (!this.table || terms.trim() === "") return [];
-    const rows = await this.table
+    const table = await this.current();
+    if (!table || terms.trim() === "") return [];
+    const rows = await table
       .search(terms, "fts", FULL_TEXT_COLUMN)
       .select([...CHUNK_COLUMNS, "_score"])
       .limit(limit)
@@ -237,8 +258,9 @@ export class ChunkStore {
 
   /** Cosine similarity search; scores are similarities (1 = identical direction). */
   async searchVector(vector: number[], limit: number): Promise<ChunkHit[]> {
-    if (!this.table || (await this.vectorDimension()) === 0) return [];
-    const rows = await this.table
+    const table = await this.current();
+    if (!table || (await this.vectorDimension()) === 0) return [];
+    const rows = await table
       .vectorSearch(vector)
       .distanceType("cosine")
       .select([...CHUNK_COLUMNS, "_distance"])
@@ -249,6 +271,7 @@ export class ChunkStore {
 
   /** Restores the corpus as it was at `version` (a new version is written; nothing is lost). */
   async rollback(version: number): Promise<void> {
+    await this.current();
     if (!this.table)
       throw new AppError("there is no corpus to roll back yet: run an ingest first", "not_found");
     const versions = (await this.table.listVersions()).map((entry) => entry.version);
@@ -265,11 +288,13 @@ export class ChunkStore {
 
   /** Columns that have an index (for health checks and tests). */
   async indexedColumns(): Promise<string[]> {
-    return this.table ? (await this.table.listIndices()).map((index) => index.columns.join(",")) : [];
+    const table = await this.current();
+    return table ? (await table.listIndices()).map((index) => index.columns.join(",")) : [];
   }
 
   async tableVersions(): Promise<number[]> {
-    return this.table ? (await this.table.listVersions()).map((entry) => entry.version) : [];
+    const table = await this.current();
+    return table ? (await table.listVersions()).map((entry) => entry.version) : [];
   }
 }
 
