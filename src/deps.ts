@@ -19,6 +19,7 @@ import type { Config } from "./config.ts";
 import { type Embedder, loadEmbedder } from "./embed/index.ts";
 import { AppError, errorMessage } from "./errors.ts";
 import { createHttpApp, type HttpServices } from "./http/app.ts";
+import type { ChunkOptions } from "./ingest/chunker.ts";
 import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/ingest.ts";
 import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
 import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.ts";
@@ -69,7 +70,6 @@ export async function createEmbedder(config: Config, logger: Logger): Promise<Em
     modelsDir: config.modelsDir,
     onWarning: (message) => logger.warn(message),
   });
-  if (!embedder && config.embedModel !== "none") logger.warn("continuing with full-text search only");
   return embedder;
 }
 
@@ -99,13 +99,18 @@ export async function ingestConfiguredCorpus(
     chunks: corpus.chunks,
     log: corpus.log,
     embedder,
-    chunkOptions: {
-      targetChars: config.chunk.targetChars,
-      maxChars: Math.round(config.chunk.targetChars * 1.4),
-      overlapChars: config.chunk.overlapChars,
-    },
+    chunkOptions: chunkOptionsFrom(config),
     onProgress,
   });
+}
+
+/** CHUNK_SIZE and CHUNK_OVERLAP as the chunker takes them; the hard cap sits 40% above the target. */
+export function chunkOptionsFrom(config: Config): ChunkOptions {
+  return {
+    targetChars: config.chunk.targetChars,
+    maxChars: Math.round(config.chunk.targetChars * 1.4),
+    overlapChars: config.chunk.overlapChars,
+  };
 }
 
 export async function loadPromptTemplates(promptsDir: string): Promise<PromptTemplates> {

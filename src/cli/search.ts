@@ -48,7 +48,8 @@ runMain(async () => {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const k = values.k === undefined ? 5 : Number(values.k);
+  const config = loadConfig();
+  const k = values.k === undefined ? config.retrieval.topK : Number(values.k);
   if (!Number.isInteger(k) || k < 1 || k > 100)
     throw new AppError(`--k must be an integer from 1 to 100, got ${values.k}`, "bad_request");
   const question = positionals.join(" ").trim();
@@ -69,7 +70,6 @@ runMain(async () => {
     }
   }
 
-  const config = loadConfig();
   const logger = createAppLogger(config);
   const corpus = await openCorpus(config);
   if ((await corpus.chunks.countChunks()) === 0)

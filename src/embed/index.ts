@@ -44,7 +44,7 @@ export async function loadEmbedder(options: EmbedderOptions): Promise<Embedder |
   }
   if (source.kind === "missing-folder") {
     warn(
-      `Embeddings off (vector search disabled): no model folder at ${source.folder}; ` +
+      `Embeddings off, full-text search only: no model folder at ${source.folder}; ` +
         "set the model to a folder holding config.json, tokenizer.json and onnx/model.onnx, a Hugging Face id, or 'none'.",
     );
     return null;
@@ -68,9 +68,7 @@ export async function loadEmbedder(options: EmbedderOptions): Promise<Embedder |
     dimension = await probeDimension(loaded.extractor);
   } catch (error) {
     const name = source.kind === "local" ? source.folder : source.id;
-    warn(
-      `Embeddings off (vector search disabled): "${name}" loaded but cannot embed: ${errorMessage(error)}`,
-    );
+    warn(`Embeddings off, full-text search only: "${name}" loaded but cannot embed: ${errorMessage(error)}`);
     return null;
   }
   return createEmbedder(loaded.extractor, options.model.trim(), dimension, batchSize);

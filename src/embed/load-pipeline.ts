@@ -89,7 +89,7 @@ function oneLine(text: string): string {
 /** The reason embeddings are off, in one line a person can act on. */
 export function describeLoadFailure(request: PipelineRequest, error: unknown): string {
   const { source, modelsDir } = request;
-  const prefix = "Embeddings off (vector search disabled):";
+  const prefix = "Embeddings off, full-text search only:";
   if (source.kind === "local") {
     if (isMissingFile(error)) {
       // transformers.js words this in terms of its own flags; the missing path is what matters.

@@ -132,10 +132,7 @@ export class ChunkStore {
   async listDocuments(): Promise<DocumentSummary[]> {
     const table = await this.current();
     if (!table) return [];
-    const rows = await table
-      .query()
-      .select(["documentPath", "title", "contentHash", "ingestedAt"])
-      .toArray();
+    const rows = await table.query().select(["documentPath", "title", "contentHash", "ingestedAt"]).toArray();
     const byPath = new Map<string, DocumentSummary>();
     for (const row of rows) {
       const path = String(row.documentPath);

@@ -13,6 +13,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { loadConfig } from "../../config.ts";
+import { chunkOptionsFrom } from "../../deps.ts";
 import { type Embedder, loadEmbedder } from "../../embed/index.ts";
 import { writeTinyEmbedModel } from "../../fixtures/tiny-embed.ts";
 import { ingestCorpus } from "../../ingest/ingest.ts";
@@ -121,6 +123,8 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
       onWarning: () => {},
     });
 
+    // Chunked as `npm run ingest` chunks (CHUNK_SIZE, CHUNK_OVERLAP).
+    const chunkOptions = chunkOptionsFrom(loadConfig());
     // Sample corpus: the team's corpus plus the real lecture material when present.
     const sampleFolders = [resolve("corpus"), ...(existsSync(COURSE_DIR) ? [COURSE_DIR] : [])];
     const sample: Record<string, unknown>[] = [];
@@ -130,10 +134,10 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
       const chunks = await ChunkStore.open(database);
       const log = await IngestLog.open(database);
       const started = performance.now();
-      const summary = await ingestCorpus({ corpusDir: folder, chunks, log, embedder });
+      const summary = await ingestCorpus({ corpusDir: folder, chunks, log, embedder, chunkOptions });
       const seconds = (performance.now() - started) / 1000;
       const reStarted = performance.now();
-      await ingestCorpus({ corpusDir: folder, chunks, log, embedder });
+      await ingestCorpus({ corpusDir: folder, chunks, log, embedder, chunkOptions });
       const reingestMs = performance.now() - reStarted;
       if (folder === sampleFolders.at(-1)) {
         ingestion = {
@@ -173,10 +177,17 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
       chunks: manyChunks,
       log: manyLog,
       embedder,
+      chunkOptions,
     });
     const manySeconds = (performance.now() - manyStarted) / 1000;
     const unchangedStarted = performance.now();
-    const unchanged = await ingestCorpus({ corpusDir: manyDir, chunks: manyChunks, log: manyLog, embedder });
+    const unchanged = await ingestCorpus({
+      corpusDir: manyDir,
+      chunks: manyChunks,
+      log: manyLog,
+      embedder,
+      chunkOptions,
+    });
     const thousandDocuments = {
       documents: 1000,
       chunks: manySummary.chunksWritten,
