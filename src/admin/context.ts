@@ -3,7 +3,7 @@ import type { ChatEvent, ChatInput } from "../chat/index.ts";
 import type { TraceStore } from "../store/index.ts";
 import type { SamplingOptions } from "../types.ts";
 import type { CorpusAdmin } from "./corpus-admin.ts";
-import { pseudonymFor } from "./pseudonym.ts";
+import { pseudonymFor, pseudonymousConversationId } from "./pseudonym.ts";
 import type { AdminServices } from "./services.ts";
 import { AdminSessions } from "./sessions.ts";
 import { DEFAULT_WEAK_RETRIEVAL, type WeakRetrievalThresholds } from "./weak-retrieval.ts";
@@ -14,6 +14,7 @@ export interface AdminContext {
   adminToken: string;
   sessions: AdminSessions;
   pseudonymOf(platform: string, userId: string): string;
+  conversationPseudonymOf(conversationId: string): string;
   timeZone: string;
   weakRetrieval: WeakRetrievalThresholds;
   corpus?: CorpusAdmin;
@@ -36,6 +37,7 @@ export function createAdminContext(
     ...base,
     sessions: services.sessions ?? new AdminSessions(base.adminToken),
     pseudonymOf: (platform, userId) => pseudonymFor(secret, platform, userId),
+    conversationPseudonymOf: (conversationId) => pseudonymousConversationId(secret, conversationId),
     timeZone: services.timeZone ?? "Asia/Taipei",
     weakRetrieval: { ...DEFAULT_WEAK_RETRIEVAL, ...services.weakRetrieval },
     corpus: services.corpus,

@@ -245,3 +245,29 @@ describe("limits", () => {
     expect(total).toBeLessThanOrEqual(1.0001);
   });
 });
+
+describe("student privacy", () => {
+  test("the JSON API shows pseudonyms, never a LINE or Discord id", async () => {
+    const lineUserId = "U4af4980629a1b2c3d4e5f6a7b8c9d0e1";
+    let traceId = "";
+    for await (const event of ta.service.chat({
+      message: "作業可以遲交嗎？",
+      platform: "line",
+      userId: lineUserId,
+      conversationId: `line:user:${lineUserId}`,
+      sampling: { maxTokens: 4 },
+    })) {
+      if (event.type === "retrieval") traceId = event.traceId;
+    }
+    const headers = { authorization: `Bearer ${ta.adminToken}` };
+    const detail = await request(`/api/admin/traces/${traceId}`, { headers });
+    expect(detail.status).toBe(200);
+    const text = await detail.text();
+    expect(text).not.toContain(lineUserId);
+    const trace = JSON.parse(text) as { userId: string; conversationId: string };
+    expect(trace.userId).toMatch(/^學生-[0-9a-f]{6}$/);
+    expect(trace.conversationId).toMatch(/^line:對話-[0-9a-f]{10}$/);
+    const list = await request("/api/admin/traces?limit=50", { headers });
+    expect(await list.text()).not.toContain(lineUserId);
+  });
+});

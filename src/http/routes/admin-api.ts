@@ -28,8 +28,11 @@ function readBefore(value: string | undefined): string | undefined {
 
 export function registerAdminApi(app: Hono, services: HttpServices, admin: AdminContext): void {
   // Staff see stable pseudonyms, never raw platform ids, in the API as on the pages.
-  const withPseudonym = (trace: Trace): Trace =>
-    trace.userId ? { ...trace, userId: admin.pseudonymOf(trace.platform, trace.userId) } : trace;
+  const withPseudonym = (trace: Trace): Trace => ({
+    ...trace,
+    userId: trace.userId ? admin.pseudonymOf(trace.platform, trace.userId) : "",
+    conversationId: admin.conversationPseudonymOf(trace.conversationId),
+  });
 
   app.get("/api/admin/traces", async (c) => {
     const limit = readLimit(c.req.query("limit"));
