@@ -157,11 +157,25 @@ export function indexTerms(text: string): string {
   return termsOf(text, "index").join(" ");
 }
 
+/** Words that contain a particle character but are content words themselves (「對話」 is not 對 + 話). */
+const WORDS_WITH_PARTICLES = [
+  ..."對話 對齊 對應 對比 使用 應用 作用 費用 重要 要求 摘要 存在 會議 學會 機會 社會 去除 被動 還原".split(
+    " ",
+  ),
+];
+
 /** Removes question scaffolding and particles, leaving the topic words of a student's question. */
 export function stripQuestionWords(question: string): string {
   let text = normalize(question);
   for (const phrase of QUESTION_PHRASES) text = text.split(phrase).join(" ");
-  return [...text].map((character) => (CHINESE_PARTICLES.has(character) ? " " : character)).join("");
+  let result = "";
+  for (let offset = 0; offset < text.length; ) {
+    const protectedWord = WORDS_WITH_PARTICLES.find((word) => text.startsWith(word, offset));
+    const piece = protectedWord ?? String.fromCodePoint(text.codePointAt(offset)!);
+    result += protectedWord || !CHINESE_PARTICLES.has(piece) ? piece : " ";
+    offset += piece.length;
+  }
+  return result;
 }
 
 /**

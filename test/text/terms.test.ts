@@ -51,6 +51,12 @@ describe("queryTerms", () => {
     expect(queryTerms("是什麼？")).not.toBe("");
   });
 
+  it("keeps content words that contain a particle character", () => {
+    expect(queryTerms("對齊是什麼").split(" ")).toContain("對齊");
+    expect(queryTerms("多輪對話的紀錄要怎麼處理").split(" ")).toContain("對話");
+    expect(stripQuestionWords("使用 AI 工具")).toContain("使用");
+  });
+
   it("strips particles into boundaries", () => {
     expect(stripQuestionWords("模型的參數")).toBe("模型 參數");
   });
