@@ -125,7 +125,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   { name: "LLM_THREADS", default: "core count", description: "CPU threads for inference." },
   { name: "LLM_CONTEXT_SIZE", default: "8192", description: "Context window per sequence, in tokens." },
   { name: "LLM_PARALLEL", default: "2", description: "Context sequences served at once." },
-  { name: "LLM_QUEUE_MAX", default: "32", description: "Requests allowed to wait; beyond it HTTP 503." },
+  {
+    name: "LLM_QUEUE_MAX",
+    default: "32",
+    description: "Questions admitted beyond the running ones (waiting or retrieving); beyond it HTTP 503.",
+  },
   { name: "LLM_TIMEOUT_MS", default: "120000", description: "Per-request generation timeout." },
   { name: "LLM_MAX_TOKENS", default: "768", description: "Longest answer allowed, in tokens." },
   { name: "LLM_TEMPERATURE", default: "0.3", description: "Default sampling temperature (0–2)." },

@@ -29,6 +29,9 @@ td.num, th.num { text-align:right; white-space:nowrap; font-variant-numeric:tabu
 .badge.weak { background:#fff1e0; color:var(--warn); }
 .badge.failed, .badge.down { background:#fdecea; color:var(--bad); }
 .badge.up { background:#e6f4ea; color:var(--good); }
+.badge.crisis { background:var(--bad); color:#fff; font-weight:700; }
+#trace-list tr.crisis td { background:#fdecea; }
+#trace-list tr.crisis td:first-child { box-shadow:inset 4px 0 0 var(--bad); }
 form.filters { display:flex; flex-wrap:wrap; gap:.5rem .75rem; align-items:flex-end; }
 form.filters label, form.stack label { display:flex; flex-direction:column; font-size:.85rem; color:var(--muted); gap:.15rem; }
 form.filters label.check, form.stack label.check { flex-direction:row; align-items:center; gap:.3rem; }
@@ -67,6 +70,8 @@ meter { width:8rem; }
   table.cards tr { border:1px solid var(--line); border-radius:8px; margin-bottom:.6rem; background:var(--card); padding:.3rem .2rem; }
   table.cards td { border:0; padding:.15rem .5rem; text-align:left; white-space:normal; }
   table.cards td[data-label]::before { content:attr(data-label) " "; color:var(--muted); font-size:.8rem; }
+  #trace-list tr.crisis { border:2px solid var(--bad); background:#fdecea; }
+  #trace-list tr.crisis td:first-child { box-shadow:none; }
   dl.facts { grid-template-columns:1fr; }
   dl.facts dd { margin-bottom:.3rem; }
 }

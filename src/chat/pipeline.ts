@@ -3,7 +3,7 @@
  * trace all happen here; platforms (HTTP, bots) only translate events.
  */
 import { AppError, errorCode, errorMessage } from "../errors.ts";
-import type { LlmEngine } from "../llm/index.ts";
+import type { GenerateRequest, LlmEngine, ModelTicket } from "../llm/index.ts";
 import type { Logger } from "../log.ts";
 import {
   buildUserTurn,
@@ -51,7 +51,10 @@ export interface ChatDeps {
   course: { name: string; timeZone: string; homeworkPolicy: HomeworkPolicy };
   samplingDefaults: SamplingOptions;
   messageMaxChars: number;
-  /** Requests allowed to wait for a model sequence; beyond it the request is refused (503). */
+  /**
+   * LLM_QUEUE_MAX, for reference only: the engine enforces it when runChat admits a question
+   * (LlmEngine.admit), before any event is sent, so HTTP can still answer 503.
+   */
   queueMax: number;
   /** Calibrated relevance thresholds (see safety/rules.ts decideRelevance). */
   relevance: { offTopicBelow: number; notCoveredBelow: number };
@@ -111,13 +114,6 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
   const message = validateMessage(input.message, deps.messageMaxChars);
   const sampling = resolveSampling(input.sampling, deps.samplingDefaults);
   const kind = input.rawMessages ? "question" : classifyMessage(message);
-  // Fixed replies (crisis first of all) never wait for the model, so they are never refused as busy.
-  if (deps.llm && kind === "question") {
-    const depth = deps.llm.queueDepth();
-    if (depth.waiting >= deps.queueMax) {
-      throw new AppError("the TA is busy answering other students: try again in a few seconds", "overloaded");
-    }
-  }
 
   const started = performance.now();
   const conversationId = input.conversationId ?? newId();
@@ -146,13 +142,20 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
       deps.logger.error(`trace ${trace.id} could not be written: ${errorMessage(error)}`);
     }
   };
-  await saveTrace((value) => deps.traces.insert(value));
+  // Admission comes before the trace and the first event, so a busy service refuses with nothing
+  // written or sent (HTTP answers 503). Fixed replies (crisis first of all) need no model: no ticket.
+  const ticket = deps.llm && kind === "question" ? admit(deps.llm, input.platform, deps.logger) : undefined;
 
   try {
+    await saveTrace((value) => deps.traces.insert(value));
     if (input.rawMessages) {
       if (!deps.llm) throw new AppError("no model is loaded on this inference server", "model_unavailable");
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: [] };
-      yield* streamGeneration(deps.llm, input.rawMessages, sampling, input.signal, trace);
+      yield* streamGeneration(
+        deps.llm,
+        { messages: input.rawMessages, sampling, signal: input.signal, ticket },
+        trace,
+      );
     } else if (kind !== "question") {
       // Deterministic replies: no retrieval, no model. A crisis reply must never wait in a queue.
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: [] };
@@ -168,6 +171,7 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
 
       const decision = decideRelevance(message, retrieval.relevance, deps.relevance);
       if (decision.fallback) {
+        ticket?.release(); // a fixed reply after all: let a waiting question have the place now
         trace.mode = decision.fallback === "refuse-off-topic" ? "refusal" : "not-covered";
         const template =
           decision.fallback === "refuse-off-topic" ? deps.templates.offTopic : deps.templates.noPassages;
@@ -179,7 +183,7 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
       } else {
         yield* generateAnswer(
           deps.llm,
-          { message, history, retrieval, sampling, signal: input.signal },
+          { message, history, retrieval, sampling, signal: input.signal, ticket },
           trace,
           deps,
           now,
@@ -219,6 +223,8 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
     await saveTrace((value) => deps.traces.save(value));
     yield { type: "error", code, message: errorMessage(error), traceId: trace.id };
   } finally {
+    // Unused (error before generation, fallback, client gone): the place goes back to the queue.
+    ticket?.release();
     // Reached with status "running" only when the consumer stopped reading (client went away).
     if (trace.status === "running") {
       trace.status = "failed";
@@ -237,6 +243,7 @@ async function* generateAnswer(
     retrieval: RetrievalResult;
     sampling: SamplingOptions;
     signal?: AbortSignal;
+    ticket?: ModelTicket;
   },
   trace: Trace,
   deps: ChatDeps,
@@ -258,18 +265,31 @@ async function* generateAnswer(
     maxAnswerTokens: request.sampling.maxTokens,
     countTokens: (text) => llm.countTokens(text),
   });
-  yield* streamGeneration(llm, plan.messages, request.sampling, request.signal, trace);
+  yield* streamGeneration(
+    llm,
+    { messages: plan.messages, sampling: request.sampling, signal: request.signal, ticket: request.ticket },
+    trace,
+  );
+}
+
+/** Takes the question's place with the model, or refuses it as busy (nothing written, nothing sent). */
+function admit(llm: LlmEngine, platform: Platform, logger: Logger): ModelTicket {
+  try {
+    return llm.admit();
+  } catch (error) {
+    if (errorCode(error) !== "overloaded") throw error;
+    logger.warn(`refused a ${platform} question as busy: ${errorMessage(error)}`);
+    throw new AppError("the TA is busy answering other students: try again in a few seconds", "overloaded");
+  }
 }
 
 async function* streamGeneration(
   llm: LlmEngine,
-  messages: ChatMessage[],
-  sampling: SamplingOptions,
-  signal: AbortSignal | undefined,
+  request: GenerateRequest,
   trace: Trace,
 ): AsyncGenerator<ChatEvent> {
   const generationStarted = performance.now();
-  const result = await llm.generate({ messages, sampling, signal });
+  const result = await llm.generate(request);
   trace.prompt = result.promptText;
   trace.usage.promptTokens = result.promptTokens;
   let firstTokenAt = 0;

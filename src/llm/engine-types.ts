@@ -16,7 +16,7 @@ export interface LlmEngineOptions {
   contextSize: number;
   /** Sequences generating at the same time. */
   parallel: number;
-  /** Requests allowed to wait for a free sequence; more are refused with "overloaded". */
+  /** Requests allowed to wait for a free sequence (admitted, not yet generating); more are refused with "overloaded". */
   queueMax: number;
   /** Whole-request limit including queueing, in ms; 0 disables it. Exceeding it fails with "timeout". */
   requestTimeoutMs: number;
@@ -30,6 +30,23 @@ export interface GenerateRequest {
   sampling: SamplingOptions;
   /** Abort (e.g. client disconnect): stops generation, frees the sequence, or leaves the queue. */
   signal?: AbortSignal;
+  /**
+   * A place taken earlier with `admit()`: generation uses it instead of queueing again (so it is
+   * never refused as busy) and from then on frees it itself. Without one, generate admits itself.
+   */
+  ticket?: ModelTicket;
+}
+
+/**
+ * A place among the requests the model serves (answering + waiting), taken before any work so a
+ * busy service can refuse before it answers anything.
+ */
+export interface ModelTicket {
+  /**
+   * Gives the place back if no generate() took it; after generate() took it, does nothing (the
+   * engine frees the sequence when generation ends). Idempotent: call it in a `finally`.
+   */
+  release(): void;
 }
 
 /** "stop": the model ended its answer; "length": maxTokens or the context size was reached. */
@@ -58,10 +75,17 @@ export interface LlmEngine {
   countTokens(text: string): number;
   /** Renders messages with the model's chat template, ending with the assistant's turn. */
   renderPrompt(messages: ChatMessage[]): { text: string; tokens: number };
-  /** Waits for a free sequence (or throws "overloaded"), then starts streaming. */
+  /**
+   * Takes a place for one request now, synchronously, or throws AppError "overloaded" when
+   * `parallel` requests are answering and `queueMax` more are admitted (waiting, or still
+   * retrieving); throws the shutdown error once closed. Pass the ticket to generate(), release it otherwise.
+   */
+  admit(): ModelTicket;
+  /** Waits for a free sequence (or throws "overloaded" when not given a ticket), then starts streaming. */
   generate(request: GenerateRequest): Promise<GenerateResult>;
   /** Top-N next tokens after `prompt` (special tokens in it are honoured), most likely first. */
   nextTokenProbabilities(prompt: string, topN: number): Promise<TokenProbability[]>;
+  /** `waiting` counts every admitted request without a sequence yet (in line or still retrieving). */
   queueDepth(): { active: number; waiting: number };
   /** Cancels running and waiting requests and frees the model. */
   close(): Promise<void>;

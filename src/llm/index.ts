@@ -5,6 +5,7 @@ export type {
   GpuChoice,
   LlmEngine,
   LlmEngineOptions,
+  ModelTicket,
   StopReason,
   TokenProbability,
 } from "./engine-types.ts";

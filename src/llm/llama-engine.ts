@@ -16,10 +16,11 @@ import type {
   GenerateRequest,
   GenerateResult,
   LlmEngine,
+  ModelTicket,
   StopReason,
   TokenProbability,
 } from "./engine-types.ts";
-import { SequencePool } from "./sequence-pool.ts";
+import { PoolTicket, SequencePool } from "./sequence-pool.ts";
 import { TextStream } from "./text-stream.ts";
 
 export interface LlamaEngineParts {
@@ -101,6 +102,18 @@ export class LlamaEngine implements LlmEngine {
     return this.pool.depth();
   }
 
+  admit(): ModelTicket {
+    this.assertOpen();
+    return this.pool.reserve();
+  }
+
+  /** The caller's ticket (taken with admit), or a new place (throws "overloaded" when full). */
+  private ticketFor(ticket: ModelTicket | undefined): PoolTicket<LlamaContextSequence> {
+    if (ticket === undefined) return this.pool.reserve();
+    if (ticket instanceof PoolTicket && ticket.pool === this.pool) return ticket;
+    throw new AppError("This model ticket was issued by another engine", "internal");
+  }
+
   /** Abort controller for one request: the caller's signal means "cancelled", the clock means "timeout". */
   private requestController(signal: AbortSignal | undefined): { abort: AbortController; detach: () => void } {
     const abort = new AbortController();
@@ -126,14 +139,14 @@ export class LlamaEngine implements LlmEngine {
 
   /** Runs `work` on a free sequence with a clean state, tracked so close() can stop it. */
   private async withSequence<T>(
-    signal: AbortSignal | undefined,
+    request: { signal?: AbortSignal; ticket?: ModelTicket },
     work: (sequence: LlamaContextSequence, abort: AbortController) => Promise<T>,
   ): Promise<{ started: Promise<T>; abort: AbortController }> {
     this.assertOpen();
-    const { abort, detach } = this.requestController(signal);
+    const { abort, detach } = this.requestController(request.signal);
     let sequence: LlamaContextSequence;
     try {
-      sequence = await this.pool.acquire(abort.signal);
+      sequence = await this.ticketFor(request.ticket).acquire(abort.signal);
     } catch (error) {
       detach();
       throw error;
@@ -183,7 +196,7 @@ export class LlamaEngine implements LlmEngine {
     const stream = new TextStream(() =>
       reader.abort?.abort(new AppError("The reader stopped reading", "cancelled")),
     );
-    const { started, abort } = await this.withSequence(request.signal, async (sequence, abort) => {
+    const { started, abort } = await this.withSequence(request, async (sequence, abort) => {
       const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.parts.chatWrapper });
       const outputTokensBefore = sequence.tokenMeter.usedOutputTokens;
       try {
@@ -239,7 +252,7 @@ export class LlamaEngine implements LlmEngine {
         "bad_request",
       );
     }
-    const { started } = await this.withSequence(undefined, async (sequence) => {
+    const { started } = await this.withSequence({}, async (sequence) => {
       const input: ControlledEvaluateInputItem[] = tokens.map((token, index) =>
         index === tokens.length - 1 ? [token, { generateNext: { probabilities: true } }] : token,
       );

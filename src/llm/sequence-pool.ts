@@ -1,4 +1,8 @@
-/** Hands out a fixed set of slots (context sequences) and queues waiting requests up to a limit. */
+/**
+ * Hands out a fixed set of slots (context sequences) and bounds how many requests may hold or wait
+ * for one. Admission is a separate, synchronous step (`reserve`) so a caller can learn "busy"
+ * before it does any work or sends any byte, then claim the slot later with the same ticket.
+ */
 import { AppError } from "../errors.ts";
 
 interface Waiter<Slot> {
@@ -7,13 +11,58 @@ interface Waiter<Slot> {
   detach: () => void;
 }
 
+/**
+ * A place among the requests the pool serves (answering or waiting). Take the slot with
+ * `acquire`; give the place back with `release` if the slot is never taken.
+ */
+export class PoolTicket<Slot> {
+  private state: "reserved" | "acquiring" | "released" = "reserved";
+
+  /** @internal created by SequencePool.reserve */
+  constructor(
+    readonly pool: SequencePool<Slot>,
+    private readonly giveBack: () => void,
+    private readonly take: (signal: AbortSignal | undefined) => Promise<Slot>,
+  ) {}
+
+  /**
+   * Resolves with a slot, waiting in line if none is free (never refused as busy: the place is
+   * already held). Once called, the slot (when granted) is returned with `pool.release(slot)`;
+   * if the wait fails (abort, close), the place is given back here. Callable once.
+   */
+  acquire(signal?: AbortSignal): Promise<Slot> {
+    if (this.state !== "reserved") {
+      return Promise.reject(new AppError("This model ticket was already used or released", "internal"));
+    }
+    this.state = "acquiring";
+    return this.take(signal).catch((error: unknown) => {
+      this.giveBack();
+      throw error;
+    });
+  }
+
+  /** Gives the place back if `acquire` was never called; otherwise does nothing. Idempotent. */
+  release(): void {
+    if (this.state !== "reserved") return;
+    this.state = "released";
+    this.giveBack();
+  }
+
+  /** True until `acquire` or `release` is called. */
+  get unused(): boolean {
+    return this.state === "reserved";
+  }
+}
+
 export class SequencePool<Slot> {
   private readonly free: Slot[];
   private readonly waiting: Waiter<Slot>[] = [];
   private readonly total: number;
+  /** Tickets out: reserved, waiting in line, or holding a slot. At most total + queueMax. */
+  private admitted = 0;
   private closedError: unknown;
 
-  /** @param queueMax how many requests may wait for a slot; one more is refused with "overloaded". */
+  /** @param queueMax how many requests may wait (or be reserved) beyond the slots; one more is refused with "overloaded". */
   constructor(
     slots: readonly Slot[],
     private readonly queueMax: number,
@@ -22,20 +71,45 @@ export class SequencePool<Slot> {
     this.total = slots.length;
   }
 
-  /** Resolves with a free slot; rejects with `signal.reason` if the signal aborts while waiting. */
+  /**
+   * Takes a place for one request, synchronously: throws "overloaded" when `slots + queueMax`
+   * requests are already admitted, or the close error once closed.
+   */
+  reserve(): PoolTicket<Slot> {
+    if (this.closedError !== undefined) throw this.closedError;
+    if (this.admitted >= this.total + this.queueMax) {
+      const { active, waiting } = this.depth();
+      throw new AppError(
+        `The model is busy (${active} answering, ${waiting} waiting); try again in a moment`,
+        "overloaded",
+      );
+    }
+    this.admitted++;
+    return new PoolTicket(
+      this,
+      () => {
+        this.admitted--;
+      },
+      (signal) => this.take(signal),
+    );
+  }
+
+  /** reserve() and acquire() in one step: resolves with a slot or rejects ("overloaded", abort reason, close error). */
   acquire(signal?: AbortSignal): Promise<Slot> {
+    let ticket: PoolTicket<Slot>;
+    try {
+      ticket = this.reserve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return ticket.acquire(signal);
+  }
+
+  private take(signal: AbortSignal | undefined): Promise<Slot> {
     if (this.closedError !== undefined) return Promise.reject(this.closedError);
     if (signal?.aborted) return Promise.reject(signal.reason);
     const slot = this.free.pop();
     if (slot !== undefined) return Promise.resolve(slot);
-    if (this.waiting.length >= this.queueMax) {
-      return Promise.reject(
-        new AppError(
-          `The model is busy (${this.total} answering, ${this.waiting.length} waiting); try again in a moment`,
-          "overloaded",
-        ),
-      );
-    }
     return new Promise<Slot>((resolve, reject) => {
       const onAbort = () => {
         this.waiting.splice(this.waiting.indexOf(waiter), 1);
@@ -51,8 +125,9 @@ export class SequencePool<Slot> {
     });
   }
 
-  /** Gives the slot to the longest-waiting request, or back to the free list. */
+  /** Returns a slot taken with acquire: to the longest-waiting request, or to the free list. */
   release(slot: Slot): void {
+    this.admitted--;
     const next = this.waiting.shift();
     if (next) {
       next.detach();
@@ -62,8 +137,10 @@ export class SequencePool<Slot> {
     }
   }
 
+  /** `waiting` counts every admitted request without a slot: in line, or reserved and not yet in line. */
   depth(): { active: number; waiting: number } {
-    return { active: this.total - this.free.length, waiting: this.waiting.length };
+    const active = this.total - this.free.length;
+    return { active, waiting: this.admitted - active };
   }
 
   /** Refuses new requests and rejects the waiting ones with `error`. */

@@ -288,6 +288,64 @@ describe("a full queue", () => {
     expect(refused.headers.get("retry-after")).toBe("5");
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("overloaded");
     controller.abort();
+    await reader.cancel().catch(() => {});
+  });
+
+  it("refuses before any byte on both APIs, leaves no trace, still answers a crisis, and frees the slot on disconnect", async () => {
+    const controller = new AbortController();
+    const busy = await postChat(
+      service,
+      { message: "請詳細解釋 RAG 的流程", sampling: { maxTokens: 400 } },
+      { signal: controller.signal },
+    );
+    const reader = busy.body!.getReader();
+    await reader.read();
+    const tracesBefore = await service.service.traces.count();
+
+    // Streaming is the default: the refusal is still a plain 503, not an error inside a 200 stream.
+    const refused = await postChat(service, { message: "HW4 什麼時候要交？" });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("content-type")).toMatch(/application\/json/);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    const openAi = await fetch(`${service.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "tiny-chat",
+        stream: true,
+        messages: [{ role: "user", content: "RAG？" }],
+      }),
+    });
+    expect(openAi.status).toBe(503);
+    expect(openAi.headers.get("retry-after")).toBe("5");
+    expect(await openAi.json()).toEqual({
+      error: { message: expect.any(String), type: "server_error", param: null, code: "overloaded" },
+    });
+    expect(await service.service.traces.count()).toBe(tracesBefore);
+
+    // A crisis reply needs no model, so a busy model never delays it.
+    const crisis = await postChat(service, { message: "我真的撐不下去了，不想活了" });
+    expect(crisis.status).toBe(200);
+    expect((await readSse(crisis)).at(-1)!.data).toMatchObject({ mode: "crisis" });
+
+    controller.abort();
+    await reader.cancel().catch(() => {});
+    let next = await postChat(service, {
+      message: "min-p 是什麼？",
+      stream: false,
+      sampling: { maxTokens: 4 },
+    });
+    for (let attempt = 0; attempt < 50 && next.status === 503; attempt++) {
+      await next.body?.cancel();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      next = await postChat(service, {
+        message: "min-p 是什麼？",
+        stream: false,
+        sampling: { maxTokens: 4 },
+      });
+    }
+    expect(next.status).toBe(200);
+    expect(((await next.json()) as { mode: string }).mode).toBe("answer");
   });
 });
 

@@ -123,6 +123,11 @@ describe("ingestCorpus with a real LanceDB", () => {
     expect(fulltext?.score).toBeGreaterThan(0);
     expect(result.rankings.map((ranking) => ranking.retriever)).toEqual(["fulltext", "vector"]);
     expect(result.rankings[1]!.hits.length).toBeGreaterThan(0);
+    const vectorHit = result.passages
+      .flatMap((passage) => passage.retrievers)
+      .find((hit) => hit.retriever === "vector");
+    expect(vectorHit?.rank).toBeGreaterThanOrEqual(1);
+    expect(Number.isFinite(vectorHit?.score)).toBe(true);
   });
 
   it("reports a broken file by name, ingests the rest, and keeps the broken file's previous chunks", async () => {
@@ -165,5 +170,31 @@ describe("ingestCorpus with a real LanceDB", () => {
     const found = await retriever.retrieve("溫度越高會怎樣");
     expect(found.passages[0]!.chunk.documentPath).toBe("lectures/temperature.srt");
     expect(found.passages[0]!.retrievers.map((hit) => hit.retriever)).toEqual(["fulltext"]);
+  });
+});
+
+describe("a transcript saved as one long line", () => {
+  it("gives every passage a human location: its place in the file", async () => {
+    const root = mkdtempSync(join(tmpdir(), "ingest-positions-"));
+    try {
+      const sentence = "那我們今天要講的是生成式人工智慧的原理 大家可以想像語言模型就是在做文字接龍 ";
+      await write(join(root, "corpus"), "lecture.transcript.txt", sentence.repeat(60));
+      const database = await openDatabase(join(root, "data"));
+      const chunks = await ChunkStore.open(database);
+      await ingestCorpus({
+        corpusDir: join(root, "corpus"),
+        chunks,
+        log: await IngestLog.open(database),
+        embedder: null,
+      });
+      const passages = await chunks.chunksOf("lecture.transcript.txt");
+      expect(passages.length).toBeGreaterThan(3);
+      expect(passages[0]!.location).toBe(`第 1/${passages.length} 段（約 0% 處）`);
+      const last = passages.length;
+      const lastStart = Math.round(((last - 1) / last) * 100);
+      expect(passages.at(-1)!.location).toBe(`第 ${last}/${last} 段（約 ${lastStart}% 處）`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

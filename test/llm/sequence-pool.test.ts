@@ -37,3 +37,95 @@ describe("SequencePool", () => {
     await expect(pool.acquire()).rejects.toMatchObject({ code: "cancelled" });
   });
 });
+
+describe("SequencePool admission (reserve)", () => {
+  it("admits slots + queueMax requests synchronously, counting reserved ones as waiting", () => {
+    const pool = new SequencePool(["a"], 1);
+    const first = pool.reserve();
+    const second = pool.reserve();
+    expect(pool.depth()).toEqual({ active: 0, waiting: 2 });
+    // Refused at once, before any work: no slot is held yet, but the places are all taken.
+    expect(() => pool.reserve()).toThrow(expect.objectContaining({ code: "overloaded" }));
+    first.release();
+    expect(pool.depth()).toEqual({ active: 0, waiting: 1 });
+    const third = pool.reserve();
+    expect(() => pool.reserve()).toThrow(expect.objectContaining({ code: "overloaded" }));
+    second.release();
+    third.release();
+    expect(pool.depth()).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it("never refuses an admitted ticket as busy: it waits in line for the slot", async () => {
+    const pool = new SequencePool(["only"], 1);
+    const holder = pool.reserve();
+    const waiter = pool.reserve();
+    const slot = await holder.acquire();
+    expect(pool.depth()).toEqual({ active: 1, waiting: 1 });
+    const waiting = waiter.acquire();
+    // A plain acquire (no ticket) is still bounded by the same count.
+    await expect(pool.acquire()).rejects.toMatchObject({ code: "overloaded" });
+    pool.release(slot);
+    await expect(waiting).resolves.toBe("only");
+    expect(pool.depth()).toEqual({ active: 1, waiting: 0 });
+    pool.release("only");
+    expect(pool.depth()).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it("release() is idempotent and a no-op once the ticket was handed to acquire", async () => {
+    const pool = new SequencePool(["a"], 0);
+    const ticket = pool.reserve();
+    expect(ticket.unused).toBe(true);
+    const slot = await ticket.acquire();
+    expect(ticket.unused).toBe(false);
+    ticket.release(); // the generation owns the slot now: this must not free it
+    ticket.release();
+    expect(pool.depth()).toEqual({ active: 1, waiting: 0 });
+    expect(() => pool.reserve()).toThrow(expect.objectContaining({ code: "overloaded" }));
+    pool.release(slot);
+    expect(pool.depth()).toEqual({ active: 0, waiting: 0 });
+    await expect(ticket.acquire()).rejects.toMatchObject({ code: "internal" });
+
+    const unused = pool.reserve();
+    unused.release();
+    unused.release();
+    expect(pool.depth()).toEqual({ active: 0, waiting: 0 });
+    await expect(unused.acquire()).rejects.toMatchObject({ code: "internal" });
+    expect(pool.depth()).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it("gives the place back when the wait is aborted (client gone), before or while waiting", async () => {
+    const pool = new SequencePool(["only"], 2);
+    const slot = await pool.acquire();
+    const gone = new AbortController();
+    gone.abort(new AppError("gone", "cancelled"));
+    const early = pool.reserve();
+    await expect(early.acquire(gone.signal)).rejects.toMatchObject({ code: "cancelled" });
+    expect(pool.depth()).toEqual({ active: 1, waiting: 0 });
+
+    const leaving = new AbortController();
+    const late = pool.reserve().acquire(leaving.signal);
+    const next = pool.reserve();
+    expect(pool.depth()).toEqual({ active: 1, waiting: 2 });
+    leaving.abort(new AppError("gone", "cancelled"));
+    await expect(late).rejects.toMatchObject({ code: "cancelled" });
+    expect(pool.depth()).toEqual({ active: 1, waiting: 1 });
+    const granted = next.acquire();
+    pool.release(slot);
+    await expect(granted).resolves.toBe("only");
+    pool.release("only");
+    expect(pool.depth()).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it("refuses reservations after close and gives back the places of rejected waiters", async () => {
+    const pool = new SequencePool([1], 2);
+    const slot = await pool.acquire();
+    const waiting = pool.reserve().acquire();
+    const reserved = pool.reserve();
+    pool.close(new AppError("bye", "cancelled"));
+    await expect(waiting).rejects.toMatchObject({ code: "cancelled" });
+    expect(() => pool.reserve()).toThrow(expect.objectContaining({ code: "cancelled" }));
+    await expect(reserved.acquire()).rejects.toMatchObject({ code: "cancelled" });
+    pool.release(slot);
+    expect(pool.depth()).toEqual({ active: 0, waiting: 0 });
+  });
+});

@@ -52,6 +52,7 @@ describe("50 concurrent chat clients", () => {
 
   it("answers or refuses cleanly, keeps exactly one trace per answer, and stays bounded", async () => {
     const rssBefore = process.memoryUsage().rss;
+    const tracesBefore = await service.service.traces.count();
     const first = await wave(50);
     const second = await wave(50);
     const results = [...first, ...second];
@@ -68,6 +69,7 @@ describe("50 concurrent chat clients", () => {
       }
     }
     const answered = results.filter((result) => result.status === 200);
+    console.info(`two waves of 50: ${answered.length} × 200, ${results.length - answered.length} × 503`);
     // Two sequences plus eight waiting: at least ten of each wave get through.
     expect(answered.length).toBeGreaterThanOrEqual(20);
 
@@ -92,6 +94,9 @@ describe("50 concurrent chat clients", () => {
       expect(matching[0]!.status).toBe("ok");
     }
     expect(all.filter((trace) => trace.status === "running")).toEqual([]);
+    // Refusals are decided before anything is written: no trace, failed or otherwise.
+    expect(all.length - tracesBefore).toBe(answered.length);
+    expect(all.filter((trace) => trace.status === "failed")).toEqual([]);
 
     const growthMb = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
     expect(growthMb).toBeLessThan(400);

@@ -1,6 +1,7 @@
 /**
  * The relevance thresholds, calibrated on the team's question sets in full-text-only mode:
- * false refusals of on-topic questions under 5%, off-topic questions declined over 90%.
+ * false refusals of on-topic questions under 5%, off-topic questions declined over 90%, on the
+ * off-topic set used while tuning and on a held-out one written before the course-word list changed.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,12 +31,21 @@ it("keeps false refusals under 5% and declines over 90% of off-topic questions",
     ...(withCourse ? questions("course-questions.jsonl") : []),
     ...(withCourse ? questions("course-questions-blind.jsonl") : []),
   ];
+  const relevanceOf = async (question: string) => (await retriever.retrieve(question)).relevance;
+  const thresholds = loadConfig({}).relevance;
   const report = await evaluateRefusals(
-    async (question) => (await retriever.retrieve(question)).relevance,
+    relevanceOf,
     { onTopic, offTopic: questions("offtopic-questions.jsonl") },
-    loadConfig({}).relevance,
+    thresholds,
   );
   expect(report.falseRefusalRate, report.falseRefusals.join(" | ")).toBeLessThan(0.05);
   expect(report.offTopicDeclinedRate, report.offTopicAnswered.join(" | ")).toBeGreaterThan(0.9);
   expect(report.notCoveredRate).toBeLessThan(0.05);
+  // The held-out set: how the course-word list generalizes to off-topic questions it was not tuned on.
+  const heldOut = await evaluateRefusals(
+    relevanceOf,
+    { onTopic: [], offTopic: questions("offtopic-heldout.jsonl") },
+    thresholds,
+  );
+  expect(heldOut.offTopicDeclinedRate, heldOut.offTopicAnswered.join(" | ")).toBeGreaterThan(0.9);
 });

@@ -32,6 +32,18 @@ export function FeedbackBadge(props: { feedback?: "up" | "down" }) {
   return <span class="muted">–</span>;
 }
 
+/** A crisis answer means a student may need a person to follow up: it must stand out in the list. */
+export function ModeBadge(props: { mode: string }) {
+  if (props.mode === "crisis") {
+    return (
+      <span class="badge crisis" title="crisis: a student wrote about self-harm; please follow up">
+        ⚠ 危機
+      </span>
+    );
+  }
+  return <span class="badge">{props.mode}</span>;
+}
+
 function clip(text: string, length: number): string {
   const characters = [...text.replace(/\s+/g, " ").trim()];
   return characters.length > length ? `${characters.slice(0, length).join("")}…` : characters.join("");
@@ -103,7 +115,7 @@ export function TraceListPage(props: {
           </thead>
           <tbody>
             {props.rows.map(({ trace, time, pseudonym, weak }) => (
-              <tr>
+              <tr class={trace.mode === "crisis" ? "crisis" : undefined}>
                 <td class="nowrap" data-label="Time">
                   <a href={`/admin/traces/${encodeURIComponent(trace.id)}`}>{time}</a>
                 </td>
@@ -120,7 +132,7 @@ export function TraceListPage(props: {
                   {clip(trace.answer, 60)}
                 </td>
                 <td data-label="Mode">
-                  <span class="badge">{trace.mode}</span> {weak && <span class="badge weak">weak</span>}{" "}
+                  <ModeBadge mode={trace.mode} /> {weak && <span class="badge weak">weak</span>}{" "}
                   {trace.status !== "ok" && <span class="badge failed">{trace.status}</span>}
                 </td>
                 <td class="num" data-label="Latency">

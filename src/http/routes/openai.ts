@@ -3,10 +3,10 @@
  * question; earlier user/assistant messages are the history (client system messages are ignored:
  * the TA's own system prompt, with its rules and today's date, always applies).
  */
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ChatEvent } from "../../chat/index.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, type ErrorCode, errorCode, errorMessage, httpStatusOf } from "../../errors.ts";
 import { type HttpServices, readJsonObject, startChat } from "../app.ts";
 import { bearerToken, tokensMatch } from "../auth.ts";
 import { passageJson } from "./chat.ts";
@@ -53,6 +53,24 @@ function readMessages(value: unknown): OpenAiMessage[] {
 
 const optionalNumber = (value: unknown) => (value === undefined || value === null ? undefined : value);
 
+/** OpenAI's error shape ({message, type, param, code}); `code` is this service's error code. */
+export function openAiErrorBody(code: string, message: string) {
+  const status = httpStatusOf(code as ErrorCode);
+  const type =
+    status === 401 ? "authentication_error" : status >= 500 ? "server_error" : "invalid_request_error";
+  return { error: { message, type, param: null, code } };
+}
+
+/** A refusal before any byte was sent: its HTTP status (503 + Retry-After when busy) and an OpenAI body. */
+function openAiErrorResponse(c: Context, error: unknown, services: HttpServices): Response {
+  const code = errorCode(error);
+  const status = httpStatusOf(code);
+  if (status >= 500) services.logger.error(`${c.req.method} ${c.req.path}: ${errorMessage(error)}`);
+  if (code === "overloaded") c.header("Retry-After", "5");
+  const message = code === "internal" ? "internal error" : errorMessage(error);
+  return c.json(openAiErrorBody(code, message), status);
+}
+
 export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
   app.get("/v1/models", (c) =>
     c.json({
@@ -62,117 +80,121 @@ export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
   );
 
   app.post("/v1/chat/completions", async (c) => {
-    const body = await readJsonObject(c.req.raw);
-    const raw = c.req.header(RAW_INFERENCE_HEADER) === "1";
-    if (raw) {
-      const token = bearerToken(c.req.header("authorization"));
-      if (!services.inferenceToken || !token || !tokensMatch(token, services.inferenceToken)) {
-        throw new AppError(
-          `${RAW_INFERENCE_HEADER} needs Authorization: Bearer $INFERENCE_TOKEN`,
-          "unauthorized",
-        );
+    try {
+      return await answerCompletion(c, services);
+    } catch (error) {
+      return openAiErrorResponse(c, error, services);
+    }
+  });
+}
+
+async function answerCompletion(c: Context, services: HttpServices): Promise<Response> {
+  const body = await readJsonObject(c.req.raw);
+  const raw = c.req.header(RAW_INFERENCE_HEADER) === "1";
+  if (raw) {
+    const token = bearerToken(c.req.header("authorization"));
+    if (!services.inferenceToken || !token || !tokensMatch(token, services.inferenceToken)) {
+      throw new AppError(
+        `${RAW_INFERENCE_HEADER} needs Authorization: Bearer $INFERENCE_TOKEN`,
+        "unauthorized",
+      );
+    }
+  }
+  const allMessages = readMessages(body.messages);
+  const messages = allMessages.filter((message) => message.role !== "system");
+  const lastUserIndex = messages.map((message) => message.role).lastIndexOf("user");
+  if (lastUserIndex < 0) throw new AppError("messages need at least one user message", "invalid_message");
+  const history = messages
+    .slice(0, lastUserIndex)
+    .map((message) => ({ role: message.role as "user" | "assistant", content: message.content }));
+  const abort = new AbortController();
+  c.req.raw.signal?.addEventListener("abort", () => abort.abort(), { once: true });
+  const generator = services.chat({
+    message: messages[lastUserIndex]!.content,
+    history,
+    rawMessages: raw ? allMessages : undefined,
+    platform: "openai",
+    userId: typeof body.user === "string" ? body.user.slice(0, 128) : "",
+    signal: abort.signal,
+    sampling: {
+      temperature: optionalNumber(body.temperature),
+      topP: optionalNumber(body.top_p),
+      topK: optionalNumber(body.top_k),
+      minP: optionalNumber(body.min_p),
+      repeatPenalty: optionalNumber(body.repeat_penalty ?? body.repetition_penalty),
+      seed: optionalNumber(body.seed),
+      maxTokens: optionalNumber(body.max_completion_tokens ?? body.max_tokens),
+    },
+  });
+  const { first, events } = await startChat(generator);
+  const id = `chatcmpl-${crypto.randomUUID()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const model = services.modelName;
+
+  if (body.stream !== true) {
+    let content = "";
+    let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+    let passages: unknown[] = [];
+    let traceId = "";
+    const all: ChatEvent[] = first ? [first] : [];
+    for await (const event of events) all.push(event);
+    for (const event of all) {
+      if (event.type === "retrieval") passages = event.passages.map(passageJson);
+      if (event.type === "text-delta") content += event.text;
+      if (event.type === "error") throw new AppError(event.message, event.code as never);
+      if (event.type === "done") {
+        traceId = event.traceId;
+        usage = {
+          prompt_tokens: event.usage.promptTokens,
+          completion_tokens: event.usage.completionTokens,
+          total_tokens: event.usage.promptTokens + event.usage.completionTokens,
+        };
       }
     }
-    const allMessages = readMessages(body.messages);
-    const messages = allMessages.filter((message) => message.role !== "system");
-    const lastUserIndex = messages.map((message) => message.role).lastIndexOf("user");
-    if (lastUserIndex < 0) throw new AppError("messages need at least one user message", "invalid_message");
-    const history = messages
-      .slice(0, lastUserIndex)
-      .map((message) => ({ role: message.role as "user" | "assistant", content: message.content }));
-    const abort = new AbortController();
-    c.req.raw.signal?.addEventListener("abort", () => abort.abort(), { once: true });
-    const generator = services.chat({
-      message: messages[lastUserIndex]!.content,
-      history,
-      rawMessages: raw ? allMessages : undefined,
-      platform: "openai",
-      userId: typeof body.user === "string" ? body.user.slice(0, 128) : "",
-      signal: abort.signal,
-      sampling: {
-        temperature: optionalNumber(body.temperature),
-        topP: optionalNumber(body.top_p),
-        topK: optionalNumber(body.top_k),
-        minP: optionalNumber(body.min_p),
-        repeatPenalty: optionalNumber(body.repeat_penalty ?? body.repetition_penalty),
-        seed: optionalNumber(body.seed),
-        maxTokens: optionalNumber(body.max_completion_tokens ?? body.max_tokens),
-      },
+    return c.json({
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop", logprobs: null }],
+      usage,
+      passages,
+      trace_id: traceId,
     });
-    const { first, events } = await startChat(generator);
-    const id = `chatcmpl-${crypto.randomUUID()}`;
-    const created = Math.floor(Date.now() / 1000);
-    const model = services.modelName;
+  }
 
-    if (body.stream !== true) {
-      let content = "";
-      let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-      let passages: unknown[] = [];
-      let traceId = "";
-      const all: ChatEvent[] = first ? [first] : [];
-      for await (const event of events) all.push(event);
-      for (const event of all) {
-        if (event.type === "retrieval") passages = event.passages.map(passageJson);
-        if (event.type === "text-delta") content += event.text;
-        if (event.type === "error") throw new AppError(event.message, event.code as never);
-        if (event.type === "done") {
-          traceId = event.traceId;
-          usage = {
-            prompt_tokens: event.usage.promptTokens,
-            completion_tokens: event.usage.completionTokens,
-            total_tokens: event.usage.promptTokens + event.usage.completionTokens,
-          };
-        }
-      }
-      return c.json({
-        id,
-        object: "chat.completion",
-        created,
-        model,
-        choices: [
-          { index: 0, message: { role: "assistant", content }, finish_reason: "stop", logprobs: null },
-        ],
-        usage,
-        passages,
-        trace_id: traceId,
+  return streamSSE(c, async (stream) => {
+    stream.onAbort(() => abort.abort());
+    const chunk = (
+      delta: Record<string, unknown>,
+      finishReason: string | null,
+      extra: Record<string, unknown> = {},
+    ) =>
+      stream.writeSSE({
+        data: JSON.stringify({
+          id,
+          object: "chat.completion.chunk",
+          created,
+          model,
+          choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
+          ...extra,
+        }),
       });
-    }
-
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(() => abort.abort());
-      const chunk = (
-        delta: Record<string, unknown>,
-        finishReason: string | null,
-        extra: Record<string, unknown> = {},
-      ) =>
-        stream.writeSSE({
-          data: JSON.stringify({
-            id,
-            object: "chat.completion.chunk",
-            created,
-            model,
-            choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }],
-            ...extra,
-          }),
+    const handle = async (event: ChatEvent) => {
+      if (event.type === "retrieval")
+        await chunk({ role: "assistant", content: "" }, null, {
+          passages: event.passages.map(passageJson),
         });
-      const handle = async (event: ChatEvent) => {
-        if (event.type === "retrieval")
-          await chunk({ role: "assistant", content: "" }, null, {
-            passages: event.passages.map(passageJson),
-          });
-        if (event.type === "text-delta") await chunk({ content: event.text }, null);
-        if (event.type === "done") await chunk({}, "stop", { trace_id: event.traceId });
-        if (event.type === "error")
-          await stream.writeSSE({
-            data: JSON.stringify({ error: { code: event.code, message: event.message } }),
-          });
-      };
-      if (first) await handle(first);
-      for await (const event of events) {
-        if (abort.signal.aborted) break;
-        await handle(event);
-      }
-      await stream.writeSSE({ data: "[DONE]" });
-    });
+      if (event.type === "text-delta") await chunk({ content: event.text }, null);
+      if (event.type === "done") await chunk({}, "stop", { trace_id: event.traceId });
+      if (event.type === "error")
+        await stream.writeSSE({ data: JSON.stringify(openAiErrorBody(event.code, event.message)) });
+    };
+    if (first) await handle(first);
+    for await (const event of events) {
+      if (abort.signal.aborted) break;
+      await handle(event);
+    }
+    await stream.writeSSE({ data: "[DONE]" });
   });
 }
