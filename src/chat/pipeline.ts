@@ -15,7 +15,7 @@ import {
   renderRetrievalOnlyReply,
   renderSystemPrompt,
 } from "../prompt/index.ts";
-import type { RetrievalResult, Retriever } from "../retrieve/index.ts";
+import { type RetrievalResult, type Retriever, searchTextFor } from "../retrieve/index.ts";
 import { classifyMessage, decideRelevance } from "../safety/rules.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
 import type {
@@ -164,12 +164,14 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
       yield { type: "text-delta", text: trace.answer };
     } else {
       const history = input.history ?? toHistory(await deps.conversations.history(conversationId));
-      const retrieval: RetrievalResult = await deps.retriever.retrieve(message);
+      // A follow-up (「那地點在哪？」) is searched with the question it follows.
+      const searchText = searchTextFor(message, history);
+      const retrieval: RetrievalResult = await deps.retriever.retrieve(searchText);
       trace.passages = toTracePassages(retrieval.passages);
       trace.timings.retrievalMs = round(retrieval.retrievalMs);
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: retrieval.passages };
 
-      const decision = decideRelevance(message, retrieval.relevance, deps.relevance);
+      const decision = decideRelevance(searchText, retrieval.relevance, deps.relevance);
       if (decision.fallback) {
         ticket?.release(); // a fixed reply after all: let a waiting question have the place now
         trace.mode = decision.fallback === "refuse-off-topic" ? "refusal" : "not-covered";
