@@ -174,10 +174,9 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
       const decision = decideRelevance(searchText, retrieval.relevance, deps.relevance);
       if (decision.fallback) {
         ticket?.release(); // a fixed reply after all: let a waiting question have the place now
-        trace.mode = decision.fallback === "refuse-off-topic" ? "refusal" : "not-covered";
-        const template =
-          decision.fallback === "refuse-off-topic" ? deps.templates.offTopic : deps.templates.noPassages;
-        trace.answer = fillFixedReply(template, deps.course.name);
+        const fallback = FALLBACK_REPLIES[decision.fallback];
+        trace.mode = fallback.mode;
+        trace.answer = fillFixedReply(deps.templates[fallback.template], deps.course.name);
         yield { type: "text-delta", text: trace.answer };
       } else if (!deps.llm) {
         trace.answer = renderRetrievalOnlyReply(deps.templates.retrievalOnly, retrieval.passages);
@@ -313,6 +312,13 @@ async function* streamGeneration(
       ? Math.round((Math.max(0, completion.completionTokens - 1) / decodeSeconds) * 10) / 10
       : 0;
 }
+
+/** Replies when retrieval could not answer; a student showing distress gets the crisis support reply. */
+const FALLBACK_REPLIES = {
+  "refuse-off-topic": { mode: "refusal", template: "offTopic" },
+  "say-not-covered": { mode: "not-covered", template: "noPassages" },
+  support: { mode: "crisis", template: "crisis" },
+} as const;
 
 const FIXED_REPLY_MODES = { crisis: "crisis", harmful: "refusal", smalltalk: "smalltalk" } as const;
 const FIXED_REPLY_TEMPLATES = { crisis: "crisis", harmful: "harmful", smalltalk: "smallTalk" } as const;

@@ -8,6 +8,7 @@
  * harm, so questions about a threat (「木馬是什麼」「如何防範 AI 詐騙」) are answered.
  */
 import { COURSE_TERMS } from "./course-terms.ts";
+import { distressSigns } from "./distress.ts";
 
 function normalize(text: string): string {
   return text.normalize("NFKC").toLowerCase().replace(/[’‘`]/g, "'").replace(/\s+/g, " ").trim();
@@ -145,6 +146,9 @@ export type MessageKind = "crisis" | "harmful" | "smalltalk" | "question";
 /** Classifies a message before retrieval. Crisis wins over everything. */
 export function classifyMessage(message: string): MessageKind {
   if (isCrisisMessage(message)) return "crisis";
+  // A strong sign of distress, or two weaker ones in a message that is not about the course.
+  const distress = distressSigns(message);
+  if (distress.strong > 0 || (distress.weak >= 2 && !mentionsCourse(message))) return "crisis";
   if (isHarmfulRequest(message)) return "harmful";
   if (isSmallTalk(message)) return "smalltalk";
   return "question";
@@ -154,7 +158,7 @@ export interface RelevanceDecision {
   /** Retrieval found passages that plausibly answer the question. */
   covered: boolean;
   /** What to do when it did not. */
-  fallback: "refuse-off-topic" | "say-not-covered" | undefined;
+  fallback: "refuse-off-topic" | "say-not-covered" | "support" | undefined;
 }
 
 /**
@@ -168,11 +172,15 @@ export function decideRelevance(
   relevance: number,
   thresholds: { offTopicBelow: number; notCoveredBelow: number },
 ): RelevanceDecision {
+  // A message the material cannot answer that shows any sign of distress gets support, not a
+  // polite "off-topic": declining a student in trouble is the worse mistake.
+  const unanswered = (fallback: "refuse-off-topic" | "say-not-covered"): RelevanceDecision => ({
+    covered: false,
+    fallback: distressSigns(message).weak > 0 ? "support" : fallback,
+  });
   if (relevance < thresholds.notCoveredBelow) {
-    return { covered: false, fallback: mentionsCourse(message) ? "say-not-covered" : "refuse-off-topic" };
+    return unanswered(mentionsCourse(message) ? "say-not-covered" : "refuse-off-topic");
   }
-  if (relevance < thresholds.offTopicBelow && !mentionsCourse(message)) {
-    return { covered: false, fallback: "refuse-off-topic" };
-  }
+  if (relevance < thresholds.offTopicBelow && !mentionsCourse(message)) return unanswered("refuse-off-topic");
   return { covered: true, fallback: undefined };
 }
