@@ -2,6 +2,7 @@
  * npm run bench -- retrieval [--sizes 1000,10000,100000] [--rounds 5]
  * npm run bench -- chat [--clients 1,2,4,8] [--tokens 64]
  * npm run bench -- traces [--count 100000]
+ * npm run bench (no name): all three, one after another, with their default sizes.
  * Prints one JSON document with the figures and the target each one is measured against.
  */
 import { AppError } from "../errors.ts";
@@ -9,7 +10,7 @@ import { parseCliArgs, runMain } from "./args.ts";
 import { benchRetrieval } from "./bench/retrieval.ts";
 
 const USAGE =
-  "usage: npm run bench -- retrieval [--sizes 1000,10000,100000] [--rounds 5] | chat [--clients 1,2,4,8] [--tokens 64] | traces [--count 100000]";
+  "usage: npm run bench [-- retrieval [--sizes 1000,10000,100000] [--rounds 5] | chat [--clients 1,2,4,8] [--tokens 64] | traces [--count 100000]]";
 
 function readList(flag: string, value: string | undefined, fallback: number[]): number[] {
   if (value === undefined) return fallback;
@@ -36,24 +37,29 @@ runMain(async () => {
     USAGE,
   );
   const which = positionals[0];
-  let report: Record<string, unknown>;
-  if (which === "retrieval") {
-    report = await benchRetrieval({
+  const known = ["retrieval", "chat", "traces"];
+  if (which !== undefined && !known.includes(which)) {
+    throw new AppError(`unknown benchmark ${JSON.stringify(which)}\n${USAGE}`, "bad_request");
+  }
+  const report: Record<string, unknown> = {};
+  if (which === undefined || which === "retrieval") {
+    report.retrieval = await benchRetrieval({
       sizes: readList("sizes", values.sizes, [1000, 10_000, 100_000]),
       rounds: readList("rounds", values.rounds, [5])[0]!,
     });
-  } else if (which === "chat") {
+  }
+  if (which === undefined || which === "chat") {
     const { benchChat } = await import("./bench/chat.ts");
-    report = await benchChat({
+    report.chat = await benchChat({
       clients: readList("clients", values.clients, [1, 2, 4, 8]),
       tokens: readList("tokens", values.tokens, [64])[0]!,
     });
-  } else if (which === "traces") {
-    const { benchTraces } = await import("./bench/traces.ts");
-    report = await benchTraces({ count: readList("count", values.count, [100_000])[0]! });
-  } else {
-    throw new AppError(`unknown benchmark ${JSON.stringify(which ?? "")}\n${USAGE}`, "bad_request");
   }
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (which === undefined || which === "traces") {
+    const { benchTraces } = await import("./bench/traces.ts");
+    report.traces = await benchTraces({ count: readList("count", values.count, [100_000])[0]! });
+  }
+  const output = which === undefined ? report : report[which];
+  process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
   return 0;
 });
