@@ -15,7 +15,7 @@ import { linkAtTime } from "./links.ts";
 import { loadDocument, SUPPORTED_EXTENSIONS } from "./loaders/index.ts";
 
 /** Bump when chunking or term analysis changes in a way that needs every document re-ingested. */
-const PIPELINE_REVISION = "terms-v3+positions";
+const PIPELINE_REVISION = "terms-v3+positions+lecture";
 
 export interface IngestOptions {
   corpusDir: string;
@@ -105,7 +105,8 @@ function toStoredChunks(
     location: draft.location || positionLabel(draft.position, drafts.length),
     link: linkAtTime(document.url, draft.startSeconds),
     text: draft.text,
-    terms: indexTerms(`${document.title} ${draft.location} ${draft.text}`),
+    // The lecture (front matter `lecture`, `講次`, `時間`) is searchable: 「第 3 講」, 「1/21 那堂課」.
+    terms: indexTerms(`${document.title} ${document.lecture ?? ""} ${draft.location} ${draft.text}`),
     position: draft.position,
     contentHash: hash,
     ingestedAt,

@@ -198,3 +198,29 @@ describe("a transcript saved as one long line", () => {
     }
   });
 });
+
+describe("front matter lecture", () => {
+  it("makes a document findable by its lecture", async () => {
+    const root = mkdtempSync(join(tmpdir(), "ingest-lecture-"));
+    try {
+      await write(
+        join(root, "corpus"),
+        "notes.md",
+        "---\n講次: 第十二講\n---\n# 補充筆記\n\n今天示範了如何評估模型。\n",
+      );
+      await write(join(root, "corpus"), "other.md", "# 其他\n\n這份講義介紹模型的訓練流程。\n");
+      const database = await openDatabase(join(root, "data"));
+      const chunks = await ChunkStore.open(database);
+      await ingestCorpus({
+        corpusDir: join(root, "corpus"),
+        chunks,
+        log: await IngestLog.open(database),
+        embedder: null,
+      });
+      const result = await createRetriever({ chunks, embedder: null }).retrieve("第十二講講了什麼");
+      expect(result.passages[0]!.chunk.documentPath).toBe("notes.md");
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
