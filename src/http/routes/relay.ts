@@ -39,6 +39,6 @@ export function registerRelayRoutes(app: Hono, services: HttpServices): void {
     seen.set(signature!, nowSeconds);
     if (!handler) return c.json(errorBody("not_found", `${platform} is not configured on this server`), 404);
     const result = await handler({ rawBody, headers: c.req.raw.headers });
-    return c.json(result.body as object, result.status as 200);
+    return c.json(result.body as object, result.status as 200, result.headers);
   });
 }
