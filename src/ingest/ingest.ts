@@ -172,6 +172,12 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       }
       const document = applySidecar(await loadDocument(file.path, content), metadata?.values);
       const drafts = chunkDocument(document, chunkOptions);
+      if (drafts.length === 0) {
+        // Nothing to search: say so (every run) rather than report an empty document as added.
+        throw new Error(
+          "no text found in the document (a scanned PDF needs OCR, an empty file needs content)",
+        );
+      }
       newChunks.push(...toStoredChunks(document, drafts, hash, pipeline, ingestedAt));
       (stored ? summary.updated : summary.added).push(file.path);
       if (stored) replacedPaths.push(file.path);

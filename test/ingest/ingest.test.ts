@@ -224,3 +224,23 @@ describe("front matter lecture", () => {
     }
   });
 });
+
+describe("a document without text", () => {
+  it("is reported as failed with the reason, every run, instead of 'added'", async () => {
+    const root = mkdtempSync(join(tmpdir(), "ingest-empty-"));
+    try {
+      await write(join(root, "corpus"), "empty.md", "---\ntitle: 空白\n---\n\n");
+      await write(join(root, "corpus"), "real.md", "# 講義\n\n這份講義有內容。\n");
+      const database = await openDatabase(join(root, "data"));
+      const store = { chunks: await ChunkStore.open(database), log: await IngestLog.open(database) };
+      for (let run = 0; run < 2; run++) {
+        const summary = await ingestCorpus({ corpusDir: join(root, "corpus"), ...store, embedder: null });
+        expect(summary.added).toEqual(run === 0 ? ["real.md"] : []);
+        expect(summary.failed.map((failure) => failure.path)).toEqual(["empty.md"]);
+        expect(summary.failed[0]!.reason).toMatch(/no text found/);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
