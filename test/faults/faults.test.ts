@@ -115,15 +115,21 @@ describe("a trace write failing (disk full)", () => {
   it("still delivers the answer and logs the failure", async () => {
     const service = await startTestService();
     try {
-      // Disk-full cannot be produced safely on a shared machine, so the trace table's writes are
-      // replaced by ones that fail with ENOSPC: the only stand-in in this file.
+      // Disk-full cannot be produced safely on a shared machine, so the LanceDB trace table's commit
+      // fails with ENOSPC (the only stand-in in this file); the store's real batching and error path run.
       const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
-      service.service.traces.insert = async () => Promise.reject(enospc);
-      service.service.traces.save = async () => Promise.reject(enospc);
+      const store = service.service.traces as unknown as { table: { mergeInsert(): never } };
+      store.table.mergeInsert = () => {
+        throw enospc;
+      };
       const events = await chat(service.url, "top-p 取樣是什麼？");
       expect(events.at(-1)!.event).toBe("done");
       expect(events.filter((event) => event.event === "text-delta").length).toBeGreaterThan(0);
-      expect(service.logs.join("\n")).toMatch(/could not be written: ENOSPC/);
+      const traceId = (events[0]!.data as { traceId: string }).traceId;
+      await service.service.traces.flush();
+      expect(service.logs.join("\n")).toMatch(
+        new RegExp(`trace\\(s\\) [^\\n]*${traceId}[^\\n]* could not be written: ENOSPC`),
+      );
     } finally {
       await service.close();
     }
