@@ -12,7 +12,11 @@ const SAMPLING_FIELDS = ["temperature", "topP", "topK", "maxTokens"] as const;
 const PROMPT_MAX_CHARS = 8000;
 
 export function registerPlaygroundPages(admin: Hono, context: AdminContext): void {
-  admin.get("/playground", (c) => renderPage(c, <PlaygroundPage sampling={context.samplingDefaults} />));
+  // The server refuses answers longer than its default length (LLM_MAX_TOKENS): the form says so.
+  const maxTokensCap = context.samplingDefaults?.maxTokens;
+  admin.get("/playground", (c) =>
+    renderPage(c, <PlaygroundPage sampling={context.samplingDefaults} maxTokensCap={maxTokensCap} />),
+  );
 
   // Without JavaScript the form posts here and the whole answer is shown at once.
   const formLimit = bodyLimit({
@@ -50,7 +54,7 @@ export function registerPlaygroundPages(admin: Hono, context: AdminContext): voi
     const shown = { ...context.samplingDefaults, ...sampling } as AdminContext["samplingDefaults"];
     return renderPage(
       c,
-      <PlaygroundPage sampling={shown} message={message} result={result} />,
+      <PlaygroundPage sampling={shown} maxTokensCap={maxTokensCap} message={message} result={result} />,
       result.error ? 400 : 200,
     );
   });

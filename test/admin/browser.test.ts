@@ -3,6 +3,8 @@
  * log in, open a real chat's trace, upload and find a document, roll back, use the playgrounds.
  * Screenshots (desktop and phone) go to test-artifacts/admin/.
  */
+
+import type { Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Trace } from "../../src/types.ts";
 import { readSse, startTestService, type TestService } from "../helpers/service.ts";
@@ -13,6 +15,16 @@ const QUESTION = "作業的評分方式是什麼？";
 const UPLOAD_NAME = "量子貓彩蛋.md";
 const UPLOAD_TEXT =
   "# 量子貓彩蛋\n\n薛丁格的量子貓是本課程的隱藏彩蛋：量子貓同時活著也死了，期末考會考量子貓。\n";
+
+/** LLM_MAX_TOKENS for this service: the longest answer the server allows, and the playground's cap. */
+const SERVER_MAX_TOKENS = 40;
+
+/** What the playground test leaves on `window` to tell a streamed answer from a page load. */
+interface PlaygroundWatch {
+  playgroundMarker: string;
+  answerSnapshots: string[];
+  answerLengths: number[];
+}
 
 let ta: TestService;
 let browser: Browser;
@@ -43,7 +55,7 @@ function weakTrace(question: string, index: number): Trace {
 }
 
 beforeAll(async () => {
-  ta = await startTestService();
+  ta = await startTestService({ env: { LLM_MAX_TOKENS: String(SERVER_MAX_TOKENS) } });
   // A real chat through the public API: retrieval, the tiny model, and a stored trace.
   const response = await fetch(`${ta.url}/api/chat`, {
     method: "POST",
@@ -206,21 +218,112 @@ describe("admin page in Chromium", () => {
     await expect(page.locator("#fused").textContent()).resolves.not.toContain(UPLOAD_NAME);
   });
 
-  test("the chat playground streams an answer with its passages", async () => {
+  test("the chat playground streams an answer in place, with the sampling chosen in the form", async () => {
     const { page } = browser;
     await page.goto(`${ta.url}/admin/playground`);
+    const playgroundUrl = page.url();
+    // A full page load (the no-JavaScript form post) would drop this marker and the observer with it.
+    await page.evaluate(() => {
+      const state = window as unknown as PlaygroundWatch;
+      state.playgroundMarker = "still here";
+      state.answerSnapshots = [];
+      state.answerLengths = [];
+      // Each text-delta replaces the answer's text node: the added nodes are the answer as it grew.
+      // One callback runs per task that changed the page, so answerLengths holds what was on screen
+      // at separate moments; a whole answer applied at once would leave a single entry.
+      new MutationObserver((records) => {
+        let answer: Element | undefined;
+        for (const record of records) {
+          if (!(record.target instanceof Element) || !record.target.classList.contains("answer")) continue;
+          answer = record.target;
+          for (const node of Array.from(record.addedNodes))
+            state.answerSnapshots.push(node.textContent ?? "");
+        }
+        if (answer) state.answerLengths.push(answer.textContent?.length ?? 0);
+      }).observe(document.getElementById("stream")!, { childList: true, subtree: true });
+    });
+    const requests: string[] = [];
+    const onRequest = (request: Request) =>
+      requests.push(`${request.method()} ${new URL(request.url()).pathname}`);
+    page.on("request", onRequest);
     await page.fill("#playground textarea[name=message]", "期中考考什麼？");
     await page.fill("#playground input[name=temperature]", "0.9");
+    await page.fill("#playground input[name=topP]", "0.55");
+    await page.fill("#playground input[name=topK]", "17");
     await page.fill("#playground input[name=maxTokens]", "24");
     await page.click("#playground button[type=submit]");
     await page.waitForSelector("#trace-link");
-    expect(await page.locator("#stream ol.passages li").count()).toBeGreaterThan(0);
-    expect((await page.textContent("#stream .answer"))?.length).toBeGreaterThan(0);
+    page.off("request", onRequest);
+
+    // The page stayed: same URL, same window, the answer came from /api/chat, not a form post.
+    expect(page.url()).toBe(playgroundUrl);
+    const watch = await page.evaluate(() => {
+      const state = window as unknown as PlaygroundWatch;
+      return {
+        marker: state.playgroundMarker,
+        snapshots: state.answerSnapshots,
+        lengths: state.answerLengths,
+      };
+    });
+    expect(watch.marker).toBe("still here");
+    expect(requests).toContain("POST /api/chat");
+    expect(requests).not.toContain("POST /admin/playground");
+    // The answer grew while streaming: seen at two or more moments, longer each time, built from
+    // several text-deltas that each extend the text before it.
+    const answer = (await page.textContent("#stream .answer")) ?? "";
+    expect(watch.lengths.length).toBeGreaterThanOrEqual(2);
+    for (const [index, length] of watch.lengths.entries())
+      if (index > 0) expect(length).toBeGreaterThan(watch.lengths[index - 1]!);
+    expect(watch.snapshots.length).toBeGreaterThanOrEqual(2);
+    for (const [index, snapshot] of watch.snapshots.entries()) {
+      const previous = index === 0 ? "" : watch.snapshots[index - 1]!;
+      expect(snapshot.length).toBeGreaterThan(previous.length);
+      expect(snapshot.startsWith(previous)).toBe(true);
+    }
+    expect(watch.snapshots.at(-1)).toBe(answer);
     await browser.screenshot("playground");
-    const href = await page.getAttribute("#trace-link", "href");
+
+    // The trace (read with the bearer token) has what was streamed and the sampling from the form.
+    const href = (await page.getAttribute("#trace-link", "href"))!;
+    const response = await fetch(`${ta.url}/api${href}`, {
+      headers: { authorization: `Bearer ${ta.adminToken}` },
+    });
+    expect(response.status).toBe(200);
+    const trace = (await response.json()) as Trace;
+    expect(trace.sampling).toMatchObject({ temperature: 0.9, topP: 0.55, topK: 17, maxTokens: 24 });
+    expect(trace.answer).toBe(answer);
+    expect(trace.status).toBe("ok");
+    expect(await page.locator("#stream ol.passages li").count()).toBe(trace.passages.length);
+    expect(trace.passages.length).toBeGreaterThan(0);
     await page.goto(`${ta.url}${href}`);
-    await expect(page.textContent("#sampling")).resolves.toMatch(/Temperature\s*0\.9/);
+    const sampling = await page.textContent("#sampling");
+    expect(sampling).toMatch(/Temperature\s*0\.9/);
+    expect(sampling).toMatch(/Top-p\s*0\.55/);
+    expect(sampling).toMatch(/Top-k\s*17/);
+    expect(sampling).toMatch(/Max tokens\s*24/);
     await browser.screenshot("playground-trace");
+  });
+
+  test("the playground's max tokens stops at the server's cap and says so", async () => {
+    const { page } = browser;
+    await page.goto(`${ta.url}/admin/playground`);
+    const field = page.locator("#playground input[name=maxTokens]");
+    await expect(field.getAttribute("max")).resolves.toBe(String(SERVER_MAX_TOKENS));
+    await expect(field.inputValue()).resolves.toBe(String(SERVER_MAX_TOKENS));
+    await expect(page.textContent("#maxTokens-hint")).resolves.toContain(`at most ${SERVER_MAX_TOKENS}`);
+    // One more than the cap is refused by the browser, so the form cannot ask for a 400.
+    await field.fill(String(SERVER_MAX_TOKENS + 1));
+    const overflow = await field.evaluate((input) => (input as HTMLInputElement).validity.rangeOverflow);
+    expect(overflow).toBe(true);
+    // The cap itself is accepted and recorded.
+    await field.fill(String(SERVER_MAX_TOKENS));
+    await page.fill("#playground textarea[name=message]", "期末專題怎麼分組？");
+    await page.click("#playground button[type=submit]");
+    await page.waitForSelector("#trace-link");
+    const href = (await page.getAttribute("#trace-link", "href"))!;
+    const trace = await ta.service.traces.get(decodeURIComponent(href.replace("/admin/traces/", "")));
+    expect(trace?.sampling.maxTokens).toBe(SERVER_MAX_TOKENS);
+    expect(trace?.status).toBe("ok");
   });
 
   test("the next-token view lists the model's top 10 for 1+1=", async () => {

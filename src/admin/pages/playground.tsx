@@ -17,6 +17,7 @@ function NumberField(props: {
   min: number;
   max: number;
   step: string;
+  hint?: string;
 }) {
   return (
     <label>
@@ -29,16 +30,28 @@ function NumberField(props: {
         max={String(props.max)}
         step={props.step}
       />
+      {props.hint && (
+        <span class="muted" id={`${props.name}-hint`}>
+          {props.hint}
+        </span>
+      )}
     </label>
   );
 }
 
+/** The field's upper bound when the server's cap is unknown (the most LLM_MAX_TOKENS accepts). */
+const MAX_TOKENS_LIMIT = 32_768;
+
 export function PlaygroundPage(props: {
   sampling?: SamplingOptions;
+  /** The server's answer-length cap (LLM_MAX_TOKENS): larger requests are refused. */
+  maxTokensCap?: number;
   message?: string;
   result?: PlaygroundAnswer;
 }) {
-  const { sampling, result } = props;
+  const { sampling, result, maxTokensCap } = props;
+  const maxTokens =
+    sampling?.maxTokens === undefined ? undefined : Math.min(sampling.maxTokens, maxTokensCap ?? Infinity);
   return (
     <Layout title="Playground" section="playground">
       <h1>Playground</h1>
@@ -63,10 +76,11 @@ export function PlaygroundPage(props: {
           <NumberField
             name="maxTokens"
             label="Max tokens"
-            value={sampling?.maxTokens}
+            value={maxTokens}
             min={1}
-            max={32768}
+            max={maxTokensCap ?? MAX_TOKENS_LIMIT}
             step="1"
+            hint={maxTokensCap === undefined ? undefined : `at most ${maxTokensCap} (LLM_MAX_TOKENS)`}
           />
           <button type="submit">Ask</button>
         </div>

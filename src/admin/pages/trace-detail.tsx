@@ -136,7 +136,7 @@ export function TraceDetailPage(props: TraceDetailProps) {
       <h1>
         Trace <span class="muted">{props.time}</span>
       </h1>
-      <div class="card">
+      <div class="card" id="facts">
         <Facts
           rows={[
             ["Platform", trace.platform],
