@@ -2,13 +2,15 @@
 import type { ChatEvent, ChatInput } from "../chat/index.ts";
 import type { Logger } from "../log.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
+import type { Platform } from "../types.ts";
 import type { AnswerIndex } from "./answer-index.ts";
 import type { RateLimiter } from "./rate-limiter.ts";
 import { isResetCommand, REPLIES, rateLimitedReply } from "./replies.ts";
 
 export interface BotContext {
   chat(input: ChatInput): AsyncGenerator<ChatEvent>;
-  traces: Pick<TraceStore, "setFeedback">;
+  /** `get` checks who may vote on a trace before `setFeedback` stores the vote. */
+  traces: Pick<TraceStore, "setFeedback" | "get">;
   conversations: Pick<ConversationStore, "reset">;
   /** Masks every bot secret. */
   logger: Logger;
@@ -21,12 +23,37 @@ export interface BotContext {
   track(work: Promise<unknown>): void;
 }
 
-/** Stores a 👍 / 👎 on a trace; unknown traces are ignored (an answer older than the index). */
+/** Who voted: only the student who asked may vote on an answer. */
+export interface Voter {
+  platform: Platform;
+  userId: string;
+  /** When set, the trace must also belong to this conversation (LINE: postback data can name any trace). */
+  conversationId?: string;
+}
+
+/**
+ * Stores a 👍 / 👎 on a trace when the voter is the student who asked it; votes on unknown traces
+ * (an answer older than the index) and on other people's answers are ignored.
+ */
 export async function recordFeedback(
   context: BotContext,
   traceId: string,
   vote: "up" | "down",
+  voter: Voter,
 ): Promise<boolean> {
+  const trace = await context.traces.get(traceId);
+  if (!trace) {
+    context.logger.debug(`feedback ${vote} for unknown trace ${traceId}: ignored`);
+    return false;
+  }
+  const own =
+    trace.platform === voter.platform &&
+    trace.userId === voter.userId &&
+    (voter.conversationId === undefined || trace.conversationId === voter.conversationId);
+  if (!own) {
+    context.logger.debug(`feedback ${vote} on trace ${traceId} by someone who did not ask it: ignored`);
+    return false;
+  }
   const stored = await context.traces.setFeedback(traceId, vote);
   context.logger.debug(`feedback ${vote} ${stored ? "stored on" : "for unknown"} trace ${traceId}`);
   return stored;

@@ -47,7 +47,8 @@ export interface LineBotConfig {
 
 export interface BotsOptions {
   chat(input: ChatInput): AsyncGenerator<ChatEvent>;
-  traces: Pick<TraceStore, "setFeedback">;
+  /** `get` lets the bots check that a vote comes from the student who asked. */
+  traces: Pick<TraceStore, "setFeedback" | "get">;
   conversations: Pick<ConversationStore, "reset">;
   logger: Logger;
   discord?: DiscordBotConfig;

@@ -28,10 +28,6 @@ describe("Discord gateway bot", () => {
     service = await startTestService();
   });
   afterAll(async () => {
-    console.log(
-      service.logs.filter((l) => /discord|Discord/.test(l)).join("\n"),
-      JSON.stringify([...fake.messages.values()].slice(0, 3), null, 1),
-    );
     await service?.close();
   });
   afterEach(async () => {
@@ -96,7 +92,7 @@ describe("Discord gateway bot", () => {
     );
   }
 
-  it("answers a DM: placeholder at once, typing, throttled edits, final text, reactions, reset", async () => {
+  it("answers a DM: placeholder at once, typing, final text, no edits after it, the asker's reactions, reset", async () => {
     await waitConnected(await start());
     const channelId = fake.nextId();
     const questionId = fake.userMessage({ channelId, content: "期中考怎麼算分？" });
@@ -110,18 +106,15 @@ describe("Discord gateway bot", () => {
     expect(reply!.contents[0]).toBe(REPLIES.thinking);
     const final = reply!.contents.at(-1)!;
     expect(final.startsWith(trace.answer.trim() || REPLIES.emptyAnswer)).toBe(true);
-    for (const middle of reply!.contents.slice(1, -1))
-      expect(middle.endsWith(REPLIES.stillWriting)).toBe(true);
+    // How many intermediate edits the tiny model causes depends on its speed; their throttling and
+    // "still writing" marker are proven with scripted answers in discord-streaming.test.ts.
     const typing = fake.requests.findIndex((request) => request.path === `/channels/${channelId}/typing`);
     const placeholder = fake.requests.findIndex(
       (request) => request.path === `/channels/${channelId}/messages`,
     );
     expect(typing).toBeGreaterThan(placeholder);
-    // Edits are throttled, and stop once the final text is shown.
+    // Edits stop once the final text is shown.
     const edits = fake.requests.filter((request) => request.method === "PATCH");
-    for (let index = 1; index < edits.length - 1; index++) {
-      expect(edits[index]!.at - edits[index - 1]!.at).toBeGreaterThanOrEqual(80);
-    }
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fake.requests.filter((request) => request.method === "PATCH")).toHaveLength(edits.length);
     // Nothing the bot posts can ping anyone.
@@ -132,6 +125,10 @@ describe("Discord gateway bot", () => {
 
     fake.react({ messageId: reply!.id, channelId, userId: STUDENT, emoji: "👍" });
     await feedbackOf(trace.id, "up");
+    // Only the student who asked may vote: anyone else's reaction is ignored.
+    fake.react({ messageId: reply!.id, channelId, userId: "900000000000000002", emoji: "👎" });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await service.service.traces.get(trace.id))?.feedback).toBe("up");
     fake.react({ messageId: reply!.id, channelId, userId: STUDENT, emoji: "👎🏽" });
     await feedbackOf(trace.id, "down");
 

@@ -34,9 +34,14 @@ describe("Discord HTTP interactions", () => {
     await service?.close();
   });
 
-  async function post(body: object, signing: "valid" | "none" | "wrong-key" | "tampered" = "valid") {
+  type Signing = "valid" | "none" | "wrong-key" | "tampered" | "stale" | "future";
+
+  /** Signs like Discord; "stale" and "future" sign correctly over a timestamp outside the window. */
+  async function post(body: object, signing: Signing = "valid") {
     const text = JSON.stringify(body);
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const now = Math.floor(Date.now() / 1000);
+    const offset = signing === "stale" ? -(5 * 60 + 30) : signing === "future" ? 2 * 60 : 0;
+    const timestamp = String(now + offset);
     const key = signing === "wrong-key" ? generateKeyPairSync("ed25519").privateKey : privateKey;
     const signature = sign(null, Buffer.from(timestamp + text), key).toString("hex");
     const headers: Record<string, string> = { "content-type": "application/json" };
@@ -81,6 +86,21 @@ describe("Discord HTTP interactions", () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it("refuses a valid signature over a timestamp over 5 minutes old or over 1 minute ahead (replay)", async () => {
+    const { body } = command("ask", [{ name: "question", type: 3, value: "期中考範圍？" }]);
+    for (const signing of ["stale", "future"] as const) {
+      const response = await post(body, signing);
+      expect(response.status, signing).toBe(401);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+        /X-Signature-Timestamp/,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fake.requests).toHaveLength(0);
+    const ping = { id: "1", application_id: fake.applicationId, type: 1, token: "t", version: 1 };
+    expect((await post(ping, "valid")).status).toBe(200); // the same request signed just now is fine
   });
 
   it("answers PING with PONG", async () => {

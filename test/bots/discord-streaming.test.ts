@@ -10,65 +10,20 @@ import { type RunningBots, startBots } from "../../src/bots/index.ts";
 import { REPLIES } from "../../src/bots/replies.ts";
 import type { ChatEvent, ChatInput } from "../../src/chat/index.ts";
 import { createLogger } from "../../src/log.ts";
-import type { Passage } from "../../src/types.ts";
 import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.ts";
-
-const passages: Passage[] = [1, 2].map((rank) => ({
-  rank,
-  score: 1 / rank,
-  retrievers: [],
-  chunk: {
-    id: `c${rank}`,
-    documentPath: "syllabus.md",
-    title: "課程大綱",
-    location: rank === 1 ? "評分" : "作業",
-    link: `https://example.edu/syllabus#${rank}`,
-    text: "…",
-    position: rank,
-    contentHash: "h",
-  },
-}));
-
-/** A chat that streams `pieces` with `delayMs` between them, like runChat would. */
-function scriptedChat(pieces: string[], delayMs: number) {
-  const inputs: ChatInput[] = [];
-  const chat = async function* (input: ChatInput): AsyncGenerator<ChatEvent> {
-    inputs.push(input);
-    const conversationId = input.conversationId ?? "c";
-    yield { type: "retrieval", conversationId, traceId: "trace-1", passages };
-    for (const text of pieces) {
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      yield { type: "text-delta", text };
-    }
-    yield {
-      type: "done",
-      traceId: "trace-1",
-      conversationId,
-      mode: "answer",
-      usage: { promptTokens: 1, completionTokens: pieces.length },
-      timings: { retrievalMs: 1, firstTokenMs: 1, totalMs: 1, tokensPerSecond: 1 },
-    };
-  };
-  return { chat, inputs };
-}
+import { ScriptedTraces, scriptedChat } from "./scripted-chat.ts";
 
 describe("Discord streaming (scripted answers)", () => {
   let fake: FakeDiscord | undefined;
   let bots: RunningBots | undefined;
+  let traces = new ScriptedTraces();
   afterEach(async () => {
     await bots?.stop();
     await fake?.close();
     bots = undefined;
     fake = undefined;
+    traces = new ScriptedTraces();
   });
-
-  const votes: [string, string][] = [];
-  const traces = {
-    setFeedback: async (traceId: string, vote: "up" | "down") => {
-      votes.push([traceId, vote]);
-      return true;
-    },
-  };
 
   async function start(
     chat: (input: ChatInput) => AsyncGenerator<ChatEvent>,
@@ -95,7 +50,7 @@ describe("Discord streaming (scripted answers)", () => {
 
   it("edits about once per interval while text arrives, then stops at the final text", async () => {
     const pieces = Array.from({ length: 30 }, (_, index) => `第${index + 1}句。`);
-    const discord = await start(scriptedChat(pieces, 20).chat, 150);
+    const discord = await start(scriptedChat(pieces, 20, traces).chat, 150);
     const channelId = discord.nextId();
     discord.userMessage({ channelId, content: "評分方式？" });
     await discord.waitUntil(
@@ -134,7 +89,7 @@ describe("Discord streaming (scripted answers)", () => {
     );
     expect(answer.length).toBeGreaterThan(4000);
     const pieces = answer.match(/[\s\S]{1,200}/g)!;
-    const discord = await start(scriptedChat(pieces, 5).chat, 50);
+    const discord = await start(scriptedChat(pieces, 5, traces).chat, 50);
     const channelId = discord.nextId();
     discord.userMessage({ channelId, content: "學習率怎麼選？" });
     await discord.waitUntil(
@@ -164,7 +119,7 @@ describe("Discord streaming (scripted answers)", () => {
     const folder = mkdtempSync(join(tmpdir(), "bot-state-"));
     try {
       const stateFile = join(folder, "bot-state.jsonl");
-      const discord = await start(scriptedChat(["答案。"], 5).chat, 50, { stateFile });
+      const discord = await start(scriptedChat(["答案。"], 5, traces).chat, 50, { stateFile });
       const channelId = discord.nextId();
       discord.userMessage({ channelId, content: "問題？" });
       await discord.waitUntil(
@@ -184,12 +139,42 @@ describe("Discord streaming (scripted answers)", () => {
       await discord.waitUntil(() => discord.gateway.identifies >= 2, 15_000, "the second login");
       await new Promise((resolve) => setTimeout(resolve, 100));
       const [answer] = discord.botMessages(channelId);
-      votes.length = 0;
       discord.react({ messageId: answer!.id, channelId, userId: "900000000000000001", emoji: "👍" });
-      await discord.waitUntil(() => votes.length > 0, 15_000, "the vote");
-      expect(votes).toEqual([["trace-1", "up"]]);
+      await discord.waitUntil(() => traces.votes.length > 0, 15_000, "the vote");
+      expect(traces.votes).toEqual([["trace-1", "up"]]);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+
+  it("counts 👍 / 👎 only from the student who asked, not from classmates in the channel", async () => {
+    const discord = await start(scriptedChat(["答案。"], 5, traces).chat, 50);
+    const guildId = discord.nextId();
+    const channelId = discord.nextId();
+    discord.addGuild({ id: guildId, channels: [channelId] });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const asker = "900000000000000001";
+    const classmate = "900000000000000002";
+    discord.userMessage({
+      channelId,
+      guildId,
+      content: `<@${discord.botUser.id}> 期中考幾點？`,
+      mentionsBot: true,
+      author: { id: asker },
+    });
+    await discord.waitUntil(
+      () => discord.botMessages(channelId)[0]?.contents.at(-1)?.includes("📚") === true,
+      15_000,
+      "the answer",
+    );
+    const [answer] = discord.botMessages(channelId);
+    discord.react({ messageId: answer!.id, channelId, guildId, userId: classmate, emoji: "👎" });
+    discord.react({ messageId: answer!.id, channelId, guildId, userId: classmate, emoji: "👍🏻" });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(traces.votes).toEqual([]);
+    discord.react({ messageId: answer!.id, channelId, guildId, userId: asker, emoji: "👍" });
+    await discord.waitUntil(() => traces.votes.length > 0, 15_000, "the asker's vote");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(traces.votes).toEqual([["trace-1", "up"]]);
   });
 });

@@ -3,7 +3,12 @@ import { describe, expect, it } from "vitest";
 import { backoffDelay } from "../../src/bots/backoff.ts";
 import { discordConversationId, lineConversationId } from "../../src/bots/conversation-ids.ts";
 import { commandPlace } from "../../src/bots/discord/commands.ts";
-import { parseDiscordPublicKey, verifyDiscordSignature } from "../../src/bots/discord/signature.ts";
+import {
+  isFreshDiscordTimestamp,
+  parseDiscordPublicKey,
+  verifyDiscordSignature,
+} from "../../src/bots/discord/signature.ts";
+import { retryAfterMs } from "../../src/bots/line/deliver.ts";
 import { addressedText } from "../../src/bots/line/events.ts";
 import { feedbackData, markdownToPlain, parseFeedback } from "../../src/bots/line/messages.ts";
 import { errorReply, isResetCommand, rateLimitedReply } from "../../src/bots/replies.ts";
@@ -72,17 +77,29 @@ describe("Discord signature", () => {
   const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
   const key = parseDiscordPublicKey(raw);
   const body = new TextEncoder().encode('{"type":1}');
-  const timestamp = "1700000000";
+  const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = sign(null, Buffer.concat([Buffer.from(timestamp), body]), privateKey).toString("hex");
 
   it("accepts a valid signature and refuses a tampered one", () => {
     expect(verifyDiscordSignature(key, signature, timestamp, body)).toBe(true);
-    expect(verifyDiscordSignature(key, signature, "1700000001", body)).toBe(false);
+    expect(verifyDiscordSignature(key, signature, String(Number(timestamp) + 1), body)).toBe(false);
     expect(verifyDiscordSignature(key, signature, timestamp, new TextEncoder().encode('{"type":2}'))).toBe(
       false,
     );
     expect(verifyDiscordSignature(key, null, timestamp, body)).toBe(false);
     expect(verifyDiscordSignature(key, "zz", timestamp, body)).toBe(false);
+  });
+
+  it("accepts timestamps from 5 minutes old to 1 minute ahead, and nothing else", () => {
+    const now = 1_800_000_000_000;
+    const at = (offsetSeconds: number) => String(now / 1000 + offsetSeconds);
+    expect(isFreshDiscordTimestamp(at(0), now)).toBe(true);
+    expect(isFreshDiscordTimestamp(at(-300), now)).toBe(true);
+    expect(isFreshDiscordTimestamp(at(-301), now)).toBe(false);
+    expect(isFreshDiscordTimestamp(at(60), now)).toBe(true);
+    expect(isFreshDiscordTimestamp(at(61), now)).toBe(false);
+    for (const bad of [null, "", "abc", "1.5e9", "-1", `${at(0)}0000`])
+      expect(isFreshDiscordTimestamp(bad, now), String(bad)).toBe(false);
   });
 
   it("refuses a malformed key with a clear message", () => {
@@ -126,6 +143,16 @@ describe("backoff and masking", () => {
     expect(backoffDelay(0, {}, () => 0.5)).toBe(1000);
     expect(backoffDelay(3, {}, () => 0.5)).toBe(8000);
     expect(backoffDelay(40, { maxMs: 60_000 }, () => 1)).toBe(72_000);
+  });
+
+  it("reads Retry-After as seconds or an HTTP date", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(retryAfterMs("2", now)).toBe(2000);
+    expect(retryAfterMs("0.5", now)).toBe(500);
+    expect(retryAfterMs("Thu, 01 Jan 2026 00:00:03 GMT", now)).toBe(3000);
+    expect(retryAfterMs("Wed, 31 Dec 2025 23:59:00 GMT", now)).toBe(0);
+    expect(retryAfterMs(null, now)).toBeUndefined();
+    expect(retryAfterMs("soon", now)).toBeUndefined();
   });
 
   it("masks secrets and interaction tokens", () => {

@@ -10,6 +10,7 @@ import type { Trace } from "../../src/types.ts";
 import {
   type FakeLine,
   type LineRequest,
+  type LineResponse,
   linePostbackEvent,
   lineTextEvent,
   postLineWebhook,
@@ -158,10 +159,10 @@ describe("LINE bot", () => {
     expect(fake.pushes()).toHaveLength(1);
   });
 
-  it("retries a push refused with 429 or 5xx with the same retry key, and delivers it once", async () => {
+  it("retries a push refused with 429 (after its Retry-After) or 5xx with the same retry key, and delivers it once", async () => {
     await start({ replyDeadlineMs: 50 });
-    const failures: [number, unknown][] = [
-      [429, { message: "Too Many Requests" }],
+    const failures: LineResponse[] = [
+      [429, { message: "Too Many Requests" }, { "retry-after": "2" }],
       [503, { message: "Service Unavailable" }],
     ];
     fake.pushResponder = () => failures.shift();
@@ -169,11 +170,64 @@ describe("LINE bot", () => {
     await postLineWebhook(service.url, SECRET, [lineTextEvent("請解釋 temperature", { userId })]);
     await fake.waitUntil(() => fake.deliveredPushes().length === 1, 30_000, "the retried push");
     const attempts = fake.pushes();
-    expect(attempts).toHaveLength(3);
+    expect(attempts.map((attempt) => attempt.status)).toEqual([429, 503, 200]);
+    // Backoff alone would wait about 1 s; Retry-After asked for 2.
+    expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(1950);
     expect(new Set(attempts.map((attempt) => attempt.headers["x-line-retry-key"])).size).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(fake.deliveredPushes()).toHaveLength(1);
     expect(fake.pushes()).toHaveLength(3);
+  });
+
+  it("a reply refused with 429 falls back to a push: the student gets the answer exactly once", async () => {
+    await start();
+    let replyCalls = 0;
+    fake.replyResponder = () =>
+      replyCalls++ === 0 ? [429, { message: "Too Many Requests" }, { "retry-after": "1" }] : undefined;
+    const userId = "U4290000000000000000000000000001";
+    await postLineWebhook(service.url, SECRET, [lineTextEvent("期末報告幾頁？", { userId })]);
+    await fake.waitUntil(() => fake.deliveredPushes().length === 1, 30_000, "the fallback push");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    expect(fake.replies().map((request) => request.status)).toEqual([429]);
+    expect(fake.deliveredReplies()).toHaveLength(0);
+    const [push] = fake.deliveredPushes();
+    expect(fake.pushes()).toHaveLength(1);
+    expect(push!.body?.to).toBe(userId);
+    expect(push!.headers["x-line-retry-key"]).toMatch(/^[0-9a-f-]{36}$/);
+    const trace = await latestTrace(`line:user:${userId}`);
+    expect(messagesOf(push!).map((message) => message.text)).not.toContain(REPLIES.lineStillThinking);
+    expect(messagesOf(push!).at(-1)!.quickReply!.items[0]!.action.data).toContain(trace.id);
+  });
+
+  it("stores a 👍/👎 postback only from the student whose conversation the answer belongs to", async () => {
+    await start();
+    const asker = "Uasker000000000000000000000000001";
+    const classmate = "Uclassmate0000000000000000000001";
+    const groupId = "Cgroup0000000000000000000000002";
+    await postLineWebhook(service.url, SECRET, [lineTextEvent("期中考可以帶計算機嗎？", { userId: asker })]);
+    await fake.waitUntil(() => fake.replies().length === 1, 30_000, "the answer");
+    const trace = await latestTrace(`line:user:${asker}`);
+    const [upVote, downVote] = messagesOf(fake.replies()[0]!)
+      .at(-1)!
+      .quickReply!.items.map((item) => item.action.data);
+
+    // Someone else's vote on this trace, the asker's vote sent from another conversation, and a
+    // made-up trace id: none is stored, none is thanked.
+    await postLineWebhook(service.url, SECRET, [
+      linePostbackEvent(downVote!, classmate),
+      linePostbackEvent(downVote!, classmate, groupId),
+      linePostbackEvent(downVote!, asker, groupId),
+      linePostbackEvent(upVote!.replace(trace.id, "no-such-trace"), asker),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await service.service.traces.get(trace.id))?.feedback).toBeUndefined();
+    expect(fake.replies()).toHaveLength(1);
+
+    await postLineWebhook(service.url, SECRET, [linePostbackEvent(upVote!, asker)]);
+    await fake.waitUntil(() => fake.replies().length === 2, 15_000, "the thanks");
+    expect((await service.service.traces.get(trace.id))?.feedback).toBe("up");
+    expect(messagesOf(fake.replies()[1]!)[0]!.text).toBe(REPLIES.feedbackThanks);
   });
 
   it("in a group, answers only mentions or the prefix, per member, quoting the question", async () => {

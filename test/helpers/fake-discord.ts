@@ -1,7 +1,9 @@
 /**
  * A fake Discord on 127.0.0.1: the REST routes the bot uses and a JSON gateway that the real
  * discord.js Client connects to (HELLO, heartbeat ACK, IDENTIFY → READY, RESUME → RESUMED).
- * Everything the bot sends is recorded for assertions.
+ * Everything the bot sends is recorded for assertions. Message posts honour `enforce_nonce` like
+ * Discord (a repeated nonce returns the message already created), and `faults` make the API answer
+ * 429 or 5xx once, before or after it stores the write.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,6 +16,22 @@ export interface RecordedRequest {
   query: URLSearchParams;
   body: Record<string, unknown> | null;
   at: number;
+  /** The status the fake answered. */
+  status?: number;
+}
+
+/** One scripted failure: the first request matching it gets `status` instead of the normal answer. */
+export interface FakeDiscordFault {
+  method: string;
+  /** Matched against the path without /api/v10. */
+  path: RegExp;
+  /** Further condition on the request body. Default: any body. */
+  when?: (body: Record<string, unknown>) => boolean;
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Store the write first, then answer with the failure (a 5xx after Discord committed it). Default: false. */
+  afterWrite?: boolean;
 }
 
 export interface FakeMessage {
@@ -36,6 +54,8 @@ export interface FakeDiscord {
   gateway: { identifies: number; resumes: number; connections: number };
   /** While true, GET /gateway/bot answers 401 (a revoked token). */
   rejectToken: boolean;
+  /** Failures still to happen; each is used once, by the first request it matches. */
+  faults: FakeDiscordFault[];
   nextId(): string;
   dispatch(type: string, data: unknown): void;
   /** Sends op 7 RECONNECT: discord.js drops the socket and resumes. */
@@ -107,11 +127,17 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
     ...extra,
   });
 
+  const byNonce = new Map<string, FakeMessage>();
   const post = (channelId: string, body: Record<string, unknown>) => {
+    // Like Discord: with enforce_nonce, a nonce seen before returns that message, creating nothing.
+    const nonce = body.enforce_nonce === true && body.nonce !== undefined ? String(body.nonce) : undefined;
+    const existing = nonce === undefined ? undefined : byNonce.get(nonce);
+    if (existing) return existing;
     const reference = body.message_reference as { message_id?: string } | undefined;
     const message: FakeMessage = { id: nextId(), channelId, contents: [String(body.content ?? "")] };
     if (reference?.message_id) message.replyTo = reference.message_id;
     messages.set(message.id, message);
+    if (nonce !== undefined) byNonce.set(nonce, message);
     return message;
   };
   const edit = (messageId: string, body: Record<string, unknown>) => {
@@ -173,13 +199,28 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
       const path = decodeURIComponent(url.pathname).replace(/^\/api\/v\d+/, "");
       const text = Buffer.concat(chunks).toString("utf8");
       const body = text ? (JSON.parse(text) as Record<string, unknown>) : null;
-      requests.push({ method: request.method ?? "GET", path, query: url.searchParams, body, at: Date.now() });
-      const [status, payload] = route(request.method ?? "GET", path, body ?? {});
+      const method = request.method ?? "GET";
+      const recorded: RecordedRequest = { method, path, query: url.searchParams, body, at: Date.now() };
+      requests.push(recorded);
+      const faultIndex = fake.faults.findIndex(
+        (fault) => fault.method === method && fault.path.test(path) && (fault.when?.(body ?? {}) ?? true),
+      );
+      const fault = faultIndex === -1 ? undefined : fake.faults.splice(faultIndex, 1)[0];
+      let [status, payload] = fault && !fault.afterWrite ? [0, null] : route(method, path, body ?? {});
+      let headers: Record<string, string> = {};
+      if (fault) {
+        status = fault.status;
+        payload = fault.body ?? { message: `fake Discord failure ${fault.status}`, code: 0 };
+        headers = fault.headers ?? {};
+      }
+      recorded.status = status;
       if (status === 204) {
         response.writeHead(204).end();
         return;
       }
-      response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
+      response
+        .writeHead(status, { "content-type": "application/json", ...headers })
+        .end(JSON.stringify(payload));
     });
   });
   const wss = new WebSocketServer({ server });
@@ -241,6 +282,7 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
     messages,
     gateway: { identifies: 0, resumes: 0, connections: 0 },
     rejectToken: false,
+    faults: [],
     nextId,
     dispatch(type, data) {
       for (const socket of identified.keys()) dispatchTo(socket, type, data);

@@ -12,7 +12,12 @@ export interface LineRequest {
   headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown> | null;
   at: number;
+  /** The status the fake answered. */
+  status?: number;
 }
+
+/** A scripted answer: status, JSON body and optional response headers (e.g. Retry-After). */
+export type LineResponse = [status: number, body: unknown, headers?: Record<string, string>];
 
 export interface FakeLine {
   baseUrl: string;
@@ -21,11 +26,13 @@ export interface FakeLine {
   /** GET /v2/bot/info answers 401 this many more times (a revoked token, then fixed). */
   failBotInfo: number;
   /** Overrides the reply endpoint's answer (return undefined for the normal behaviour). */
-  replyResponder?: (body: Record<string, unknown>) => [number, unknown] | undefined;
+  replyResponder?: (body: Record<string, unknown>) => LineResponse | undefined;
   /** Overrides the push endpoint's answer (return undefined for the normal behaviour). */
-  pushResponder?: (body: Record<string, unknown>) => [number, unknown] | undefined;
+  pushResponder?: (body: Record<string, unknown>) => LineResponse | undefined;
   /** Pushes LINE accepted (200); a repeated X-Line-Retry-Key after success gets 409, as LINE does. */
   deliveredPushes(): LineRequest[];
+  /** Replies LINE accepted (200): what the student saw by reply. */
+  deliveredReplies(): LineRequest[];
   replies(): LineRequest[];
   pushes(): LineRequest[];
   waitUntil(condition: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
@@ -44,7 +51,7 @@ export async function startFakeLine(): Promise<FakeLine> {
     path: string,
     body: Record<string, unknown>,
     request?: LineRequest,
-  ): [number, unknown] => {
+  ): LineResponse => {
     if (method === "GET" && path === "/v2/bot/info") {
       if (fake.failBotInfo > 0) {
         fake.failBotInfo--;
@@ -96,7 +103,7 @@ export async function startFakeLine(): Promise<FakeLine> {
       const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
       const text = Buffer.concat(chunks).toString("utf8");
       const body = text ? (JSON.parse(text) as Record<string, unknown>) : null;
-      const recorded = {
+      const recorded: LineRequest = {
         method: request.method ?? "GET",
         path,
         headers: request.headers,
@@ -104,8 +111,11 @@ export async function startFakeLine(): Promise<FakeLine> {
         at: Date.now(),
       };
       requests.push(recorded);
-      const [status, payload] = route(request.method ?? "GET", path, body ?? {}, recorded);
-      response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
+      const [status, payload, headers] = route(request.method ?? "GET", path, body ?? {}, recorded);
+      recorded.status = status;
+      response
+        .writeHead(status, { "content-type": "application/json", ...headers })
+        .end(JSON.stringify(payload));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -119,6 +129,8 @@ export async function startFakeLine(): Promise<FakeLine> {
     replies: () => requests.filter((request) => request.path === "/v2/bot/message/reply"),
     pushes: () => requests.filter((request) => request.path === "/v2/bot/message/push"),
     deliveredPushes: () => [...delivered],
+    deliveredReplies: () =>
+      requests.filter((request) => request.path === "/v2/bot/message/reply" && request.status === 200),
     async waitUntil(condition, timeoutMs = 15_000, what = "condition") {
       const deadline = Date.now() + timeoutMs;
       while (!condition()) {
@@ -179,7 +191,12 @@ export function lineTextEvent(
   };
 }
 
-export function linePostbackEvent(data: string, userId = "Ustudent000000000000000000000001") {
+/** A postback (a tapped 👍 / 👎 quick reply); `groupId` makes it come from a group chat. */
+export function linePostbackEvent(
+  data: string,
+  userId = "Ustudent000000000000000000000001",
+  groupId?: string,
+) {
   eventCounter++;
   return {
     type: "postback",
@@ -188,7 +205,7 @@ export function linePostbackEvent(data: string, userId = "Ustudent00000000000000
     webhookEventId: `01HPOSTBACK${eventCounter}${randomUUID().slice(0, 8)}`,
     deliveryContext: { isRedelivery: false },
     replyToken: randomUUID(),
-    source: { type: "user", userId },
+    source: groupId ? { type: "group", groupId, userId } : { type: "user", userId },
     postback: { data },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * POST /webhooks/discord: Discord HTTP interactions (what the edge relay forwards). Every request
- * must carry a valid Ed25519 signature (401 otherwise). PING gets PONG; /ask gets a deferred
- * response at once, then the answer streams into the original response through the interaction's
- * webhook (no bot token needed).
+ * must carry a valid Ed25519 signature over an X-Signature-Timestamp at most 5 minutes old and at
+ * most 1 minute ahead (401 otherwise, so a captured request cannot be replayed later). PING gets
+ * PONG; /ask gets a deferred response at once, then the answer streams into the original response
+ * through the interaction's webhook (no bot token needed).
  */
 import type { KeyObject } from "node:crypto";
 import { DiscordAPIError, REST, Routes } from "discord.js";
@@ -10,7 +11,7 @@ import { sleep } from "../backoff.ts";
 import type { BotContext, BotWebhookHandler } from "../context.ts";
 import { describeError } from "../safe-log.ts";
 import { commandPlace, NO_PINGS, planCommand } from "./commands.ts";
-import { verifyDiscordSignature } from "./signature.ts";
+import { isFreshDiscordTimestamp, verifyDiscordSignature } from "./signature.ts";
 import type { ReplyTarget } from "./stream-reply.ts";
 
 const INTERACTION_PING = 1;
@@ -53,6 +54,11 @@ export function createDiscordInteractionsHandler(
     const timestamp = headers.get("x-signature-timestamp");
     if (!verifyDiscordSignature(options.publicKey, signature, timestamp, rawBody)) {
       return json(401, { error: { code: "unauthorized", message: "invalid request signature" } });
+    }
+    if (!isFreshDiscordTimestamp(timestamp)) {
+      return json(401, {
+        error: { code: "unauthorized", message: "X-Signature-Timestamp is too old or in the future" },
+      });
     }
     let interaction: RawInteraction;
     try {

@@ -1,7 +1,9 @@
 /**
  * Channel messages: the bot answers in DMs, when mentioned in a guild channel, and in threads it
- * started; it ignores bots (itself included). Reactions 👍 / 👎 on its answers become feedback.
+ * started; it ignores bots (itself included). Every post carries an enforced nonce, so a retried
+ * post is never shown twice. Reactions 👍 / 👎 by the asker on its answers become feedback.
  */
+import { randomBytes } from "node:crypto";
 import type { Message } from "discord.js";
 import { type BotContext, recordFeedback, replyBeforeAnswering } from "../context.ts";
 import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
@@ -35,7 +37,10 @@ export async function handleDiscordMessage(
   if (!place) return;
   const channel = message.channel;
   if (!channel.isSendable()) return;
-  const say = (content: string) => message.reply({ content, allowedMentions: NO_PINGS });
+  // A nonce Discord enforces: when the REST client retries a post after a 5xx or a lost connection,
+  // Discord returns the message it already created instead of showing the text twice.
+  const say = (content: string) =>
+    message.reply({ content, allowedMentions: NO_PINGS, nonce: messageNonce(), enforceNonce: true });
   const question = questionText(message.content, options.botUserId);
   const conversationId = discordConversationId(place);
   const early = await replyBeforeAnswering(context, {
@@ -49,7 +54,15 @@ export async function handleDiscordMessage(
   }
   const target: ReplyTarget = {
     post: async (index, content) =>
-      (index === 0 ? await say(content) : await channel.send({ content, allowedMentions: NO_PINGS })).id,
+      (index === 0
+        ? await say(content)
+        : await channel.send({
+            content,
+            allowedMentions: NO_PINGS,
+            nonce: messageNonce(),
+            enforceNonce: true,
+          })
+      ).id,
     edit: async (_index, messageId, content) => {
       await channel.messages.edit(messageId, { content, allowedMentions: NO_PINGS });
     },
@@ -80,8 +93,9 @@ export interface RawReaction {
 }
 
 /**
- * A 👍 / 👎 (any skin tone) from a person on one of the bot's answers. Read from the raw gateway
- * event: discord.js drops reactions in DM channels it has not cached (e.g. after a restart).
+ * A 👍 / 👎 (any skin tone) on one of the bot's answers, counted only from the student who asked
+ * (classmates' reactions in a channel or thread are ignored). Read from the raw gateway event:
+ * discord.js drops reactions in DM channels it has not cached (e.g. after a restart).
  */
 export async function handleDiscordReaction(
   context: BotContext,
@@ -93,5 +107,11 @@ export async function handleDiscordReaction(
   const vote = VOTES[emoji];
   if (!vote) return;
   const traceId = context.answers.traceFor(`discord:${reaction.message_id}`);
-  if (traceId) await recordFeedback(context, traceId, vote);
+  if (traceId)
+    await recordFeedback(context, traceId, vote, { platform: "discord", userId: reaction.user_id });
+}
+
+/** Discord nonces are at most 25 characters; 16 random bytes as base64url are 22. */
+export function messageNonce(): string {
+  return randomBytes(16).toString("base64url");
 }

@@ -2,6 +2,11 @@
 import { createPublicKey, type KeyObject, verify } from "node:crypto";
 import { ConfigError } from "../../errors.ts";
 
+/** A signed request older than this is refused as a replay. */
+export const DISCORD_TIMESTAMP_MAX_AGE_SECONDS = 300;
+/** A signed request dated further ahead than this is refused (clocks drift, but not by minutes). */
+export const DISCORD_TIMESTAMP_MAX_AHEAD_SECONDS = 60;
+
 /** Reads DISCORD_PUBLIC_KEY (64 hex characters, as the Developer Portal shows it). */
 export function parseDiscordPublicKey(hex: string): KeyObject {
   const trimmed = hex.trim();
@@ -14,7 +19,7 @@ export function parseDiscordPublicKey(hex: string): KeyObject {
   return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" });
 }
 
-/** True when `signatureHex` signs timestamp + body with the application's key. */
+/** True when `signatureHex` signs timestamp + body with the application's key (freshness not checked). */
 export function verifyDiscordSignature(
   publicKey: KeyObject,
   signatureHex: string | null,
@@ -28,4 +33,14 @@ export function verifyDiscordSignature(
   } catch {
     return false;
   }
+}
+
+/**
+ * True when X-Signature-Timestamp (Unix seconds) is at most 5 minutes old and at most 1 minute ahead
+ * of `nowMs`: a captured request cannot be replayed later, even with its valid signature.
+ */
+export function isFreshDiscordTimestamp(timestamp: string | null, nowMs: number = Date.now()): boolean {
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return false;
+  const age = nowMs / 1000 - Number(timestamp);
+  return age <= DISCORD_TIMESTAMP_MAX_AGE_SECONDS && age >= -DISCORD_TIMESTAMP_MAX_AHEAD_SECONDS;
 }

@@ -1,9 +1,11 @@
 /**
  * Getting an answer to LINE. Replies are free, pushes count against the monthly quota, so: reply
  * with the answer when it is ready before the reply token's deadline; otherwise reply with a short
- * "still thinking" and push the answer when it is done. A reply that fails because its token is
- * no longer usable (LINE's 400 "Invalid reply token") falls back to a push; a 5xx or network error
- * does not, since LINE may have delivered it anyway and a push could show the answer twice.
+ * "still thinking" and push the answer when it is done. A reply LINE answered with a 4xx (its token
+ * no longer usable, a 429 rate limit, …) was not delivered, so the answer falls back to a push; a
+ * 5xx or network error does not, since LINE may have delivered it anyway and a push could show the
+ * answer twice. Pushes carry one X-Line-Retry-Key across their retries (429, 5xx, network errors),
+ * so LINE delivers a retried push at most once.
  */
 import { randomUUID } from "node:crypto";
 import { HTTPFetchError, type messagingApi } from "@line/bot-sdk";
@@ -15,8 +17,11 @@ import { describeError } from "../safe-log.ts";
 import { answerMessages, textMessages } from "./messages.ts";
 
 type LineMessage = messagingApi.Message;
-type ReplyOutcome = "sent" | "token-unusable" | "uncertain" | "refused";
-const PUSH_ATTEMPTS = 3;
+type ReplyOutcome = "sent" | "not-delivered" | "uncertain";
+const PUSH_ATTEMPTS = 5;
+const PUSH_BACKOFF = { initialMs: 1000, maxMs: 10_000 };
+/** A Retry-After longer than this is not waited for: the push is given up instead. */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 export interface Delivery {
   client: messagingApi.MessagingApiClient;
@@ -29,10 +34,12 @@ export interface Delivery {
   /** When the reply token should be used by (ms since epoch). */
   deadlineAt: number;
   now?: () => number;
+  /** Aborted when the bots stop: push retries give up. Default: never. */
+  signal?: AbortSignal;
 }
 
 export async function reply(delivery: Delivery, messages: LineMessage[]): Promise<ReplyOutcome> {
-  if (!delivery.replyToken) return "token-unusable";
+  if (!delivery.replyToken) return "not-delivered";
   try {
     await delivery.client.replyMessage({ replyToken: delivery.replyToken, messages });
     return "sent";
@@ -46,11 +53,24 @@ export async function reply(delivery: Delivery, messages: LineMessage[]): Promis
 function classifyReplyError(error: unknown): Exclude<ReplyOutcome, "sent"> {
   if (!(error instanceof HTTPFetchError)) return "uncertain"; // network: it may have arrived
   if (error.status >= 500) return "uncertain";
-  if (error.status === 400 && /reply ?token/i.test(error.body)) return "token-unusable";
-  return "refused";
+  // 400 "Invalid reply token", 429 and other refusals: LINE did not deliver it.
+  return "not-delivered";
 }
 
-/** Pushes with one retry key, so retrying after a 5xx can never deliver twice (LINE answers 409). */
+/** Milliseconds from a Retry-After header (seconds or an HTTP date); undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * Pushes with one retry key for every attempt, so retrying after a 5xx or a lost connection can never
+ * deliver twice (LINE answers 409 to a key it already accepted). 429 and 5xx are retried with
+ * exponential backoff, waiting at least as long as Retry-After asks.
+ */
 export async function push(delivery: Delivery, messages: LineMessage[]): Promise<boolean> {
   const retryKey = randomUUID();
   for (let attempt = 0; attempt < PUSH_ATTEMPTS; attempt++) {
@@ -61,8 +81,12 @@ export async function push(delivery: Delivery, messages: LineMessage[]): Promise
       if (error instanceof HTTPFetchError && error.status === 409) return true; // accepted earlier
       const retryable = !(error instanceof HTTPFetchError) || error.status >= 500 || error.status === 429;
       delivery.logger.warn(`LINE push failed: ${describeError(error)}`);
-      if (!retryable || attempt === PUSH_ATTEMPTS - 1) return false;
-      await sleep(backoffDelay(attempt, { initialMs: 1000, maxMs: 10_000 }));
+      if (!retryable || attempt === PUSH_ATTEMPTS - 1 || delivery.signal?.aborted) return false;
+      const asked =
+        error instanceof HTTPFetchError ? retryAfterMs(error.headers?.get("retry-after")) : undefined;
+      if (asked !== undefined && asked > MAX_RETRY_AFTER_MS) return false;
+      await sleep(Math.max(backoffDelay(attempt, PUSH_BACKOFF), asked ?? 0), delivery.signal);
+      if (delivery.signal?.aborted) return false;
     }
   }
   return false;
@@ -84,7 +108,7 @@ export async function deliverAnswer(
     const messages = answerMessages(early, delivery.quoteToken);
     const outcome = await reply(delivery, messages);
     if (outcome === "sent") return "reply";
-    if (outcome !== "token-unusable") return "lost";
+    if (outcome === "uncertain") return "lost";
     return (await push(delivery, messages)) ? "push" : "lost";
   }
   await reply(delivery, textMessages(REPLIES.lineStillThinking, delivery.quoteToken));

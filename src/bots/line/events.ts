@@ -1,7 +1,7 @@
 /**
  * LINE webhook events. In a 1:1 chat every text is a question; in groups and rooms only text that
  * mentions the bot or starts with the prefix. 「清除」 or /reset starts over; a 👍 / 👎 postback
- * stores feedback on the answer's trace.
+ * stores feedback on the answer's trace when the trace is an answer in the voter's own conversation.
  */
 import type { messagingApi, webhook } from "@line/bot-sdk";
 import { readAnswer } from "../answer.ts";
@@ -79,9 +79,16 @@ export async function handleLineEvent(
 ): Promise<void> {
   if (event.type === "postback") {
     const vote = parseFeedback(event.postback.data);
-    if (!vote) return;
-    await recordFeedback(context, vote.traceId, vote.vote);
-    const delivery = deliveryFor(context, settings, event.replyToken, "", receivedAt);
+    const voter = whereFrom(event.source);
+    if (!vote || !voter) return;
+    // Postback data is only as trustworthy as the client: the trace must be this user's own answer.
+    const stored = await recordFeedback(context, vote.traceId, vote.vote, {
+      platform: "line",
+      userId: voter.userId,
+      conversationId: lineConversationId(voter.place),
+    });
+    if (!stored) return;
+    const delivery = deliveryFor(context, settings, event.replyToken, voter.to, receivedAt);
     await reply(delivery, textMessages(REPLIES.feedbackThanks));
     return;
   }
@@ -148,5 +155,6 @@ function deliveryFor(
     replyToken,
     to,
     deadlineAt: receivedAt + settings.replyDeadlineMs,
+    signal: context.signal,
   };
 }
