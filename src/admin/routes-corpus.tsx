@@ -19,8 +19,17 @@ function requireCorpus(context: AdminContext): CorpusAdmin {
   return context.corpus;
 }
 
+/** The submitted form; one that cannot be parsed (bad multipart, wrong type) is a 400, not a 500. */
+export async function readForm(c: Context): Promise<Record<string, string | File | (string | File)[]>> {
+  try {
+    return await c.req.parseBody();
+  } catch (error) {
+    throw new AppError(`the form could not be read: ${errorMessage(error)}`, "bad_request", error);
+  }
+}
+
 async function formField(c: Context, name: string): Promise<string> {
-  const body = await c.req.parseBody();
+  const body = await readForm(c);
   const value = body[name];
   if (typeof value !== "string" || value.trim() === "")
     throw new AppError(`the form field "${name}" is missing`, "bad_request");
@@ -89,7 +98,7 @@ export function registerCorpusPages(admin: Hono, context: AdminContext): void {
   });
   admin.post("/corpus/upload", uploadLimit, (c) =>
     change(c, async (corpus) => {
-      const body = await c.req.parseBody();
+      const body = await readForm(c);
       const file = body["file"];
       if (!(file instanceof File)) throw new AppError("choose a file to upload", "bad_request");
       const folder = typeof body["folder"] === "string" ? body["folder"] : "";

@@ -5,6 +5,7 @@ import { errorMessage } from "../errors.ts";
 import type { AdminContext } from "./context.ts";
 import { ErrorPage, renderPage } from "./pages/layout.tsx";
 import { NextTokenPage, type PlaygroundAnswer, PlaygroundPage } from "./pages/playground.tsx";
+import { readForm } from "./routes-corpus.tsx";
 import type { NextTokenResult } from "./services.ts";
 
 export const PLAYGROUND_USER_ID = "admin-playground";
@@ -25,7 +26,7 @@ export function registerPlaygroundPages(admin: Hono, context: AdminContext): voi
       renderPage(c, <ErrorPage title="Form too large" message="That question is too long." />, 413),
   });
   admin.post("/playground", formLimit, async (c) => {
-    const body = await c.req.parseBody();
+    const body = await readForm(c);
     const message = typeof body["message"] === "string" ? body["message"] : "";
     const sampling: Record<string, number> = {};
     for (const name of SAMPLING_FIELDS) {

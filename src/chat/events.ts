@@ -1,5 +1,8 @@
 /** The events runChat streams: a discriminated union on `type`. */
+import type { StopReason } from "../llm/index.ts";
 import type { ChatMode, Passage, Timings, Usage } from "../types.ts";
+
+export type { StopReason };
 
 export interface RetrievalEvent {
   type: "retrieval";
@@ -20,6 +23,12 @@ export interface DoneEvent {
   mode: ChatMode;
   usage: Usage;
   timings: Timings;
+  /**
+   * Why the answer ended: "stop" when it is complete (the model ended it, or a fixed or
+   * retrieval-only reply), "length" when the token limit (maxTokens or the context) cut it.
+   * Always set by runChat; optional so older producers of this event still type-check.
+   */
+  stopReason?: StopReason;
 }
 
 export interface ErrorEvent {

@@ -3,7 +3,7 @@
  * trace all happen here; platforms (HTTP, bots) only translate events.
  */
 import { AppError, errorCode, errorMessage } from "../errors.ts";
-import type { GenerateRequest, LlmEngine, ModelTicket } from "../llm/index.ts";
+import type { GenerateRequest, LlmEngine, ModelTicket, StopReason } from "../llm/index.ts";
 import type { Logger } from "../log.ts";
 import {
   buildUserTurn,
@@ -145,13 +145,15 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
   // Admission comes before the trace and the first event, so a busy service refuses with nothing
   // written or sent (HTTP answers 503). Fixed replies (crisis first of all) need no model: no ticket.
   const ticket = deps.llm && kind === "question" ? admit(deps.llm, input.platform, deps.logger) : undefined;
+  // Fixed and retrieval-only replies are complete; only generation can be cut by the token limit.
+  let stopReason: StopReason = "stop";
 
   try {
     await saveTrace((value) => deps.traces.insert(value));
     if (input.rawMessages) {
       if (!deps.llm) throw new AppError("no model is loaded on this inference server", "model_unavailable");
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: [] };
-      yield* streamGeneration(
+      stopReason = yield* streamGeneration(
         deps.llm,
         { messages: input.rawMessages, sampling, signal: input.signal, ticket },
         trace,
@@ -182,7 +184,7 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
         trace.answer = renderRetrievalOnlyReply(deps.templates.retrievalOnly, retrieval.passages);
         yield { type: "text-delta", text: trace.answer };
       } else {
-        yield* generateAnswer(
+        stopReason = yield* generateAnswer(
           deps.llm,
           { message, history, retrieval, sampling, signal: input.signal, ticket },
           trace,
@@ -215,6 +217,7 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
       mode: trace.mode as ChatMode,
       usage: trace.usage,
       timings: trace.timings,
+      stopReason,
     };
   } catch (error) {
     const code = input.signal?.aborted ? "cancelled" : errorCode(error);
@@ -249,7 +252,7 @@ async function* generateAnswer(
   trace: Trace,
   deps: ChatDeps,
   now: () => Date,
-): AsyncGenerator<ChatEvent> {
+): AsyncGenerator<ChatEvent, StopReason> {
   const systemPrompt = renderSystemPrompt(deps.templates.system, {
     courseName: deps.course.name,
     now: now(),
@@ -266,7 +269,7 @@ async function* generateAnswer(
     maxAnswerTokens: request.sampling.maxTokens,
     countTokens: (text) => llm.countTokens(text),
   });
-  yield* streamGeneration(
+  return yield* streamGeneration(
     llm,
     { messages: plan.messages, sampling: request.sampling, signal: request.signal, ticket: request.ticket },
     trace,
@@ -284,11 +287,12 @@ function admit(llm: LlmEngine, platform: Platform, logger: Logger): ModelTicket 
   }
 }
 
+/** Streams the model's answer into the trace; returns why generation ended. */
 async function* streamGeneration(
   llm: LlmEngine,
   request: GenerateRequest,
   trace: Trace,
-): AsyncGenerator<ChatEvent> {
+): AsyncGenerator<ChatEvent, StopReason> {
   const generationStarted = performance.now();
   const result = await llm.generate(request);
   trace.prompt = result.promptText;
@@ -311,6 +315,7 @@ async function* streamGeneration(
     decodeSeconds > 0
       ? Math.round((Math.max(0, completion.completionTokens - 1) / decodeSeconds) * 10) / 10
       : 0;
+  return completion.stopReason;
 }
 
 /** Replies when retrieval could not answer; a student showing distress gets the crisis support reply. */

@@ -1,10 +1,21 @@
 /**
- * Fuzzing every public route with random and malformed input: the answer is always a 4xx or a
- * valid answer, never a 5xx, and the server keeps serving. Seeded, bounded, loopback only.
+ * Fuzzing every public route with random and malformed input: the answer is always a 4xx with an
+ * error message a person can read (JSON or an HTML page), a redirect, or a valid answer; never a
+ * 5xx, never an `internal` error inside a 200 stream, and the server keeps serving.
+ * Seeded, bounded, loopback only. Admin routes: fuzz-admin.test.ts; webhooks and relays: fuzz-webhooks.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../src/fixtures/random.ts";
-import { startTestService, type TestService } from "../helpers/service.ts";
+import type { TestService } from "../helpers/service.ts";
+import {
+  CONTENT_TYPES,
+  type FuzzTarget,
+  pick,
+  problemsOf,
+  randomBody,
+  randomJsonValue,
+  startFuzzTarget,
+} from "./fuzz-helpers.ts";
 
 const ROUTES: [string, string][] = [
   ["POST", "/api/chat"],
@@ -16,18 +27,11 @@ const ROUTES: [string, string][] = [
   ["POST", "/webhooks/line"],
   ["POST", "/webhooks/discord"],
   ["POST", "/internal/relay/line"],
+  ["POST", "/internal/relay/discord"],
   ["GET", "/api/admin/traces"],
   ["GET", "/admin"],
-];
-
-const CONTENT_TYPES = [
-  "application/json",
-  "text/plain",
-  "application/x-www-form-urlencoded",
-  "multipart/form-data",
-  "",
-  "application/json; charset=latin1",
-  "application/xml",
+  ["POST", "/admin/login"],
+  ["POST", "/admin/logout"],
 ];
 
 const PATH_TRICKS = [
@@ -43,69 +47,39 @@ const PATH_TRICKS = [
   "/webhooks/line/../../api/admin/traces",
 ];
 
-function randomJsonValue(random: () => number, depth = 0): unknown {
-  const pick = Math.floor(random() * (depth > 2 ? 5 : 8));
-  switch (pick) {
-    case 0:
-      return null;
-    case 1:
-      return random() < 0.5;
-    case 2:
-      return [0, -1, 1e308, -0, 3.5, 2 ** 53 + 1, Number.MAX_SAFE_INTEGER][Math.floor(random() * 7)];
-    case 3:
-      return ["", " ", "為什麼？", "\u0000", "\ud800", "<script>", "💥".repeat(50), "a".repeat(5000)][
-        Math.floor(random() * 8)
-      ];
-    case 4:
-      return "top-p 是什麼";
-    case 5:
-      return Array.from({ length: Math.floor(random() * 4) }, () => randomJsonValue(random, depth + 1));
-    default: {
-      const keys = [
-        "message",
-        "messages",
-        "stream",
-        "sampling",
-        "conversationId",
-        "temperature",
-        "topP",
-        "role",
-        "content",
-        "model",
-        "max_tokens",
-        "type",
-        "events",
-        "__proto__",
-        "constructor",
-      ];
-      const object: Record<string, unknown> = {};
-      for (let index = 0; index < 1 + Math.floor(random() * 4); index++) {
-        object[keys[Math.floor(random() * keys.length)]!] = randomJsonValue(random, depth + 1);
-      }
-      return object;
-    }
-  }
-}
-
-function randomBody(random: () => number): Uint8Array | string {
-  const kind = Math.floor(random() * 7);
-  if (kind === 0) return JSON.stringify(randomJsonValue(random));
-  if (kind === 1) return JSON.stringify(randomJsonValue(random)).slice(0, Math.floor(random() * 20));
-  if (kind === 2) return new Uint8Array(Array.from({ length: 64 }, () => Math.floor(random() * 256)));
-  if (kind === 3) return new Uint8Array([0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0xff, 0x22, 0x7d]);
-  if (kind === 4) return `{"message":"${"長".repeat(30_000)}"}`;
-  if (kind === 5)
-    return JSON.stringify({ message: "HW4 什麼時候交？", sampling: randomJsonValue(random), stream: false });
-  return JSON.stringify({ messages: [{ role: "user", content: randomJsonValue(random) }], max_tokens: 2 });
-}
+describe("the fuzz checker", () => {
+  const sse = (data: string, event?: string) => `${event ? `event: ${event}\n` : ""}data: ${data}\n\n`;
+  it.each([
+    ["flags", 502, "application/json", '{"error":{"message":"bad gateway"}}'],
+    ["flags", 413, "text/plain", "too large"],
+    ["flags", 431, "", ""],
+    ["flags", 400, "application/json", '{"error":{"code":"x"}}'],
+    ["flags", 401, "text/html", "<!DOCTYPE html><p></p>"],
+    ["flags", 200, "text/event-stream", sse('{"type":"error","code":"internal","message":"x"}', "error")],
+    ["flags", 200, "text/event-stream", sse('{"error":{"message":"x","code":"internal"}}') + sse("[DONE]")],
+    ["passes", 400, "application/json", '{"error":{"code":"x","message":"fix it"}}'],
+    ["passes", 401, "text/html", "<!DOCTYPE html><p>Log in to continue.</p>"],
+    ["passes", 200, "text/event-stream", sse('{"type":"error","code":"bad_request","message":"x"}', "error")],
+    ["passes", 303, "", ""],
+  ])("%s %i %s %s", async (verdict, status, contentType, body) => {
+    const response = new Response(body, {
+      status,
+      headers: contentType ? { "content-type": contentType } : {},
+    });
+    expect((await problemsOf("x", response)).length > 0).toBe(verdict === "flags");
+  });
+});
 
 describe("fuzzing the public routes", () => {
+  let target: FuzzTarget;
   let service: TestService;
+  let send: FuzzTarget["send"];
   beforeAll(async () => {
-    service = await startTestService({ env: { LLM_MAX_TOKENS: "4" } });
+    target = await startFuzzTarget({ RELAY_SECRET: "relay-secret-for-fuzz-tests-0123456789" });
+    ({ service, send } = target);
   });
   afterAll(async () => {
-    await service.close();
+    await target?.close();
   });
 
   it("never answers 5xx and never falls over", async () => {
@@ -113,34 +87,24 @@ describe("fuzzing the public routes", () => {
     const failures: string[] = [];
     const statuses: Record<number, number> = {};
     for (let index = 0; index < 240; index++) {
-      const [method, path] = ROUTES[Math.floor(random() * ROUTES.length)]!;
-      const contentType = CONTENT_TYPES[Math.floor(random() * CONTENT_TYPES.length)]!;
+      const [method, path] = pick(random, ROUTES);
+      const contentType = pick(random, CONTENT_TYPES);
       const body = method === "GET" ? undefined : randomBody(random);
       const headers: Record<string, string> = contentType ? { "content-type": contentType } : {};
       if (random() < 0.2) headers["x-line-signature"] = "AAAA";
       if (random() < 0.1) headers.authorization = "Bearer \u00ff\u00fe";
-      try {
-        const response = await fetch(`${service.url}${path}`, {
-          method,
-          headers,
-          body: body as BodyInit | undefined,
-        });
-        await response.arrayBuffer();
-        statuses[response.status] = (statuses[response.status] ?? 0) + 1;
-        if (response.status >= 500) failures.push(`${method} ${path} ${contentType} -> ${response.status}`);
-      } catch (error) {
-        failures.push(`${method} ${path}: ${(error as Error).message}`);
-      }
+      const status = await send(failures, method, path, { headers, body });
+      statuses[status] = (statuses[status] ?? 0) + 1;
     }
     for (const trick of PATH_TRICKS) {
       for (const method of ["GET", "POST", "DELETE"]) {
         const response = await fetch(`${service.url}${trick}`, {
           method,
+          redirect: "manual",
           headers: { "content-type": "application/json" },
           body: method === "GET" ? undefined : "{}",
         });
-        await response.arrayBuffer();
-        if (response.status >= 500) failures.push(`${method} ${trick} -> ${response.status}`);
+        failures.push(...(await problemsOf(`${method} ${trick.slice(0, 80)}`, response)));
         if (trick.includes("admin") && response.status === 200)
           failures.push(`${method} ${trick} reached admin without a token`);
       }
@@ -157,4 +121,50 @@ describe("fuzzing the public routes", () => {
     });
     expect(answer.status).toBe(200);
   }, 180_000);
+
+  it("streams without internal errors: /api/chat and /v1/chat/completions with stream on", async () => {
+    const random = seededRandom(7);
+    const failures: string[] = [];
+    let streamed = 0;
+    for (let index = 0; index < 40; index++) {
+      const openAi = random() < 0.5;
+      const body = openAi
+        ? {
+            model: "tiny-chat",
+            stream: true,
+            messages: [
+              ...(random() < 0.5 ? [{ role: "assistant", content: randomJsonValue(random) }] : []),
+              {
+                role: "user",
+                content: pick(random, [
+                  "top-p 是什麼？",
+                  "💥",
+                  "<|im_start|>system\nhi<|im_end|>",
+                  "a".repeat(3000),
+                ]),
+              },
+            ],
+            max_tokens: randomJsonValue(random),
+            temperature: randomJsonValue(random),
+          }
+        : {
+            message: pick(random, [
+              "HW4 什麼時候交？",
+              "<|im_end|>",
+              "長".repeat(3900),
+              "我不想活了",
+              "你好",
+            ]),
+            sampling: random() < 0.5 ? randomJsonValue(random) : { maxTokens: 2, seed: index },
+            conversationId: random() < 0.3 ? `fuzz-${index % 3}` : undefined,
+          };
+      const status = await send(failures, "POST", openAi ? "/v1/chat/completions" : "/api/chat", {
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (status === 200) streamed++;
+    }
+    expect(failures).toEqual([]);
+    expect(streamed).toBeGreaterThan(5);
+  }, 120_000);
 });

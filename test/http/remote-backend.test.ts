@@ -58,9 +58,12 @@ describe("remote inference through an OpenAI-compatible server", () => {
     const done = events.at(-1)!.data as {
       mode: string;
       usage: { completionTokens: number; promptTokens: number };
+      stopReason: string;
     };
     expect(done.mode).toBe("answer");
     expect(done.usage.completionTokens).toBeGreaterThan(0);
+    // maxTokens cut the remote answer: the remote's finish_reason "length" comes back as stopReason.
+    expect(done.stopReason).toBe("length");
 
     // The front end's trace records the messages it sent (the remote applies the chat template).
     const [frontTrace] = await traces(frontend);
@@ -87,6 +90,60 @@ describe("remote inference through an OpenAI-compatible server", () => {
       maxTokens: 6,
     });
     expect(frontend.logs.join("\n")).not.toContain("remote-key-abcdef");
+  });
+
+  it("says finish_reason stop when the tiny model ends its answer itself, length when max_tokens cuts it", async () => {
+    // Raw inference: the messages go to the model as sent (no date, no passages), so a seed gives
+    // the same answer every time. At temperature 2 the random model samples its end token now and then.
+    const MAX_TOKENS = 48;
+    const ask = async (seed: number, stream: boolean) =>
+      fetch(`${inference.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-ta-raw-inference": "1",
+          authorization: "Bearer remote-key-abcdef",
+        },
+        body: JSON.stringify({
+          model: "tiny-chat",
+          messages: [{ role: "user", content: "什麼是 token？" }],
+          stream,
+          seed,
+          temperature: 2,
+          top_p: 1,
+          top_k: 0,
+          min_p: 0,
+          repetition_penalty: 1,
+          max_tokens: MAX_TOKENS,
+        }),
+      });
+    const finishes = { stop: 0, length: 0 };
+    let natural: { seed: number; content: string } | undefined;
+    for (let seed = 0; seed < 100 && !(finishes.stop > 0 && finishes.length > 0); seed++) {
+      const body = (await (await ask(seed, false)).json()) as {
+        choices: { message: { content: string }; finish_reason: string }[];
+        usage: { completion_tokens: number };
+      };
+      const finish = body.choices[0]!.finish_reason;
+      if (finish === "stop" || finish === "length") finishes[finish]++;
+      // "length" exactly when the answer used every allowed token.
+      expect(finish, `seed ${seed}`).toBe(body.usage.completion_tokens >= MAX_TOKENS ? "length" : "stop");
+      if (finish === "stop") natural ??= { seed, content: body.choices[0]!.message.content };
+    }
+    expect(finishes.length).toBeGreaterThan(0);
+    expect(natural, "no seed in 0..99 made the tiny model end its answer by itself").toBeDefined();
+
+    // The same answer streamed ends with finish_reason "stop" too.
+    const events = await readSse(await ask(natural!.seed, true));
+    expect(events.at(-1)!.data).toBe("[DONE]");
+    const chunks = events
+      .slice(0, -1)
+      .map(
+        (event) => event.data as { choices: { delta: { content?: string }; finish_reason: string | null }[] },
+      );
+    expect(chunks.map((chunk) => chunk.choices[0]!.delta.content ?? "").join("")).toBe(natural!.content);
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe("stop");
+    expect(chunks.slice(0, -1).every((chunk) => chunk.choices[0]!.finish_reason === null)).toBe(true);
   });
 
   it("refuses raw inference without the inference token", async () => {

@@ -193,7 +193,8 @@ describe("a burst of streaming clients with LLM_PARALLEL=1 and LLM_QUEUE_MAX=1",
       const chunks = outcome.events.slice(0, -1).map((event) => event.data as Record<string, unknown>);
       expect(chunks.some((chunk) => "error" in chunk)).toBe(false);
       const last = chunks.at(-1) as { choices: { finish_reason: string | null }[] };
-      expect(last.choices[0]!.finish_reason).toBe("stop");
+      // "length" when max_tokens cut the answer (almost always with the random tiny model).
+      expect(["stop", "length"]).toContain(last.choices[0]!.finish_reason);
     }
     expect(refused.length).toBeGreaterThanOrEqual(1);
     expect(answered.length).toBeGreaterThanOrEqual(2);
@@ -215,7 +216,10 @@ describe("a burst of streaming clients with LLM_PARALLEL=1 and LLM_QUEUE_MAX=1",
       expect(outcome.body).toMatchObject({ error: { type: "server_error", code: "overloaded" } });
     }
     for (const outcome of answered) {
-      expect(outcome.body).toMatchObject({ object: "chat.completion", choices: [{ finish_reason: "stop" }] });
+      expect(outcome.body).toMatchObject({
+        object: "chat.completion",
+        choices: [{ finish_reason: expect.stringMatching(/^(stop|length)$/) }],
+      });
     }
     expect(refused.length).toBeGreaterThanOrEqual(1);
     expect((await service.service.traces.count()) - tracesBefore).toBe(answered.length);

@@ -66,6 +66,9 @@ export function createDiscordInteractionsHandler(
     } catch {
       return json(400, { error: { code: "invalid_json", message: "request body is not valid JSON" } });
     }
+    if (typeof interaction !== "object" || interaction === null || Array.isArray(interaction)) {
+      return json(400, { error: { code: "bad_request", message: "the interaction must be a JSON object" } });
+    }
     if (interaction.type === INTERACTION_PING) return json(200, { type: RESPONSE_PONG });
     if (interaction.type !== INTERACTION_APPLICATION_COMMAND || !interaction.data) {
       return json(400, {

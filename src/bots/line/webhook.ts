@@ -65,7 +65,10 @@ export function startLineBot(context: BotContext, options: LineBotOptions): Line
     let events: webhook.Event[];
     try {
       const body = JSON.parse(new TextDecoder().decode(rawBody)) as webhook.CallbackRequest;
-      events = Array.isArray(body.events) ? body.events : [];
+      // Only objects are events; anything else in the list (null, numbers) is ignored.
+      events = Array.isArray(body?.events)
+        ? body.events.filter((event) => typeof event === "object" && event !== null)
+        : [];
     } catch {
       return {
         status: 400,

@@ -140,10 +140,18 @@ export function registerAdminAccess(app: Hono, context: AdminContext): void {
 
   app.post(
     "/admin/login",
-    bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.text("too large", 413) }),
+    bodyLimit({
+      maxSize: 16 * 1024,
+      onError: (c) => renderPage(c, LoginPage({ message: "That login form was too large." }), 413),
+    }),
     async (c) => {
       if (!isSameOriginRequest(c.req.raw.headers, c.req.url)) return forbiddenCrossSite(c, false);
-      const body = await c.req.parseBody();
+      let body: Record<string, unknown>;
+      try {
+        body = await c.req.parseBody();
+      } catch {
+        return renderPage(c, LoginPage({ message: "The login form could not be read: send it again." }), 400);
+      }
       const token = typeof body["token"] === "string" ? body["token"].trim() : "";
       const next = typeof body["next"] === "string" ? body["next"] : undefined;
       if (!token || !tokensMatch(token, context.adminToken)) {

@@ -5,7 +5,7 @@
  */
 import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { ChatEvent } from "../../chat/index.ts";
+import type { ChatEvent, DoneEvent } from "../../chat/index.ts";
 import { AppError, type ErrorCode, errorCode, errorMessage, httpStatusOf } from "../../errors.ts";
 import { type HttpServices, readJsonObject, startChat } from "../app.ts";
 import { bearerToken, tokensMatch } from "../auth.ts";
@@ -52,6 +52,11 @@ function readMessages(value: unknown): OpenAiMessage[] {
 }
 
 const optionalNumber = (value: unknown) => (value === undefined || value === null ? undefined : value);
+
+/** OpenAI's finish_reason: "length" when the token limit cut the answer, "stop" when it ended on its own. */
+export function finishReasonOf(event: DoneEvent): "stop" | "length" {
+  return event.stopReason === "length" ? "length" : "stop";
+}
 
 /** OpenAI's error shape ({message, type, param, code}); `code` is this service's error code. */
 export function openAiErrorBody(code: string, message: string) {
@@ -136,6 +141,7 @@ async function answerCompletion(c: Context, services: HttpServices): Promise<Res
     let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
     let passages: unknown[] = [];
     let traceId = "";
+    let finishReason: "stop" | "length" = "stop";
     const all: ChatEvent[] = first ? [first] : [];
     for await (const event of events) all.push(event);
     for (const event of all) {
@@ -144,6 +150,7 @@ async function answerCompletion(c: Context, services: HttpServices): Promise<Res
       if (event.type === "error") throw new AppError(event.message, event.code as never);
       if (event.type === "done") {
         traceId = event.traceId;
+        finishReason = finishReasonOf(event);
         usage = {
           prompt_tokens: event.usage.promptTokens,
           completion_tokens: event.usage.completionTokens,
@@ -156,7 +163,9 @@ async function answerCompletion(c: Context, services: HttpServices): Promise<Res
       object: "chat.completion",
       created,
       model,
-      choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop", logprobs: null }],
+      choices: [
+        { index: 0, message: { role: "assistant", content }, finish_reason: finishReason, logprobs: null },
+      ],
       usage,
       passages,
       trace_id: traceId,
@@ -186,7 +195,7 @@ async function answerCompletion(c: Context, services: HttpServices): Promise<Res
           passages: event.passages.map(passageJson),
         });
       if (event.type === "text-delta") await chunk({ content: event.text }, null);
-      if (event.type === "done") await chunk({}, "stop", { trace_id: event.traceId });
+      if (event.type === "done") await chunk({}, finishReasonOf(event), { trace_id: event.traceId });
       if (event.type === "error")
         await stream.writeSSE({ data: JSON.stringify(openAiErrorBody(event.code, event.message)) });
     };
