@@ -108,6 +108,17 @@ function toHistory(turns: { role: "user" | "assistant"; content: string }[]): Hi
   return turns.map((turn) => ({ role: turn.role, content: turn.content }));
 }
 
+let lastTraceMs = 0;
+
+/**
+ * Trace times strictly increase within a process: the admin list pages by time, and two answers
+ * started in the same millisecond must not share a page boundary (one would be skipped).
+ */
+export function traceTimestamp(now: Date): string {
+  lastTraceMs = Math.max(now.getTime(), lastTraceMs + 1);
+  return new Date(lastTraceMs).toISOString();
+}
+
 export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator<ChatEvent> {
   const now = deps.now ?? (() => new Date());
   const newId = deps.newId ?? (() => crypto.randomUUID());
@@ -119,7 +130,7 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
   const conversationId = input.conversationId ?? newId();
   const trace: Trace = {
     id: newId(),
-    createdAt: now().toISOString(),
+    createdAt: traceTimestamp(now()),
     conversationId,
     platform: input.platform,
     userId: input.userId ?? "",
@@ -269,11 +280,33 @@ async function* generateAnswer(
     maxAnswerTokens: request.sampling.maxTokens,
     countTokens: (text) => llm.countTokens(text),
   });
+  const messages = fitRenderedPrompt(llm, plan.messages, request.sampling.maxTokens);
   return yield* streamGeneration(
     llm,
-    { messages: plan.messages, sampling: request.sampling, signal: request.signal, ticket: request.ticket },
+    { messages, sampling: request.sampling, signal: request.signal, ticket: request.ticket },
     trace,
   );
+}
+
+/**
+ * The plan estimates the chat template's own tokens; the rendered prompt is the truth. While the
+ * rendered prompt plus the longest answer overflows the context, the oldest history exchange goes,
+ * so a template heavier than estimated costs history, never the answer's length.
+ */
+export function fitRenderedPrompt(
+  llm: LlmEngine,
+  planned: ChatMessage[],
+  maxAnswerTokens: number,
+): ChatMessage[] {
+  let messages = planned;
+  while (llm.renderPrompt(messages).tokens + maxAnswerTokens > llm.contextSize) {
+    const firstHistory = messages.findIndex((message, index) => index > 0 && index < messages.length - 1);
+    if (firstHistory === -1) break;
+    const next = messages[firstHistory + 1];
+    const dropCount = next && next.role === "assistant" && firstHistory + 1 < messages.length - 1 ? 2 : 1;
+    messages = [...messages.slice(0, firstHistory), ...messages.slice(firstHistory + dropCount)];
+  }
+  return messages;
 }
 
 /** Takes the question's place with the model, or refuses it as busy (nothing written, nothing sent). */

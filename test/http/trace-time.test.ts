@@ -1,0 +1,10 @@
+import { expect, it } from "vitest";
+import { traceTimestamp } from "../../src/chat/pipeline.ts";
+
+it("gives answers started in the same millisecond distinct, increasing trace times", () => {
+  const instant = new Date(Date.now() + 60_000);
+  const times = Array.from({ length: 5 }, () => traceTimestamp(instant));
+  expect(new Set(times).size).toBe(5);
+  expect([...times].sort()).toEqual(times);
+  expect(times[0]).toBe(instant.toISOString());
+});
