@@ -106,7 +106,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   {
     name: "MODEL",
     default: "hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M",
-    description: "Chat model: a .gguf path or an hf: URI (downloaded into MODELS_DIR on first start).",
+    description:
+      "Chat model: a .gguf path, an hf: URI or an https:// URL of a .gguf (downloaded into MODELS_DIR on first start).",
   },
   {
     name: "LLM_BACKEND",
@@ -346,8 +347,11 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = readLocation(env, "DATA_DIR", "./data", true);
   const backend = readChoice(env, "LLM_BACKEND", "local", ["local", "openai"] as const);
   const model = readString(env, "MODEL", "hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M");
+  const remoteModel = /^(hf:|https?:\/\/)/.test(model);
   if (model !== "none" && !model.startsWith("hf:") && !model.toLowerCase().endsWith(".gguf")) {
-    throw new ConfigError(`MODEL=${model} is not usable: pass a .gguf path, an hf: URI, or none`);
+    throw new ConfigError(
+      `MODEL=${model} is not usable: pass a .gguf path, an hf: URI, an https:// URL of a .gguf, or none`,
+    );
   }
   return {
     host: readString(env, "HOST", "127.0.0.1"),
@@ -359,7 +363,7 @@ export function loadConfig(env: Env = process.env): Config {
     modelsDir: readLocation(env, "MODELS_DIR", "./models", false),
     promptsDir: readLocation(env, "PROMPTS_DIR", "./prompts", false),
     embedModel: readString(env, "EMBED_MODEL", "Xenova/multilingual-e5-small"),
-    model: model.startsWith("hf:") || model === "none" ? model : resolve(model),
+    model: remoteModel || model === "none" ? model : resolve(model),
     llm: {
       backend,
       remote: {

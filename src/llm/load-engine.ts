@@ -39,12 +39,26 @@ function checkOptions(options: LlmEngineOptions): void {
     throw new AppError(`Invalid model options: ${problems.join("; ")}`, "config_invalid");
 }
 
-/** A local path as is; an hf: URI (or URL) downloaded into modelsDir, unless already there. Thin on purpose: untestable offline. */
+/**
+ * The file a remote model is kept as in modelsDir, named after its URI. Naming it ourselves lets a
+ * restart use the file without asking the network first (offline, node-llama-cpp would keep retrying).
+ */
+export function localModelFileName(uri: string): string {
+  const name = uri
+    .replace(/^https?:\/\//, "")
+    .replace(/^hf:/, "hf_")
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/_+/g, "_");
+  return name.toLowerCase().endsWith(".gguf") ? name : `${name}.gguf`;
+}
+
+/** A local path as is; an hf: URI (or URL) downloaded into modelsDir, unless already there. */
 async function resolveLocalModelPath(options: LlmEngineOptions, onProgress: (fraction: number) => void) {
   if (!REMOTE_MODEL.test(options.modelPath)) return resolvePath(options.modelPath);
   try {
     return await resolveModelFile(options.modelPath, {
       directory: options.modelsDir,
+      fileName: localModelFileName(options.modelPath),
       cli: false,
       onProgress: ({ totalSize, downloadedSize }) => {
         if (totalSize > 0) onProgress((downloadedSize / totalSize) * DOWNLOAD_SHARE);
