@@ -6,6 +6,7 @@ import {
   getLlama,
   type Llama,
   type LlamaContext,
+  type LlamaContextSequence,
   LlamaLogLevel,
   type LlamaModel,
   type Token,
@@ -20,7 +21,7 @@ export interface RawGeneratorOptions {
   threads: number;
   /** Tokens per sequence; use the service's LLM_CONTEXT_SIZE so batching and cache sizes match. */
   contextSize: number;
-  /** Sequences the context is built with (only one is used); the service's LLM_PARALLEL. Default 1. */
+  /** Sequences the context is built with; the service's LLM_PARALLEL. Default 1. */
   sequences?: number;
 }
 
@@ -38,11 +39,25 @@ export interface RawGenerationRun {
   tokensPerSecond: number;
 }
 
+export interface RawConcurrentRun extends RawGenerationRun {
+  /** From the start of the level until a sequence was free for this client. */
+  waitMs: number;
+}
+
 export interface RawGenerator {
   /** Tokens of `prompt` with special-token text read as special tokens (as the model saw it). */
   countPromptTokens(prompt: string): number;
   /** Generates exactly `sampling.maxTokens` tokens after `prompt`, from an empty sequence. */
   generate(prompt: string, sampling: SamplingOptions): Promise<RawGenerationRun>;
+  /**
+   * `clients` generations of the same prompt at once, on the context's sequences (clients beyond
+   * them wait for a free one, first come first served, as the service's pool does).
+   */
+  generateConcurrently(
+    prompt: string,
+    sampling: SamplingOptions,
+    clients: number,
+  ): Promise<{ runs: RawConcurrentRun[]; wallMs: number }>;
   close(): Promise<void>;
 }
 
@@ -75,57 +90,94 @@ export async function loadRawGenerator(options: RawGeneratorOptions): Promise<Ra
   }
   const loadedLlama = llama;
   const loadedModel = model;
-  const sequence = context.getSequence();
+  const sequences: LlamaContextSequence[] = Array.from({ length: options.sequences ?? 1 }, () =>
+    context.getSequence(),
+  );
+
+  async function generateOn(
+    sequence: LlamaContextSequence,
+    prompt: string,
+    sampling: SamplingOptions,
+  ): Promise<RawGenerationRun> {
+    const tokens = loadedModel.tokenize(prompt, true);
+    if (tokens.length + sampling.maxTokens > sequence.contextSize) {
+      throw new AppError(
+        `The prompt (${tokens.length} tokens) plus ${sampling.maxTokens} answer tokens does not fit ${sequence.contextSize}`,
+        "bad_request",
+      );
+    }
+    // An empty sequence each time, like the service: no prompt prefix is reused between runs.
+    await sequence.clearHistory();
+    const started = performance.now();
+    let firstAt = 0;
+    let lastAt = 0;
+    let produced = 0;
+    let endTokens = 0;
+    const answer: Token[] = [];
+    const generator = sequence.evaluate(tokens, {
+      temperature: sampling.temperature,
+      topP: sampling.topP,
+      topK: sampling.topK,
+      minP: sampling.minP,
+      seed: sampling.seed,
+      // A random-weight model may sample its end token at any step; keep going so every run decodes maxTokens.
+      yieldEogToken: true,
+      // Like LlamaChat's default: punish the last 64 answer tokens. 1 means off.
+      ...(sampling.repeatPenalty === 1
+        ? {}
+        : { repeatPenalty: { penalty: sampling.repeatPenalty, punishTokens: () => answer.slice(-64) } }),
+    });
+    for await (const token of generator) {
+      lastAt = performance.now();
+      if (produced === 0) firstAt = lastAt;
+      produced++;
+      answer.push(token);
+      if (loadedModel.isEogToken(token)) endTokens++;
+      if (produced >= sampling.maxTokens) break;
+    }
+    const decodeMs = lastAt - firstAt;
+    return {
+      promptTokens: tokens.length,
+      completionTokens: produced,
+      endTokens,
+      firstTokenMs: firstAt - started,
+      decodeMs,
+      tokensPerSecond: decodeMs > 0 ? (produced - 1) / (decodeMs / 1000) : 0,
+    };
+  }
 
   return {
     countPromptTokens: (prompt) => loadedModel.tokenize(prompt, true).length,
 
-    async generate(prompt, sampling) {
-      const tokens = loadedModel.tokenize(prompt, true);
-      if (tokens.length + sampling.maxTokens > context.contextSize) {
-        throw new AppError(
-          `The prompt (${tokens.length} tokens) plus ${sampling.maxTokens} answer tokens does not fit ${context.contextSize}`,
-          "bad_request",
-        );
-      }
-      // An empty sequence each time, like the service: no prompt prefix is reused between runs.
-      await sequence.clearHistory();
+    generate: (prompt, sampling) => generateOn(sequences[0]!, prompt, sampling),
+
+    async generateConcurrently(prompt, sampling, clients) {
       const started = performance.now();
-      let firstAt = 0;
-      let lastAt = 0;
-      let produced = 0;
-      let endTokens = 0;
-      const answer: Token[] = [];
-      const generator = sequence.evaluate(tokens, {
-        temperature: sampling.temperature,
-        topP: sampling.topP,
-        topK: sampling.topK,
-        minP: sampling.minP,
-        seed: sampling.seed,
-        // A random-weight model may sample its end token at any step; keep going so every run decodes maxTokens.
-        yieldEogToken: true,
-        // Like LlamaChat's default: punish the last 64 answer tokens. 1 means off.
-        ...(sampling.repeatPenalty === 1
-          ? {}
-          : { repeatPenalty: { penalty: sampling.repeatPenalty, punishTokens: () => answer.slice(-64) } }),
-      });
-      for await (const token of generator) {
-        lastAt = performance.now();
-        if (produced === 0) firstAt = lastAt;
-        produced++;
-        answer.push(token);
-        if (loadedModel.isEogToken(token)) endTokens++;
-        if (produced >= sampling.maxTokens) break;
-      }
-      const decodeMs = lastAt - firstAt;
-      return {
-        promptTokens: tokens.length,
-        completionTokens: produced,
-        endTokens,
-        firstTokenMs: firstAt - started,
-        decodeMs,
-        tokensPerSecond: decodeMs > 0 ? (produced - 1) / (decodeMs / 1000) : 0,
+      const free = [...sequences];
+      const waiting: ((sequence: LlamaContextSequence) => void)[] = [];
+      const take = () =>
+        new Promise<LlamaContextSequence>((granted) => {
+          const sequence = free.shift();
+          if (sequence) granted(sequence);
+          else waiting.push(granted);
+        });
+      const give = (sequence: LlamaContextSequence) => {
+        const next = waiting.shift();
+        if (next) next(sequence);
+        else free.push(sequence);
       };
+      const runs = await Promise.all(
+        Array.from({ length: clients }, async () => {
+          const sequence = await take();
+          const waitMs = performance.now() - started;
+          try {
+            return { ...(await generateOn(sequence, prompt, sampling)), waitMs };
+          } finally {
+            give(sequence);
+          }
+        }),
+      );
+      return { runs, wallMs: performance.now() - started };
     },
 
     async close() {

@@ -55,7 +55,13 @@ describe("npm run bench -- chat", () => {
         service: { promptTokens: number[] };
       };
       tinyModelOverhead: { rounds: number; raw: { completionTokens: number[] } };
-      concurrency: { clients: number; requests: number; errors: { overloaded503: number; other: number } }[];
+      concurrency: {
+        clients: number;
+        requests: number;
+        errors: { overloaded503: number; other: number };
+        raw: { completionTokens: number; aggregateTokensPerSecond: number };
+        aggregateTokensPerSecondRatio: number;
+      }[];
       summary: { figure: string; value: number; target: string | null; met: boolean | null }[];
     };
     expect(report.model.threads).toBe(1);
@@ -76,6 +82,12 @@ describe("npm run bench -- chat", () => {
     expect(report.concurrency.every((level) => level.errors.overloaded503 + level.errors.other === 0)).toBe(
       true,
     );
+    // Each level is also run straight on node-llama-cpp: every client decodes all its tokens there too.
+    expect(report.concurrency.map((level) => level.raw.completionTokens)).toEqual([8, 24]);
+    expect(report.concurrency.every((level) => level.aggregateTokensPerSecondRatio > 0)).toBe(true);
+    expect(
+      report.summary.some((line) => line.figure.startsWith("service/raw aggregate tokens per second at 3")),
+    ).toBe(true);
     const ratio = report.summary.find((line) =>
       line.figure.startsWith("service/raw decode tokens per second"),
     );

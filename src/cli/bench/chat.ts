@@ -20,7 +20,7 @@ import {
   writeTinyChatModel,
 } from "../../fixtures/tiny-gguf.ts";
 import { startHttpServer } from "../../http/server.ts";
-import { loadRawGenerator, type RawGenerationRun } from "../../llm/raw-generation.ts";
+import { loadRawGenerator, type RawGenerationRun, type RawGenerator } from "../../llm/raw-generation.ts";
 import type { SamplingOptions } from "../../types.ts";
 import { getTracePrompt, postChat, requireAnswer, type ServiceRun } from "./chat-client.ts";
 import { peakRssMb, round, summarize } from "./stats.ts";
@@ -106,9 +106,15 @@ async function startBenchService(config: Config): Promise<BenchService> {
 }
 
 /** A warm-up request (it yields the exact prompt), then rounds of a service and a raw run, so load drift hits both alike. */
-async function measureSingleClient(bench: BenchService, sampling: SamplingOptions, rounds: number) {
+async function measureSingleClient(
+  bench: BenchService,
+  sampling: SamplingOptions,
+  rounds: number,
+  promptSeen: { text?: string } = {},
+) {
   const warmUp = requireAnswer(await postChat(bench.url, QUESTION, sampling));
   const prompt = await getTracePrompt(bench.url, bench.adminToken, warmUp.traceId!);
+  promptSeen.text = prompt;
   const { model, llm } = bench.config;
   const raw = await loadRawGenerator({
     modelPath: model,
@@ -182,6 +188,24 @@ async function withRssSampling<T>(work: () => Promise<T>): Promise<{ result: T; 
   }
 }
 
+/** The same prompt straight on node-llama-cpp's sequences, `clients` at once: the baseline for a level. */
+async function measureRawConcurrency(
+  raw: RawGenerator,
+  prompt: string,
+  clients: number,
+  sampling: SamplingOptions,
+) {
+  const { runs, wallMs } = await raw.generateConcurrently(prompt, sampling, clients);
+  const tokens = runs.reduce((sum, run) => sum + run.completionTokens, 0);
+  return {
+    ttftMs: summarize(runs.map((run) => run.waitMs + run.firstTokenMs)),
+    requestTokensPerSecond: summarize(runs.map((run) => run.tokensPerSecond)),
+    completionTokens: tokens,
+    wallSeconds: round(wallMs / 1000),
+    aggregateTokensPerSecond: round(tokens / (wallMs / 1000)),
+  };
+}
+
 async function measureConcurrency(url: string, clients: number, sampling: SamplingOptions) {
   const started = performance.now();
   const { result: runs, peakMb } = await withRssSampling(() =>
@@ -220,7 +244,10 @@ function line(figure: string, value: number, target: string | null = null, met: 
 function summaryLines(
   single: Awaited<ReturnType<typeof measureSingleClient>>,
   tiny: Awaited<ReturnType<typeof measureSingleClient>>,
-  levels: Awaited<ReturnType<typeof measureConcurrency>>[],
+  levels: (Awaited<ReturnType<typeof measureConcurrency>> & {
+    raw: Awaited<ReturnType<typeof measureRawConcurrency>>;
+    aggregateTokensPerSecondRatio: number;
+  })[],
 ) {
   const { tokensPerSecondRatio: minRatio, ttftOverheadMs: maxMs } = TARGETS;
   const ratio = single.tokensPerSecondRatio;
@@ -257,6 +284,14 @@ function summaryLines(
         line(`TTFT p50 ms ${at}`, level.ttftMs.p50),
         line(`TTFT p95 ms ${at}`, level.ttftMs.p95),
         line(`aggregate tokens per second ${at}`, level.aggregateTokensPerSecond),
+        line(`raw node-llama-cpp aggregate tokens per second ${at}`, level.raw.aggregateTokensPerSecond),
+        line(
+          `service/raw aggregate tokens per second ${at} (prompt evaluation included)`,
+          level.aggregateTokensPerSecondRatio,
+          `>= ${TARGETS.tokensPerSecondRatio}`,
+          level.aggregateTokensPerSecondRatio >= TARGETS.tokensPerSecondRatio,
+        ),
+        line(`raw TTFT p50 ms ${at}`, level.raw.ttftMs.p50),
         line(`per-request tokens per second p50 ${at}`, level.requestTokensPerSecond.p50),
         line(`peak RSS MB ${at}`, level.peakRssMb),
       ];
@@ -310,13 +345,42 @@ export async function benchChat(options: ChatBenchOptions): Promise<Record<strin
 
     progress(`${shape.name}: single client`);
     const bench = await start(benchConfig(root, "bench", threads, options.tokens));
-    const single = await measureSingleClient(bench, sampling(bench.config), ROUNDS);
+    const promptSeen: { text?: string } = {};
+    const single = await measureSingleClient(bench, sampling(bench.config), ROUNDS, promptSeen);
     progress(
       `prompt ${single.prompt.serviceTokens} tokens; raw prefill ${single.raw.prefillTokensPerSecond} tokens/s`,
     );
-    const concurrency: Awaited<ReturnType<typeof measureConcurrency>>[] = [];
-    for (const clients of options.clients) {
-      concurrency.push(await measureConcurrency(bench.url, clients, sampling(bench.config)));
+    const concurrency: (Awaited<ReturnType<typeof measureConcurrency>> & {
+      raw: Awaited<ReturnType<typeof measureRawConcurrency>>;
+      aggregateTokensPerSecondRatio: number;
+    })[] = [];
+    const raw = await loadRawGenerator({
+      modelPath: bench.config.model,
+      threads: bench.config.llm.threads,
+      contextSize: bench.config.llm.contextSize,
+      sequences: bench.config.llm.parallel,
+    });
+    try {
+      for (const clients of options.clients) {
+        // Service first, then the same load straight on node-llama-cpp, never both at once.
+        const service = await measureConcurrency(bench.url, clients, sampling(bench.config));
+        const direct = await measureRawConcurrency(raw, promptSeen.text!, clients, sampling(bench.config));
+        progress(
+          `${clients} client(s) raw: TTFT p50 ${direct.ttftMs.p50} ms, aggregate ${direct.aggregateTokensPerSecond} tokens/s`,
+        );
+        concurrency.push({
+          ...service,
+          raw: direct,
+          aggregateTokensPerSecondRatio: round(
+            direct.aggregateTokensPerSecond > 0
+              ? service.aggregateTokensPerSecond / direct.aggregateTokensPerSecond
+              : 0,
+            3,
+          ),
+        });
+      }
+    } finally {
+      await raw.close();
     }
 
     const { llm } = bench.config;
