@@ -300,11 +300,10 @@ export function fitRenderedPrompt(
 ): ChatMessage[] {
   let messages = planned;
   while (llm.renderPrompt(messages).tokens + maxAnswerTokens > llm.contextSize) {
-    const firstHistory = messages.findIndex((message, index) => index > 0 && index < messages.length - 1);
-    if (firstHistory === -1) break;
-    const next = messages[firstHistory + 1];
-    const dropCount = next && next.role === "assistant" && firstHistory + 1 < messages.length - 1 ? 2 : 1;
-    messages = [...messages.slice(0, firstHistory), ...messages.slice(firstHistory + dropCount)];
+    // [system, ...history, question]: the oldest history turn sits at 1, its answer (if any) at 2.
+    if (messages.length <= 2) break;
+    const dropCount = messages.length > 3 && messages[2]!.role === "assistant" ? 2 : 1;
+    messages = [messages[0]!, ...messages.slice(1 + dropCount)];
   }
   return messages;
 }

@@ -6,6 +6,7 @@ import { inject } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { createAppLogger, createService, type Service } from "../../src/deps.ts";
 import { startHttpServer } from "../../src/http/server.ts";
+import type { Trace } from "../../src/types.ts";
 
 export interface TestService {
   url: string;
@@ -95,4 +96,27 @@ export async function readSse(response: Response): Promise<{ event: string; data
         .join("\n");
       return { event, data: data === "[DONE]" ? data : JSON.parse(data) };
     });
+}
+
+/** POST /api/chat with a JSON body (a string body is sent as is, for malformed-input tests). */
+export async function postChat(
+  service: TestService,
+  body: unknown,
+  init: RequestInit = {},
+): Promise<Response> {
+  return fetch(`${service.url}/api/chat`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    ...init,
+  });
+}
+
+/** A trace through the admin API, as staff read it. */
+export async function getTrace(service: TestService, id: string): Promise<Trace> {
+  const response = await fetch(`${service.url}/api/admin/traces/${id}`, {
+    headers: { authorization: `Bearer ${service.adminToken}` },
+  });
+  if (response.status !== 200) throw new Error(`GET /api/admin/traces/${id} answered ${response.status}`);
+  return (await response.json()) as Trace;
 }

@@ -3,24 +3,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatCourseDate } from "../../src/prompt/index.ts";
 import type { Trace } from "../../src/types.ts";
-import { readSse, startTestService, type TestService } from "../helpers/service.ts";
-
-async function postChat(service: TestService, body: unknown, init: RequestInit = {}) {
-  return fetch(`${service.url}/api/chat`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-    ...init,
-  });
-}
-
-async function getTrace(service: TestService, id: string): Promise<Trace> {
-  const response = await fetch(`${service.url}/api/admin/traces/${id}`, {
-    headers: { authorization: `Bearer ${service.adminToken}` },
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as Trace;
-}
+import { getTrace, postChat, readSse, startTestService, type TestService } from "../helpers/service.ts";
 
 describe("POST /api/chat with the tiny model", () => {
   let service: TestService;

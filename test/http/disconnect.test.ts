@@ -4,25 +4,7 @@
  * behind an abandoned answer until the timeout. Real server on 127.0.0.1, tiny model.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Trace } from "../../src/types.ts";
-import { startTestService, type TestService } from "../helpers/service.ts";
-
-async function postChat(service: TestService, body: unknown, init: RequestInit = {}) {
-  return fetch(`${service.url}/api/chat`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-    ...init,
-  });
-}
-
-async function getTrace(service: TestService, id: string): Promise<Trace> {
-  const response = await fetch(`${service.url}/api/admin/traces/${id}`, {
-    headers: { authorization: `Bearer ${service.adminToken}` },
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as Trace;
-}
+import { getTrace, postChat, startTestService, type TestService } from "../helpers/service.ts";
 
 describe("a client disconnecting mid-stream with one sequence (LLM_PARALLEL=1)", () => {
   const TIMEOUT_MS = 20_000;
