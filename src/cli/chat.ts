@@ -2,6 +2,7 @@
 import { createInterface } from "node:readline/promises";
 import { loadConfig } from "../config.ts";
 import { createAppLogger, createService } from "../deps.ts";
+import { errorMessage } from "../errors.ts";
 import type { Passage } from "../types.ts";
 import { runMain } from "./args.ts";
 
@@ -17,37 +18,45 @@ runMain(async () => {
   const conversationId = `cli-${Date.now().toString(36)}`;
   const terminal = createInterface({ input: process.stdin, output: process.stdout });
   process.stdout.write("Ask a question about the course (/reset starts over, /exit or Ctrl-D quits).\n");
+  // Lines are read as a stream, so a question typed (or pasted) while an answer streams waits its turn.
+  terminal.setPrompt("\n你> ");
+  terminal.prompt();
   try {
-    for (;;) {
-      let question: string;
-      try {
-        question = (await terminal.question("\n你> ")).trim();
-      } catch {
-        break; // input closed
+    for await (const line of terminal) {
+      const question = line.trim();
+      if (!question) {
+        terminal.prompt();
+        continue;
       }
-      if (!question) continue;
       if (question === "/exit") break;
       if (question === "/reset") {
         await service.conversations.reset(conversationId);
         process.stdout.write("(conversation cleared)\n");
+        terminal.prompt();
         continue;
       }
       let passages: Passage[] = [];
       process.stdout.write("TA> ");
-      for await (const event of service.chat({
-        message: question,
-        conversationId,
-        platform: "cli",
-        userId: "terminal",
-      })) {
-        if (event.type === "retrieval") passages = event.passages;
-        if (event.type === "text-delta") process.stdout.write(event.text);
-        if (event.type === "error") process.stdout.write(`\n(error: ${event.message})`);
-        if (event.type === "done") {
-          process.stdout.write(`\n\nsources (${event.mode}, ${event.timings.totalMs} ms):\n`);
-          process.stdout.write(`${passages.map(sourceLine).join("\n")}\n`);
+      try {
+        for await (const event of service.chat({
+          message: question,
+          conversationId,
+          platform: "cli",
+          userId: "terminal",
+        })) {
+          if (event.type === "retrieval") passages = event.passages;
+          if (event.type === "text-delta") process.stdout.write(event.text);
+          if (event.type === "error") process.stdout.write(`\n(error: ${event.message})`);
+          if (event.type === "done") {
+            process.stdout.write(`\n\nsources (${event.mode}, ${event.timings.totalMs} ms):\n`);
+            process.stdout.write(`${passages.map(sourceLine).join("\n")}\n`);
+          }
         }
+      } catch (error) {
+        // A refused question (too long, busy) is said and the chat goes on.
+        process.stdout.write(`(${errorMessage(error)})\n`);
       }
+      terminal.prompt();
     }
   } finally {
     terminal.close();
