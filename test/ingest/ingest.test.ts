@@ -173,74 +173,63 @@ describe("ingestCorpus with a real LanceDB", () => {
   });
 });
 
+/** A fresh corpus folder and LanceDB for one test; removed afterwards. */
+async function withCorpus(
+  files: Record<string, string>,
+  test: (store: { corpusDir: string; chunks: ChunkStore; log: IngestLog }) => Promise<void>,
+) {
+  const root = mkdtempSync(join(tmpdir(), "ingest-case-"));
+  try {
+    const corpusDir = join(root, "corpus");
+    for (const [path, text] of Object.entries(files)) await write(corpusDir, path, text);
+    const database = await openDatabase(join(root, "data"));
+    await test({ corpusDir, chunks: await ChunkStore.open(database), log: await IngestLog.open(database) });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 describe("a transcript saved as one long line", () => {
   it("gives every passage a human location: its place in the file", async () => {
-    const root = mkdtempSync(join(tmpdir(), "ingest-positions-"));
-    try {
-      const sentence = "那我們今天要講的是生成式人工智慧的原理 大家可以想像語言模型就是在做文字接龍 ";
-      await write(join(root, "corpus"), "lecture.transcript.txt", sentence.repeat(60));
-      const database = await openDatabase(join(root, "data"));
-      const chunks = await ChunkStore.open(database);
-      await ingestCorpus({
-        corpusDir: join(root, "corpus"),
-        chunks,
-        log: await IngestLog.open(database),
-        embedder: null,
-      });
-      const passages = await chunks.chunksOf("lecture.transcript.txt");
+    const sentence = "那我們今天要講的是生成式人工智慧的原理 大家可以想像語言模型就是在做文字接龍 ";
+    await withCorpus({ "lecture.transcript.txt": sentence.repeat(60) }, async (store) => {
+      await ingestCorpus({ ...store, embedder: null });
+      const passages = await store.chunks.chunksOf("lecture.transcript.txt");
       expect(passages.length).toBeGreaterThan(3);
       expect(passages[0]!.location).toBe(`第 1/${passages.length} 段（約 0% 處）`);
       const last = passages.length;
       const lastStart = Math.round(((last - 1) / last) * 100);
       expect(passages.at(-1)!.location).toBe(`第 ${last}/${last} 段（約 ${lastStart}% 處）`);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("front matter lecture", () => {
   it("makes a document findable by its lecture", async () => {
-    const root = mkdtempSync(join(tmpdir(), "ingest-lecture-"));
-    try {
-      await write(
-        join(root, "corpus"),
-        "notes.md",
-        "---\n講次: 第十二講\n---\n# 補充筆記\n\n今天示範了如何評估模型。\n",
+    const files = {
+      "notes.md": "---\n講次: 第十二講\n---\n# 補充筆記\n\n今天示範了如何評估模型。\n",
+      "other.md": "# 其他\n\n這份講義介紹模型的訓練流程。\n",
+    };
+    await withCorpus(files, async (store) => {
+      await ingestCorpus({ ...store, embedder: null });
+      const result = await createRetriever({ chunks: store.chunks, embedder: null }).retrieve(
+        "第十二講講了什麼",
       );
-      await write(join(root, "corpus"), "other.md", "# 其他\n\n這份講義介紹模型的訓練流程。\n");
-      const database = await openDatabase(join(root, "data"));
-      const chunks = await ChunkStore.open(database);
-      await ingestCorpus({
-        corpusDir: join(root, "corpus"),
-        chunks,
-        log: await IngestLog.open(database),
-        embedder: null,
-      });
-      const result = await createRetriever({ chunks, embedder: null }).retrieve("第十二講講了什麼");
       expect(result.passages[0]!.chunk.documentPath).toBe("notes.md");
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe("a document without text", () => {
   it("is reported as failed with the reason, every run, instead of 'added'", async () => {
-    const root = mkdtempSync(join(tmpdir(), "ingest-empty-"));
-    try {
-      await write(join(root, "corpus"), "empty.md", "---\ntitle: 空白\n---\n\n");
-      await write(join(root, "corpus"), "real.md", "# 講義\n\n這份講義有內容。\n");
-      const database = await openDatabase(join(root, "data"));
-      const store = { chunks: await ChunkStore.open(database), log: await IngestLog.open(database) };
+    const files = { "empty.md": "---\ntitle: 空白\n---\n\n", "real.md": "# 講義\n\n這份講義有內容。\n" };
+    await withCorpus(files, async (store) => {
       for (let run = 0; run < 2; run++) {
-        const summary = await ingestCorpus({ corpusDir: join(root, "corpus"), ...store, embedder: null });
+        const summary = await ingestCorpus({ ...store, embedder: null });
         expect(summary.added).toEqual(run === 0 ? ["real.md"] : []);
         expect(summary.failed.map((failure) => failure.path)).toEqual(["empty.md"]);
         expect(summary.failed[0]!.reason).toMatch(/no text found/);
       }
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });
