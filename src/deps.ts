@@ -17,7 +17,7 @@ import {
 import { createProgressBar } from "./cli/progress.ts";
 import type { Config } from "./config.ts";
 import { type Embedder, loadEmbedder } from "./embed/index.ts";
-import { AppError, errorMessage } from "./errors.ts";
+import { AppError, errorCode, errorMessage } from "./errors.ts";
 import { createHttpApp, type HttpServices } from "./http/app.ts";
 import type { ChunkOptions } from "./ingest/chunker.ts";
 import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/ingest.ts";
@@ -99,6 +99,7 @@ export async function ingestConfiguredCorpus(
     chunks: corpus.chunks,
     log: corpus.log,
     embedder,
+    unavailableEmbedModel: !embedder && config.embedModel !== "none" ? config.embedModel : undefined,
     chunkOptions: chunkOptionsFrom(config),
     onProgress,
   });
@@ -219,9 +220,15 @@ async function skippedIngest(corpus: Corpus): Promise<IngestSummary> {
 }
 
 /** Everything `npm start` runs, minus the listening socket (tests call this too). */
+export interface ServiceOptions {
+  /** Start the Discord and LINE bots when configured. `npm run chat` turns them off. Default true. */
+  bots?: boolean;
+}
+
 export async function createService(
   config: Config,
   logger: Logger = createAppLogger(config),
+  options: ServiceOptions = {},
 ): Promise<Service> {
   const adminToken = config.adminToken ?? randomBytes(24).toString("base64url");
   const log = logger;
@@ -229,7 +236,12 @@ export async function createService(
   const corpus = await openCorpus(config);
   const embedder = await createEmbedder(config, log);
   const ingest = config.ingestOnStart
-    ? await ingestConfiguredCorpus(config, corpus, embedder)
+    ? await ingestConfiguredCorpus(config, corpus, embedder).catch(async (error) => {
+        // The embedding model is missing this time: serve the corpus as it is instead of rebuilding it.
+        if (errorCode(error) !== "model_unavailable") throw error;
+        log.warn(`corpus not re-ingested at start: ${errorMessage(error)}`);
+        return skippedIngest(corpus);
+      })
     : await skippedIngest(corpus);
   for (const failure of ingest.failed) log.warn(`corpus file ${failure.path} was skipped: ${failure.reason}`);
   const traces = await TraceStore.open(corpus.database, {
@@ -294,8 +306,9 @@ export async function createService(
     traces,
     conversations,
     logger: log,
-    discord: config.discord,
-    line: config.line,
+    // A terminal chat must not log in as a second gateway bot beside the running service.
+    discord: options.bots === false ? {} : config.discord,
+    line: options.bots === false ? {} : config.line,
     rateLimit: config.bots.rateLimit,
     stateFile: config.bots.stateFile,
   });

@@ -14,7 +14,7 @@ function sourceLine(passage: Passage): string {
 runMain(async () => {
   const config = loadConfig();
   const logger = createAppLogger(config);
-  const service = await createService(config, logger);
+  const service = await createService(config, logger, { bots: false });
   const conversationId = `cli-${Date.now().toString(36)}`;
   const terminal = createInterface({ input: process.stdin, output: process.stdout });
   process.stdout.write("Ask a question about the course (/reset starts over, /exit or Ctrl-D quits).\n");

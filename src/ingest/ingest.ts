@@ -22,6 +22,11 @@ export interface IngestOptions {
   chunks: ChunkStore;
   log: IngestLog;
   embedder: Embedder | null;
+  /**
+   * The embedding model that was asked for but could not be loaded (offline, say). Then a corpus
+   * that has vectors is left as it is rather than rebuilt without them.
+   */
+  unavailableEmbedModel?: string;
   chunkOptions?: Partial<ChunkOptions>;
   /** Called as passages are embedded: (done, total). */
   onProgress?: (done: number, total: number) => void;
@@ -140,6 +145,15 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
   const storedDimension = await options.chunks.vectorDimension();
   const hasCorpus = (await options.chunks.countChunks()) > 0 || previous !== undefined;
   const rebuild = hasCorpus && (previous?.embedModel !== pipeline || storedDimension !== dimension);
+  if (rebuild && options.unavailableEmbedModel && storedDimension > 0) {
+    throw new AppError(
+      `the embedding model ${options.unavailableEmbedModel} could not be loaded, and the corpus has ` +
+        `${storedDimension}-dimensional vectors from ${previous?.embedModel.split("|")[0] ?? "an earlier model"}: ` +
+        "nothing was changed. Make the model loadable (network, EMBED_MODEL pointing at a local folder), " +
+        "or set EMBED_MODEL=none to rebuild the corpus without vectors on purpose.",
+      "model_unavailable",
+    );
+  }
 
   const files = await listCorpusFiles(options.corpusDir);
   const storedDocuments = new Map(
@@ -152,7 +166,8 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     removed: [],
     failed: [],
     chunksWritten: 0,
-    version: await options.chunks.version(),
+    // Unchanged: the version `npm run ingest -- --versions` lists last (index upkeep bumps the table's own).
+    version: previous?.version ?? (await options.chunks.version()),
     rebuilt: rebuild,
     durationMs: 0,
   };

@@ -93,7 +93,8 @@ describe("ingestCorpus with a real LanceDB", () => {
     const again = await ingestCorpus({ corpusDir, ...store, embedder });
     expect(again.unchanged).toHaveLength(3);
     expect(again.chunksWritten).toBe(0);
-    expect(again.version).toBe(versionBefore);
+    // An unchanged ingest reports the version `--versions` lists last: the first ingest's.
+    expect(again.version).toBe(first.version);
     expect(await store.chunks.version()).toBe(versionBefore);
 
     await write(corpusDir, "lectures/tokens.md", TOKENS.replace("詞彙表決定", "詞彙表（vocabulary）決定"));
@@ -230,6 +231,34 @@ describe("a document without text", () => {
         expect(summary.failed.map((failure) => failure.path)).toEqual(["empty.md"]);
         expect(summary.failed[0]!.reason).toMatch(/no text found/);
       }
+    });
+  });
+});
+
+describe("an ingest whose embedding model cannot be loaded this time", () => {
+  it("leaves a corpus with vectors as it is, and rebuilds without them only when asked (EMBED_MODEL=none)", async () => {
+    await withCorpus({ "notes.md": "# 筆記\n\n溫度越高，輸出越隨機。\n" }, async (store) => {
+      const embedder = await loadEmbedder({
+        model: join(inject("fixturesDir"), "tiny-embed"),
+        modelsDir: join(store.corpusDir, "..", "models"),
+      });
+      await ingestCorpus({ ...store, embedder });
+      const dimension = await store.chunks.vectorDimension();
+      expect(dimension).toBeGreaterThan(0);
+      const version = await store.chunks.version();
+
+      const offline = ingestCorpus({
+        ...store,
+        embedder: null,
+        unavailableEmbedModel: "Xenova/multilingual-e5-small",
+      });
+      await expect(offline).rejects.toThrow(/could not be loaded.*nothing was changed/);
+      expect(await store.chunks.vectorDimension()).toBe(dimension);
+      expect(await store.chunks.version()).toBe(version);
+
+      const deliberate = await ingestCorpus({ ...store, embedder: null });
+      expect(deliberate.rebuilt).toBe(true);
+      expect(await store.chunks.vectorDimension()).toBe(0);
     });
   });
 });
