@@ -33,9 +33,14 @@ runMain(async () => {
       clients: { type: "string" },
       tokens: { type: "string" },
       count: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
     USAGE,
   );
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const which = positionals[0];
   const known = ["retrieval", "chat", "traces"];
   if (which !== undefined && !known.includes(which)) {

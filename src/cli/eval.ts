@@ -48,9 +48,14 @@ runMain(async () => {
       embed: { type: "string" },
       misses: { type: "boolean" },
       offtopic: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
     USAGE,
   );
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (!values.corpus || !values.questions?.length)
     throw new AppError(`--corpus and --questions are required\n${USAGE}`, "bad_request");
   const k = Number(values.k ?? 5);
