@@ -200,6 +200,20 @@ export async function startFuzzTarget(env: Record<string, string> = {}): Promise
       return response.status;
     } catch (error) {
       const cause = (error as Error).cause as Error | undefined;
+      // An upload over BODY_MAX_BYTES is answered 413 at once and the connection closed (Node does
+      // not read the rest of a body it refused); a client still sending may see the close first.
+      const size =
+        typeof init.body === "string"
+          ? Buffer.byteLength(init.body)
+          : init.body instanceof Uint8Array
+            ? init.body.byteLength
+            : 0;
+      const refusedUpload =
+        size > service.service.config.limits.bodyMaxBytes &&
+        /other side closed|ECONNRESET|EPIPE|socket/i.test(
+          `${cause?.message ?? ""} ${(cause as { code?: string })?.code ?? ""}`,
+        );
+      if (refusedUpload) return 413;
       failures.push(`${label}: ${(error as Error).message}${cause ? ` (${cause.message})` : ""}`);
       return 0;
     }
