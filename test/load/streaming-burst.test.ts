@@ -226,11 +226,22 @@ describe("a burst of streaming clients with LLM_PARALLEL=1 and LLM_QUEUE_MAX=1",
   }, 120_000);
 
   it("gives a waiting client's place back when it disconnects", async () => {
-    const answering = (await openStream("請詳細解釋 temperature", 400))!;
-    const waiting = (await openStream("請詳細解釋 top-p", 400))!;
-    expect(answering).toBeDefined();
-    expect(waiting).toBeDefined();
-    expect(await openStream("LoRA 是什麼？", 4)).toBeUndefined();
+    // The random tiny model may end an answer early (an end token), which frees the place on its own
+    // and voids the setup; then the setup is retried. What is tested starts once both places are held.
+    let answering: Awaited<ReturnType<typeof openStream>>;
+    let waiting: Awaited<ReturnType<typeof openStream>>;
+    for (let setup = 0; ; setup++) {
+      answering = await openStream("請詳細解釋 temperature", 400);
+      waiting = await openStream("請詳細解釋 top-p", 400);
+      expect(answering).toBeDefined();
+      expect(waiting).toBeDefined();
+      const third = await openStream("LoRA 是什麼？", 4);
+      if (third === undefined) break;
+      expect(setup, "the tiny model kept ending answers early").toBeLessThan(4);
+      await Promise.all([answering!.readRest(), waiting!.readRest(), third.readRest()]);
+    }
+    answering = answering!;
+    waiting = waiting!;
 
     await waiting.leave();
     // Its place is free again: the next question is admitted and waits behind the answering one.
@@ -250,10 +261,10 @@ describe("a burst of streaming clients with LLM_PARALLEL=1 and LLM_QUEUE_MAX=1",
       status: "failed",
       error: { code: "cancelled" },
     });
-    expect(await settledTrace(answering.traceId)).toMatchObject({
-      status: "failed",
-      error: { code: "cancelled" },
-    });
+    // The answering client left too; unless the tiny model had already ended that answer, it is cancelled.
+    const answered = await settledTrace(answering.traceId);
+    if (answered?.status !== "ok")
+      expect(answered).toMatchObject({ status: "failed", error: { code: "cancelled" } });
     expect(await settledTrace(next!.traceId)).toMatchObject({ status: "ok" });
     await answersAgain();
   }, 60_000);
