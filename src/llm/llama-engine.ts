@@ -20,7 +20,7 @@ import type {
   StopReason,
   TokenProbability,
 } from "./engine-types.ts";
-import { PoolTicket, SequencePool } from "./sequence-pool.ts";
+import { SequencePool } from "./sequence-pool.ts";
 import { TextStream } from "./text-stream.ts";
 
 export interface LlamaEngineParts {
@@ -107,13 +107,6 @@ export class LlamaEngine implements LlmEngine {
     return this.pool.reserve();
   }
 
-  /** The caller's ticket (taken with admit), or a new place (throws "overloaded" when full). */
-  private ticketFor(ticket: ModelTicket | undefined): PoolTicket<LlamaContextSequence> {
-    if (ticket === undefined) return this.pool.reserve();
-    if (ticket instanceof PoolTicket && ticket.pool === this.pool) return ticket;
-    throw new AppError("This model ticket was issued by another engine", "internal");
-  }
-
   /** Abort controller for one request: the caller's signal means "cancelled", the clock means "timeout". */
   private requestController(signal: AbortSignal | undefined): { abort: AbortController; detach: () => void } {
     const abort = new AbortController();
@@ -146,7 +139,7 @@ export class LlamaEngine implements LlmEngine {
     const { abort, detach } = this.requestController(request.signal);
     let sequence: LlamaContextSequence;
     try {
-      sequence = await this.ticketFor(request.ticket).acquire(abort.signal);
+      sequence = await this.pool.ticketFor(request.ticket).acquire(abort.signal);
     } catch (error) {
       detach();
       throw error;

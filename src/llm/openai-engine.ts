@@ -5,8 +5,8 @@
  */
 import { AppError, errorMessage } from "../errors.ts";
 import type { ChatMessage } from "../types.ts";
-import type { GenerateRequest, GenerateResult, LlmEngine, ModelTicket, StopReason } from "./engine-types.ts";
-import { PoolTicket, SequencePool } from "./sequence-pool.ts";
+import type { GenerateRequest, GenerateResult, LlmEngine, StopReason } from "./engine-types.ts";
+import { SequencePool } from "./sequence-pool.ts";
 
 export interface OpenAiEngineOptions {
   /** e.g. http://inference.internal:8000/v1 */
@@ -65,12 +65,6 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): LlmEngine {
   const headers: Record<string, string> = { "content-type": "application/json", "x-ta-raw-inference": "1" };
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
   const renderMessages = (messages: ChatMessage[]) => JSON.stringify(messages, null, 2);
-  /** The caller's ticket (taken with admit), or a new place (throws "overloaded" when full). */
-  const ticketFor = (ticket: ModelTicket | undefined): PoolTicket<number> => {
-    if (ticket === undefined) return pool.reserve();
-    if (ticket instanceof PoolTicket && ticket.pool === pool) return ticket;
-    throw new AppError("This model ticket was issued by another engine", "internal");
-  };
 
   async function generate(request: GenerateRequest): Promise<GenerateResult> {
     const controller = new AbortController();
@@ -89,7 +83,7 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): LlmEngine {
     };
     let slot: number;
     try {
-      slot = await ticketFor(request.ticket).acquire(controller.signal);
+      slot = await pool.ticketFor(request.ticket).acquire(controller.signal);
     } catch (error) {
       cleanup();
       throw error instanceof AppError ? error : new AppError(errorMessage(error), "cancelled", error);

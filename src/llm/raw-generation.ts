@@ -13,6 +13,7 @@ import {
 } from "node-llama-cpp";
 import { AppError, errorMessage } from "../errors.ts";
 import type { SamplingOptions } from "../types.ts";
+import { SequencePool } from "./sequence-pool.ts";
 
 export interface RawGeneratorOptions {
   /** A local .gguf path. */
@@ -153,27 +154,16 @@ export async function loadRawGenerator(options: RawGeneratorOptions): Promise<Ra
 
     async generateConcurrently(prompt, sampling, clients) {
       const started = performance.now();
-      const free = [...sequences];
-      const waiting: ((sequence: LlamaContextSequence) => void)[] = [];
-      const take = () =>
-        new Promise<LlamaContextSequence>((granted) => {
-          const sequence = free.shift();
-          if (sequence) granted(sequence);
-          else waiting.push(granted);
-        });
-      const give = (sequence: LlamaContextSequence) => {
-        const next = waiting.shift();
-        if (next) next(sequence);
-        else free.push(sequence);
-      };
+      // The service's own pool, so clients beyond the sequences wait in line the same way.
+      const pool = new SequencePool(sequences, clients);
       const runs = await Promise.all(
         Array.from({ length: clients }, async () => {
-          const sequence = await take();
+          const sequence = await pool.acquire();
           const waitMs = performance.now() - started;
           try {
             return { ...(await generateOn(sequence, prompt, sampling)), waitMs };
           } finally {
-            give(sequence);
+            pool.release(sequence);
           }
         }),
       );

@@ -94,6 +94,16 @@ export class SequencePool<Slot> {
     );
   }
 
+  /**
+   * The ticket a caller took earlier with `reserve` (passed back through an engine's generate), or a
+   * new one (throws "overloaded" when full). A ticket from another pool is a programming error.
+   */
+  ticketFor(ticket: { release(): void } | undefined): PoolTicket<Slot> {
+    if (ticket === undefined) return this.reserve();
+    if (ticket instanceof PoolTicket && ticket.pool === this) return ticket as PoolTicket<Slot>;
+    throw new AppError("This model ticket was issued by another engine", "internal");
+  }
+
   /** reserve() and acquire() in one step: resolves with a slot or rejects ("overloaded", abort reason, close error). */
   acquire(signal?: AbortSignal): Promise<Slot> {
     let ticket: PoolTicket<Slot>;
