@@ -11,7 +11,7 @@ import type { ConversationStore, TraceStore } from "../store/index.ts";
 import { registerAdminApi } from "./routes/admin-api.ts";
 import { registerAdminAccess } from "./routes/admin-auth.ts";
 import { registerChatRoutes } from "./routes/chat.ts";
-import { registerOpenAiRoutes } from "./routes/openai.ts";
+import { openAiErrorBody, registerOpenAiRoutes } from "./routes/openai.ts";
 import { registerRelayRoutes } from "./routes/relay.ts";
 import { registerWebhookRoutes } from "./routes/webhooks.ts";
 
@@ -59,10 +59,10 @@ export function createHttpApp(services: HttpServices): Hono {
     const status = httpStatusOf(code);
     if (status >= 500) services.logger.error(`${c.req.method} ${c.req.path}: ${errorMessage(error)}`);
     if (code === "overloaded") c.header("Retry-After", "5");
-    return c.json(
-      errorBody(code, status >= 500 && code === "internal" ? "internal error" : errorMessage(error)),
-      status,
-    );
+    const message = status >= 500 && code === "internal" ? "internal error" : errorMessage(error);
+    // OpenAI clients read OpenAI's error shape; everything else gets this service's own.
+    const body = c.req.path.startsWith("/v1/") ? openAiErrorBody(code, message) : errorBody(code, message);
+    return c.json(body, status);
   });
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
 

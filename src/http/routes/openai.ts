@@ -6,7 +6,7 @@
 import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ChatEvent, DoneEvent } from "../../chat/index.ts";
-import { AppError, type ErrorCode, errorCode, errorMessage, httpStatusOf } from "../../errors.ts";
+import { AppError, type ErrorCode, httpStatusOf } from "../../errors.ts";
 import { type HttpServices, readJsonObject, startChat } from "../app.ts";
 import { bearerToken, tokensMatch } from "../auth.ts";
 import { passageJson } from "./chat.ts";
@@ -66,16 +66,6 @@ export function openAiErrorBody(code: string, message: string) {
   return { error: { message, type, param: null, code } };
 }
 
-/** A refusal before any byte was sent: its HTTP status (503 + Retry-After when busy) and an OpenAI body. */
-function openAiErrorResponse(c: Context, error: unknown, services: HttpServices): Response {
-  const code = errorCode(error);
-  const status = httpStatusOf(code);
-  if (status >= 500) services.logger.error(`${c.req.method} ${c.req.path}: ${errorMessage(error)}`);
-  if (code === "overloaded") c.header("Retry-After", "5");
-  const message = code === "internal" ? "internal error" : errorMessage(error);
-  return c.json(openAiErrorBody(code, message), status);
-}
-
 export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
   app.get("/v1/models", (c) =>
     c.json({
@@ -84,13 +74,9 @@ export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
     }),
   );
 
-  app.post("/v1/chat/completions", async (c) => {
-    try {
-      return await answerCompletion(c, services);
-    } catch (error) {
-      return openAiErrorResponse(c, error, services);
-    }
-  });
+  // Errors thrown before the first byte (busy: 503 + Retry-After) reach app.onError, which answers
+  // /v1 routes in OpenAI's error shape.
+  app.post("/v1/chat/completions", (c) => answerCompletion(c, services));
 }
 
 async function answerCompletion(c: Context, services: HttpServices): Promise<Response> {
