@@ -219,12 +219,12 @@ async function skippedIngest(corpus: Corpus): Promise<IngestSummary> {
   };
 }
 
-/** Everything `npm start` runs, minus the listening socket (tests call this too). */
 export interface ServiceOptions {
   /** Start the Discord and LINE bots when configured. `npm run chat` turns them off. Default true. */
   bots?: boolean;
 }
 
+/** Everything `npm start` runs, minus the listening socket (tests call this too). */
 export async function createService(
   config: Config,
   logger: Logger = createAppLogger(config),
@@ -264,7 +264,6 @@ export async function createService(
     course: config.course,
     samplingDefaults: config.sampling,
     messageMaxChars: config.limits.messageMaxChars,
-    queueMax: config.llm.queueMax,
     relevance: config.relevance,
     logger: log,
   };

@@ -5,6 +5,7 @@ import { AppError, errorCode, errorMessage, httpStatusOf } from "../errors.ts";
 import type { AdminContext } from "./context.ts";
 import type { CorpusAdmin, CorpusChange } from "./corpus-admin.ts";
 import { type FlashNotice, FlashNotices } from "./flash.ts";
+import { readForm } from "./forms.ts";
 import { CorpusPage, DocumentPage } from "./pages/corpus.tsx";
 import { ErrorPage, renderPage } from "./pages/layout.tsx";
 import { RetrievalPage } from "./pages/retrieval.tsx";
@@ -17,15 +18,6 @@ const FORM_MAX_BYTES = 64 * 1024;
 function requireCorpus(context: AdminContext): CorpusAdmin {
   if (!context.corpus) throw new AppError("corpus management is not available in this setup", "not_found");
   return context.corpus;
-}
-
-/** The submitted form; one that cannot be parsed (bad multipart, wrong type) is a 400, not a 500. */
-export async function readForm(c: Context): Promise<Record<string, string | File | (string | File)[]>> {
-  try {
-    return await c.req.parseBody();
-  } catch (error) {
-    throw new AppError(`the form could not be read: ${errorMessage(error)}`, "bad_request", error);
-  }
 }
 
 async function formField(c: Context, name: string): Promise<string> {

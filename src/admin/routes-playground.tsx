@@ -3,9 +3,9 @@ import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { errorMessage } from "../errors.ts";
 import type { AdminContext } from "./context.ts";
+import { readForm } from "./forms.ts";
 import { ErrorPage, renderPage } from "./pages/layout.tsx";
 import { NextTokenPage, type PlaygroundAnswer, PlaygroundPage } from "./pages/playground.tsx";
-import { readForm } from "./routes-corpus.tsx";
 import type { NextTokenResult } from "./services.ts";
 
 export const PLAYGROUND_USER_ID = "admin-playground";

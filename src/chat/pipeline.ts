@@ -51,11 +51,6 @@ export interface ChatDeps {
   course: { name: string; timeZone: string; homeworkPolicy: HomeworkPolicy };
   samplingDefaults: SamplingOptions;
   messageMaxChars: number;
-  /**
-   * LLM_QUEUE_MAX, for reference only: the engine enforces it when runChat admits a question
-   * (LlmEngine.admit), before any event is sent, so HTTP can still answer 503.
-   */
-  queueMax: number;
   /** Calibrated relevance thresholds (see safety/rules.ts decideRelevance). */
   relevance: { offTopicBelow: number; notCoveredBelow: number };
   logger: Logger;

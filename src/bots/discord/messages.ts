@@ -37,10 +37,7 @@ export async function handleDiscordMessage(
   if (!place) return;
   const channel = message.channel;
   if (!channel.isSendable()) return;
-  // A nonce Discord enforces: when the REST client retries a post after a 5xx or a lost connection,
-  // Discord returns the message it already created instead of showing the text twice.
-  const say = (content: string) =>
-    message.reply({ content, allowedMentions: NO_PINGS, nonce: messageNonce(), enforceNonce: true });
+  const say = (content: string) => message.reply(postOptions(content));
   const question = questionText(message.content, options.botUserId);
   const conversationId = discordConversationId(place);
   const early = await replyBeforeAnswering(context, {
@@ -54,15 +51,7 @@ export async function handleDiscordMessage(
   }
   const target: ReplyTarget = {
     post: async (index, content) =>
-      (index === 0
-        ? await say(content)
-        : await channel.send({
-            content,
-            allowedMentions: NO_PINGS,
-            nonce: messageNonce(),
-            enforceNonce: true,
-          })
-      ).id,
+      (index === 0 ? await say(content) : await channel.send(postOptions(content))).id,
     edit: async (_index, messageId, content) => {
       await channel.messages.edit(messageId, { content, allowedMentions: NO_PINGS });
     },
@@ -109,6 +98,15 @@ export async function handleDiscordReaction(
   const traceId = context.answers.traceFor(`discord:${reaction.message_id}`);
   if (traceId)
     await recordFeedback(context, traceId, vote, { platform: "discord", userId: reaction.user_id });
+}
+
+/**
+ * A bot post: nobody pinged, and a nonce Discord enforces, so when the REST client retries a post
+ * after a 5xx or a lost connection Discord returns the message it already created instead of
+ * showing the text twice.
+ */
+function postOptions(content: string) {
+  return { content, allowedMentions: NO_PINGS, nonce: messageNonce(), enforceNonce: true };
 }
 
 /** Discord nonces are at most 25 characters; 16 random bytes as base64url are 22. */
