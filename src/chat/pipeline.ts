@@ -27,6 +27,7 @@ import type {
   Trace,
   TracePassage,
 } from "../types.ts";
+import { assertConversationNamespace, newConversationId } from "./conversation-ids.ts";
 import type { ChatEvent } from "./events.ts";
 import { resolveSampling } from "./sampling.ts";
 
@@ -55,7 +56,10 @@ export interface ChatDeps {
   relevance: { offTopicBelow: number; notCoveredBelow: number };
   logger: Logger;
   now?: () => Date;
+  /** Trace ids. Default: crypto.randomUUID. */
   newId?: () => string;
+  /** Conversation ids the service issues. Default: 144 random bits (see newConversationId). */
+  newConversationId?: () => string;
 }
 
 export interface ChatInput {
@@ -118,11 +122,12 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
   const now = deps.now ?? (() => new Date());
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const message = validateMessage(input.message, deps.messageMaxChars);
+  if (input.conversationId !== undefined) assertConversationNamespace(input.platform, input.conversationId);
   const sampling = resolveSampling(input.sampling, deps.samplingDefaults);
   const kind = input.rawMessages ? "question" : classifyMessage(message);
 
   const started = performance.now();
-  const conversationId = input.conversationId ?? newId();
+  const conversationId = input.conversationId ?? (deps.newConversationId ?? newConversationId)();
   const trace: Trace = {
     id: newId(),
     createdAt: traceTimestamp(now()),

@@ -1,5 +1,6 @@
 /** npm run chat: a terminal chat that streams answers and lists the sources under each. */
 import { createInterface } from "node:readline/promises";
+import { newConversationId } from "../chat/conversation-ids.ts";
 import { loadConfig } from "../config.ts";
 import { createAppLogger, createService } from "../deps.ts";
 import { errorMessage } from "../errors.ts";
@@ -15,7 +16,7 @@ runMain(async () => {
   const config = loadConfig();
   const logger = createAppLogger(config);
   const service = await createService(config, logger, { bots: false });
-  const conversationId = `cli-${Date.now().toString(36)}`;
+  const conversationId = `cli-${newConversationId()}`;
   const terminal = createInterface({ input: process.stdin, output: process.stdout });
   process.stdout.write("Ask a question about the course (/reset starts over, /exit or Ctrl-D quits).\n");
   // Lines are read as a stream, so a question typed (or pasted) while an answer streams waits its turn.

@@ -1,6 +1,7 @@
 /** POST /api/chat (SSE by default, JSON with stream:false) and DELETE /api/conversations/:id. */
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
+import { readHttpConversationId } from "../../chat/conversation-ids.ts";
 import type { ChatEvent } from "../../chat/index.ts";
 import { AppError } from "../../errors.ts";
 import type { Passage } from "../../types.ts";
@@ -25,14 +26,6 @@ export function eventJson(event: ChatEvent): Record<string, unknown> {
   return { ...event };
 }
 
-function readConversationId(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string" || !/^[A-Za-z0-9_.:-]{1,128}$/.test(value)) {
-    throw new AppError("conversationId must be 1–128 letters, digits or _.:-", "bad_request");
-  }
-  return value;
-}
-
 export function registerChatRoutes(app: Hono, services: HttpServices): void {
   app.post("/api/chat", async (c) => {
     const body = await readJsonObject(c.req.raw);
@@ -43,7 +36,7 @@ export function registerChatRoutes(app: Hono, services: HttpServices): void {
     c.req.raw.signal?.addEventListener("abort", () => abort.abort(), { once: true });
     const generator = services.chat({
       message: body.message as string,
-      conversationId: readConversationId(body.conversationId),
+      conversationId: readHttpConversationId(body.conversationId),
       sampling: body.sampling,
       platform: "http",
       userId: typeof body.userId === "string" ? body.userId.slice(0, 128) : "",
@@ -78,7 +71,7 @@ export function registerChatRoutes(app: Hono, services: HttpServices): void {
   });
 
   app.delete("/api/conversations/:id", async (c) => {
-    const id = readConversationId(c.req.param("id"))!;
+    const id = readHttpConversationId(c.req.param("id"))!;
     const removed = await services.conversations.reset(id);
     return c.json({ conversationId: id, removedTurns: removed });
   });
