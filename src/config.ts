@@ -60,6 +60,10 @@ export interface Config {
     groupPrefix: string;
   };
   bots: { rateLimit: { burst: number; perMinute: number }; stateFile?: string };
+  /** Per client address on /api/chat and /v1/chat/completions; perMinute 0 turns the limit off. */
+  httpRateLimit: { burst: number; perMinute: number };
+  /** Wrong admin tokens a client address may send in a row (then one more a minute). */
+  adminLoginMaxFailures: number;
   admin: {
     traceRetentionDays: number;
     weakRetrievalScore: number;
@@ -164,7 +168,25 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   {
     name: "ADMIN_TOKEN",
     default: "random at start",
-    description: "Bearer token for /api/admin and /admin; printed once when generated.",
+    description:
+      "Bearer token for /api/admin and /admin (at least 16 characters). When unset, a random one is used and only a one-time login link is printed, never the token.",
+  },
+  {
+    name: "HTTP_RATE_LIMIT_BURST",
+    default: "10",
+    description: "Questions one client address may send in a row to /api/chat and /v1/chat/completions.",
+  },
+  {
+    name: "HTTP_RATE_LIMIT_PER_MINUTE",
+    default: "6",
+    description:
+      "Questions a client address regains per minute; beyond the limit HTTP 429 with Retry-After. 0 turns the limit off.",
+  },
+  {
+    name: "ADMIN_LOGIN_MAX_FAILURES",
+    default: "5",
+    description:
+      "Wrong admin tokens (login form, one-time link, Bearer) a client address may send in a row; then one more a minute, 429 until then.",
   },
   {
     name: "TRACE_RETENTION_DAYS",
@@ -195,12 +217,14 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   {
     name: "INFERENCE_TOKEN",
     default: "unset",
-    description: "Lets other TA instances use this one as a plain inference backend (their LLM_API_KEY).",
+    description:
+      "Lets other TA instances use this one as a plain inference backend (their LLM_API_KEY); at least 16 characters.",
   },
   {
     name: "RELAY_SECRET",
     default: "unset",
-    description: "Shared with the edge Worker; enables POST /internal/relay/:platform.",
+    description:
+      "Shared with the edge Worker (at least 16 characters); enables POST /internal/relay/:platform and the client address the Worker forwards.",
   },
   {
     name: "DISCORD_TOKEN",
@@ -336,6 +360,19 @@ function optional(env: Env, name: string): string | undefined {
   return env[name]?.trim() || undefined;
 }
 
+/** Shortest accepted shared secret: a short one can be guessed or brute-forced. */
+export const SECRET_MIN_CHARS = 16;
+
+function readSecret(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  if (value !== undefined && value.length < SECRET_MIN_CHARS) {
+    throw new ConfigError(
+      `${name} is ${value.length} characters: use at least ${SECRET_MIN_CHARS} (e.g. the output of \`openssl rand -base64 24\`)`,
+    );
+  }
+  return value;
+}
+
 function botStateFile(env: Env, dataDir: string): string | undefined {
   const value = env["BOT_STATE_FILE"]?.trim();
   if (value === "none") return undefined;
@@ -447,9 +484,18 @@ export function loadConfig(env: Env = process.env): Config {
       }),
       sessionHours: readNumber(env, "ADMIN_SESSION_HOURS", 12, { min: 0.1, max: 24 * 90 }),
     },
-    adminToken: env["ADMIN_TOKEN"]?.trim() || undefined,
-    relaySecret: env["RELAY_SECRET"]?.trim() || undefined,
-    inferenceToken: env["INFERENCE_TOKEN"]?.trim() || undefined,
+    httpRateLimit: {
+      burst: readNumber(env, "HTTP_RATE_LIMIT_BURST", 10, { min: 1, max: 100_000, integer: true }),
+      perMinute: readNumber(env, "HTTP_RATE_LIMIT_PER_MINUTE", 6, { min: 0, max: 100_000 }),
+    },
+    adminLoginMaxFailures: readNumber(env, "ADMIN_LOGIN_MAX_FAILURES", 5, {
+      min: 1,
+      max: 1_000_000,
+      integer: true,
+    }),
+    adminToken: readSecret(env, "ADMIN_TOKEN"),
+    relaySecret: readSecret(env, "RELAY_SECRET"),
+    inferenceToken: readSecret(env, "INFERENCE_TOKEN"),
     logLevel: readChoice(env, "LOG_LEVEL", "info", ["debug", "info", "warn", "error"] as const),
   };
 }

@@ -328,6 +328,8 @@ export async function createService(
     relaySecret: config.relaySecret,
     inferenceToken: config.inferenceToken,
     bodyMaxBytes: config.limits.bodyMaxBytes,
+    questionRateLimit: config.httpRateLimit,
+    adminLoginMaxFailures: config.adminLoginMaxFailures,
     logger: log,
     admin,
   });

@@ -11,6 +11,7 @@ export type ErrorCode =
   | "not_found"
   | "unauthorized"
   | "overloaded"
+  | "rate_limited"
   | "model_unavailable"
   | "model_invalid"
   | "embedder_unavailable"
@@ -34,6 +35,17 @@ export class AppError extends Error {
   }
 }
 
+/** Too many requests from one client: answered 429 with Retry-After. */
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, "rate_limited");
+    this.name = "RateLimitedError";
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 export class ConfigError extends AppError {
   constructor(message: string) {
     super(message, "config_invalid");
@@ -42,7 +54,7 @@ export class ConfigError extends AppError {
 }
 
 /** HTTP status for an error code; anything unknown is a 500. */
-export function httpStatusOf(code: ErrorCode): 400 | 401 | 404 | 413 | 500 | 503 | 504 {
+export function httpStatusOf(code: ErrorCode): 400 | 401 | 404 | 413 | 429 | 500 | 503 | 504 {
   switch (code) {
     case "bad_request":
     case "invalid_json":
@@ -57,6 +69,8 @@ export function httpStatusOf(code: ErrorCode): 400 | 401 | 404 | 413 | 500 | 503
       return 404;
     case "payload_too_large":
       return 413;
+    case "rate_limited":
+      return 429;
     case "overloaded":
     case "model_unavailable":
       return 503;

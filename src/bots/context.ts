@@ -1,10 +1,10 @@
 /** What every bot adapter gets from startBots: the chat, the stores it may touch, shared state. */
 import type { ChatEvent, ChatInput } from "../chat/index.ts";
 import type { Logger } from "../log.ts";
+import type { RateLimiter } from "../rate-limiter.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
 import type { Platform } from "../types.ts";
 import type { AnswerIndex } from "./answer-index.ts";
-import type { RateLimiter } from "./rate-limiter.ts";
 import { isResetCommand, REPLIES, rateLimitedReply } from "./replies.ts";
 
 export interface BotContext {

@@ -6,6 +6,7 @@
  */
 import type { ChatEvent, ChatInput } from "../chat/index.ts";
 import type { Logger } from "../log.ts";
+import { RateLimiter } from "../rate-limiter.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
 import { AnswerIndex } from "./answer-index.ts";
 import type { BackoffOptions } from "./backoff.ts";
@@ -14,7 +15,6 @@ import { startDiscordGateway } from "./discord/gateway.ts";
 import { createDiscordInteractionsHandler } from "./discord/interactions-http.ts";
 import { parseDiscordPublicKey } from "./discord/signature.ts";
 import { startLineBot } from "./line/webhook.ts";
-import { RateLimiter } from "./rate-limiter.ts";
 import { secretSafeLogger } from "./safe-log.ts";
 
 export type { BotWebhookHandler } from "./context.ts";

@@ -69,7 +69,7 @@ export function createEdgeApp(): EdgeApp {
   const proxy = async (c: { env: EdgeEnv; req: { raw: Request } }) => {
     const origin = originBase(c.env);
     if (!origin) return Response.json(errorBody("not_configured", "ORIGIN_URL is not set"), { status: 503 });
-    return proxyToOrigin(origin, c.req.raw);
+    return proxyToOrigin(origin, c.req.raw, c.env.RELAY_SECRET);
   };
   app.all("/api/*", proxy);
   app.all("/v1/*", proxy);

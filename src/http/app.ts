@@ -5,13 +5,16 @@ import { createAdminContext } from "../admin/context.ts";
 import { createAdminPages } from "../admin/routes.tsx";
 import type { AdminServices } from "../admin/services.ts";
 import type { ChatEvent, ChatInput } from "../chat/index.ts";
-import { AppError, errorCode, errorMessage, httpStatusOf } from "../errors.ts";
+import { AppError, errorCode, errorMessage, httpStatusOf, RateLimitedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { RateLimiter } from "../rate-limiter.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
+import { bearerToken, tokensMatch } from "./auth.ts";
+import { questionRateLimit } from "./client-limits.ts";
 import { registerAdminApi } from "./routes/admin-api.ts";
-import { registerAdminAccess } from "./routes/admin-auth.ts";
+import { createLoginThrottle, registerAdminAccess } from "./routes/admin-auth.ts";
 import { registerChatRoutes } from "./routes/chat.ts";
-import { openAiErrorBody, registerOpenAiRoutes } from "./routes/openai.ts";
+import { openAiErrorBody, RAW_INFERENCE_HEADER, registerOpenAiRoutes } from "./routes/openai.ts";
 import { registerRelayRoutes } from "./routes/relay.ts";
 import { registerWebhookRoutes } from "./routes/webhooks.ts";
 
@@ -42,6 +45,13 @@ export interface HttpServices {
   modelName: string;
   adminToken: string;
   bodyMaxBytes: number;
+  /**
+   * Questions per client address on /api/chat and /v1/chat/completions (token bucket; perMinute 0
+   * turns it off). Default: burst 10, 6 per minute.
+   */
+  questionRateLimit?: { burst: number; perMinute: number };
+  /** Wrong admin tokens a client address may send in a row, then one a minute. Default 5. */
+  adminLoginMaxFailures?: number;
   logger: Logger;
   /** Admin pages: sessions, pseudonyms, corpus management, next-token view (see AdminServices for defaults). */
   admin?: AdminServices;
@@ -59,6 +69,7 @@ export function createHttpApp(services: HttpServices): Hono {
     const status = httpStatusOf(code);
     if (status >= 500) services.logger.error(`${c.req.method} ${c.req.path}: ${errorMessage(error)}`);
     if (code === "overloaded") c.header("Retry-After", "5");
+    if (error instanceof RateLimitedError) c.header("Retry-After", String(error.retryAfterSeconds));
     const message = status >= 500 && code === "internal" ? "internal error" : errorMessage(error);
     // OpenAI clients read OpenAI's error shape; everything else gets this service's own.
     const body = c.req.path.startsWith("/v1/") ? openAiErrorBody(code, message) : errorBody(code, message);
@@ -79,6 +90,27 @@ export function createHttpApp(services: HttpServices): Hono {
   app.use("/webhooks/*", limitBody);
   app.use("/internal/*", limitBody);
 
+  const questionLimit = services.questionRateLimit ?? { burst: 10, perMinute: 6 };
+  if (questionLimit.perMinute > 0) {
+    const limiter = new RateLimiter(questionLimit);
+    const limitQuestions = questionRateLimit({
+      take: (key) => limiter.take(key),
+      relaySecret: services.relaySecret,
+      exempt: (c) => {
+        // Raw inference for other TA replicas: one address, many questions, already authorized.
+        const token = bearerToken(c.req.header("authorization"));
+        return Boolean(
+          c.req.header(RAW_INFERENCE_HEADER) === "1" &&
+            services.inferenceToken &&
+            token &&
+            tokensMatch(token, services.inferenceToken),
+        );
+      },
+    });
+    app.use("/api/chat", limitQuestions);
+    app.use("/v1/chat/completions", limitQuestions);
+  }
+
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", (c) => {
     const readiness = services.readiness();
@@ -90,7 +122,11 @@ export function createHttpApp(services: HttpServices): Hono {
   registerRelayRoutes(app, services);
   registerOpenAiRoutes(app, services);
   const admin = createAdminContext(services, services.admin);
-  registerAdminAccess(app, admin);
+  registerAdminAccess(
+    app,
+    admin,
+    createLoginThrottle({ relaySecret: services.relaySecret, burst: services.adminLoginMaxFailures }),
+  );
   registerAdminApi(app, services, admin);
   app.route(
     "/admin",

@@ -51,6 +51,9 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     LLM_MAX_TOKENS: "48",
     ADMIN_TOKEN: adminToken,
     LOG_LEVEL: "info",
+    // Tests send many questions from one address; the limit has its own test (security/rate-limits).
+    HTTP_RATE_LIMIT_PER_MINUTE: "0",
+    ADMIN_LOGIN_MAX_FAILURES: "1000000",
     ...options.env,
   };
   const config = loadConfig(env);

@@ -29,7 +29,7 @@ describe("POST /api/chat with the tiny model", () => {
       conversationId: string;
       passages: { source: string; title: string }[];
     };
-    expect(retrieval.conversationId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(retrieval.conversationId).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(retrieval.passages.length).toBeGreaterThan(0);
     expect(retrieval.passages.some((passage) => passage.source === "lectures/lecture-05-sampling.md")).toBe(
       true,

@@ -51,7 +51,7 @@ export function Layout(props: { title: string; section?: Section; signedIn?: boo
 export function renderPage(
   c: Context,
   page: Child,
-  status: 200 | 400 | 401 | 403 | 404 | 413 | 500 | 503 = 200,
+  status: 200 | 400 | 401 | 403 | 404 | 413 | 429 | 500 | 503 = 200,
 ) {
   return c.html(html`<!DOCTYPE html>${page}`, status);
 }

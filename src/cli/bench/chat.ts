@@ -81,6 +81,7 @@ function benchConfig(root: string, name: string, threads: number, tokens: number
     LLM_THREADS: String(threads),
     LLM_MAX_TOKENS: String(tokens),
     ADMIN_TOKEN: randomBytes(18).toString("base64url"),
+    HTTP_RATE_LIMIT_PER_MINUTE: "0", // one process plays every client
   });
 }
 

@@ -8,6 +8,8 @@
  * - Cross-site requests: besides SameSite=Strict, every state-changing request made with the cookie
  *   must be same-origin (Sec-Fetch-Site, else Origin/Referer host = Host), or it gets 403.
  * - Without credentials, page GETs redirect to the login page; everything else answers 401.
+ * - Brute force: wrong tokens (form, one-time link or Bearer) are counted per client address; after
+ *   5 in a row, each address gets one more try a minute (429 with Retry-After until then).
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -15,7 +17,9 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AdminContext } from "../../admin/context.ts";
 import { renderPage } from "../../admin/pages/layout.tsx";
 import { LoginPage } from "../../admin/pages/login.tsx";
+import { RateLimiter } from "../../rate-limiter.ts";
 import { bearerToken, tokensMatch } from "../auth.ts";
+import { clientAddressOf, retryAfterSeconds } from "../client-limits.ts";
 
 export const SESSION_COOKIE = "ta_admin";
 const SAFE_METHOD = /^(GET|HEAD|OPTIONS)$/;
@@ -74,15 +78,61 @@ function securityHeaders(c: Context): void {
   c.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
 }
 
-export function adminAccess(context: AdminContext): MiddlewareHandler {
+/** Failed admin logins per client address. */
+export interface LoginThrottle {
+  /** A 429 response when this address has no tries left; undefined when it may try. */
+  refusal(c: Context, isApi: boolean): Promise<Response | undefined>;
+  /** Counts a wrong token from this address. */
+  failed(c: Context): Promise<void>;
+}
+
+export interface LoginThrottleOptions {
+  /** Wrong tokens an address may send in a row. Default 5. */
+  burst?: number;
+  /** Tries an address regains per minute. Default 1. */
+  perMinute?: number;
+  /** Verifies the client address the edge Worker forwards. Default: none (socket address only). */
+  relaySecret?: string;
+  now?: () => number;
+}
+
+export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle {
+  const failures = new RateLimiter({
+    burst: options.burst ?? 5,
+    perMinute: options.perMinute ?? 1,
+    now: options.now,
+  });
+  const keyOf = (c: Context) => clientAddressOf(c, options.relaySecret);
+  return {
+    async refusal(c, isApi) {
+      const decision = failures.peek(await keyOf(c));
+      if (decision.allowed) return undefined;
+      const seconds = retryAfterSeconds(decision);
+      c.header("Retry-After", String(seconds));
+      const message = `too many wrong admin tokens from this address: try again in ${seconds} s`;
+      if (isApi) return c.json({ error: { code: "rate_limited", message } }, 429);
+      return renderPage(c, LoginPage({ message }), 429);
+    },
+    async failed(c) {
+      failures.take(await keyOf(c));
+    },
+  };
+}
+
+export function adminAccess(context: AdminContext, throttle: LoginThrottle): MiddlewareHandler {
   return async (c, next) => {
     securityHeaders(c);
     const isApi = c.req.path.startsWith("/api/");
     const authorization = c.req.header("authorization");
     let allowed = PUBLIC_PATHS.test(c.req.path);
     if (!allowed && authorization !== undefined) {
+      const refused = await throttle.refusal(c, isApi);
+      if (refused) return refused;
       const token = bearerToken(authorization);
-      if (!token || !tokensMatch(token, context.adminToken)) return unauthorized(c, isApi);
+      if (!token || !tokensMatch(token, context.adminToken)) {
+        await throttle.failed(c);
+        return unauthorized(c, isApi);
+      }
       allowed = true;
     }
     if (!allowed && context.sessions.verify(getCookie(c, SESSION_COOKIE))) {
@@ -118,16 +168,23 @@ function startSession(c: Context, context: AdminContext, next: string | undefine
 }
 
 /** Access middleware for /admin/* and /api/admin/*, plus login and logout. */
-export function registerAdminAccess(app: Hono, context: AdminContext): void {
-  const access = adminAccess(context);
+export function registerAdminAccess(
+  app: Hono,
+  context: AdminContext,
+  throttle: LoginThrottle = createLoginThrottle(),
+): void {
+  const access = adminAccess(context, throttle);
   app.use("/admin/*", access);
   app.use("/api/admin/*", access);
 
-  app.get("/admin/login", (c) => {
+  app.get("/admin/login", async (c) => {
     const next = c.req.query("next");
     const code = c.req.query("token");
     if (code !== undefined) {
+      const refused = await throttle.refusal(c, false);
+      if (refused) return refused;
       if (context.sessions.consumeLoginCode(code)) return startSession(c, context, next);
+      await throttle.failed(c);
       return renderPage(
         c,
         LoginPage({ message: "That login link was already used or has expired.", next }),
@@ -154,7 +211,10 @@ export function registerAdminAccess(app: Hono, context: AdminContext): void {
       }
       const token = typeof body["token"] === "string" ? body["token"].trim() : "";
       const next = typeof body["next"] === "string" ? body["next"] : undefined;
+      const refused = await throttle.refusal(c, false);
+      if (refused) return refused;
       if (!token || !tokensMatch(token, context.adminToken)) {
+        await throttle.failed(c);
         return renderPage(c, LoginPage({ message: "That token is not right.", next }), 401);
       }
       return startSession(c, context, next);

@@ -1,6 +1,7 @@
 /**
- * A token bucket per user (pure but for the clock, which is injectable). It lives outside the
- * platform clients, so a gateway reconnect or a new client never refills anyone's bucket.
+ * A token bucket per key: a student on a bot, a client address on the HTTP API, failed admin logins
+ * (pure but for the clock, which is injectable; imports nothing, so bots and http share it). It lives
+ * outside the platform clients, so a gateway reconnect or a new client never refills anyone's bucket.
  */
 
 export interface RateLimitOptions {
@@ -39,6 +40,21 @@ export class RateLimiter {
 
   /** Takes one token for `key` when there is one; otherwise says how long until there is. */
   take(key: string): RateLimitDecision {
+    const bucket = this.refilled(key);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { allowed: true };
+    }
+    return this.refusal(bucket);
+  }
+
+  /** Whether `key` has a token now, without taking it (e.g. before checking a login attempt). */
+  peek(key: string): RateLimitDecision {
+    const bucket = this.refilled(key);
+    return bucket.tokens >= 1 ? { allowed: true } : this.refusal(bucket);
+  }
+
+  private refilled(key: string): Bucket {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAt: now };
     bucket.tokens = Math.min(
@@ -50,10 +66,10 @@ export class RateLimiter {
     this.buckets.delete(key);
     this.buckets.set(key, bucket);
     this.evict();
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { allowed: true };
-    }
+    return bucket;
+  }
+
+  private refusal(bucket: Bucket): RateLimitDecision {
     return { allowed: false, retryAfterMs: Math.ceil((1 - bucket.tokens) / this.refillPerMs) };
   }
 

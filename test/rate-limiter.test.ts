@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RateLimiter } from "../../src/bots/rate-limiter.ts";
+import { RateLimiter } from "../src/rate-limiter.ts";
 
 describe("RateLimiter", () => {
   it("allows a burst, then refuses with the wait until the next question", () => {
