@@ -1,19 +1,22 @@
 /**
  * Corpus changes from the admin page: upload, delete, re-ingest, rollback, each one ingest run and so
- * one new corpus version. Changes run one at a time. Ingest, rollback and retrieval come in as
+ * one new corpus version. Changes run one at a time, and each keeps the folder and the database in
+ * step: when one fails, both stay as they were and the error says so. Ingest, rollback and retrieval come in as
  * functions from deps.ts (admin/ does not import ingest/, retrieve/ or embed/).
  */
 import { rm } from "node:fs/promises";
-import { AppError } from "../errors.ts";
+import { AppError, errorCode, errorMessage } from "../errors.ts";
 import type { ChunkStore, DocumentSummary, IngestLog, IngestRecord } from "../store/index.ts";
 import type { Chunk, Passage, RetrieverName } from "../types.ts";
 import {
   CorpusArchive,
   readIfExists,
+  resolveDocumentFile,
   resolveInCorpus,
   uploadPath,
   writeFileAtomically,
 } from "./corpus-files.ts";
+import { FolderSwap, planFolderRollback } from "./corpus-rollback.ts";
 
 /** What an ingest run reports (ingest's IngestSummary has this shape). */
 export interface IngestOutcome {
@@ -95,42 +98,30 @@ function failureWarnings(outcome: IngestOutcome): string[] {
   return outcome.failed.map((failure) => `${failure.path} was skipped: ${failure.reason}`);
 }
 
+/** What a step that ran an ingest tells the page when the ingest threw after the store took the change. */
+function lateFailure(error: unknown): string {
+  return `the corpus was changed, but the ingest failed afterwards: ${errorMessage(error)}`;
+}
+
 export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
   const extensions = options.supportedExtensions;
   const maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   const archive = new CorpusArchive(options.archiveDir);
   let queue: Promise<unknown> = Promise.resolve();
 
-  /** One change at a time; each starts by archiving the folder so any version can be put back. */
-  function exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = queue.then(async () => {
-      await archive.snapshot(options.corpusDir, extensions);
-      return work();
-    });
+  /**
+   * One change at a time; each starts by archiving the folder so any version can be put back.
+   * `present`: path -> content hash of the documents in the folder.
+   */
+  function exclusive<T>(work: (present: Map<string, string>) => Promise<T>): Promise<T> {
+    const run = queue.then(async () => work(await archive.snapshot(options.corpusDir, extensions)));
     queue = run.catch(() => undefined);
     return run;
   }
 
-  /** Makes the folder hold exactly the documents of the restored version (from the archive). */
-  async function syncFolderToStore(): Promise<string[]> {
-    const warnings: string[] = [];
-    const wanted = new Map(
-      (await options.chunks.listDocuments()).map((doc) => [doc.documentPath, doc.contentHash]),
-    );
-    const present = await archive.snapshot(options.corpusDir, extensions);
-    for (const [path, hash] of present) {
-      if (!wanted.has(path)) await rm(resolveInCorpus(options.corpusDir, path, extensions), { force: true });
-      else if (wanted.get(path) === hash) wanted.delete(path);
-    }
-    for (const [path, hash] of wanted) {
-      const content = await archive.read(hash);
-      if (content) await writeFileAtomically(resolveInCorpus(options.corpusDir, path, extensions), content);
-      else
-        warnings.push(
-          `${path}: this version's file is not in the archive; the folder keeps the current file`,
-        );
-    }
-    return warnings;
+  /** The content hash the database holds for `path`; undefined when it is not a document there. */
+  async function storedHash(path: string): Promise<string | undefined> {
+    return (await options.chunks.listDocuments()).find((doc) => doc.documentPath === path)?.contentHash;
   }
 
   return {
@@ -153,17 +144,42 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
         );
       }
       if (file.content.byteLength === 0) throw new AppError(`${path} is empty`, "bad_request");
-      const absolute = resolveInCorpus(options.corpusDir, path, extensions);
+      resolveInCorpus(options.corpusDir, path, extensions);
       return exclusive(async () => {
+        const absolute = await resolveDocumentFile(options.corpusDir, path, extensions);
         const previous = await readIfExists(absolute);
-        await writeFileAtomically(absolute, file.content);
+        const putBack = () =>
+          previous ? writeFileAtomically(absolute, previous) : rm(absolute, { force: true });
+        const storedBefore = await storedHash(path);
         await archive.store(file.content);
-        const outcome = await options.ingest();
+        await writeFileAtomically(absolute, file.content);
+        let outcome: IngestOutcome;
+        try {
+          outcome = await options.ingest();
+        } catch (error) {
+          // Folder and database stay in step: the file stays only if the database took it.
+          if ((await storedHash(path).catch(() => storedBefore)) === storedBefore) {
+            await putBack();
+            throw new AppError(
+              `${path} was not ${previous ? "replaced" : "added"}: the ingest failed (${errorMessage(error)}). ` +
+                "The corpus folder and the searchable corpus are as they were.",
+              "ingest_failed",
+              error,
+            );
+          }
+          const version = await options.chunks.version();
+          return {
+            action: "upload",
+            path,
+            version,
+            summary: `${previous ? "updated" : "added"} ${path} → version ${version}`,
+            warnings: [lateFailure(error)],
+          };
+        }
         const failure = outcome.failed.find((entry) => entry.path === path);
         if (failure) {
           // A file that cannot be read must not stay in the folder (the previous version keeps serving).
-          if (previous) await writeFileAtomically(absolute, previous);
-          else await rm(absolute, { force: true });
+          await putBack();
           throw new AppError(`${path} could not be ingested: ${failure.reason}`, "parse_failed");
         }
         const verb = outcome.unchanged.includes(path) ? "unchanged" : previous ? "updated" : "added";
@@ -178,13 +194,39 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
     },
 
     async remove(path) {
-      const absolute = resolveInCorpus(options.corpusDir, path, extensions);
+      resolveInCorpus(options.corpusDir, path, extensions);
       return exclusive(async () => {
+        const absolute = await resolveDocumentFile(options.corpusDir, path, extensions);
         const onDisk = await readIfExists(absolute);
-        const stored = (await options.chunks.listDocuments()).some((doc) => doc.documentPath === path);
-        if (!onDisk && !stored) throw new AppError(`there is no document ${path}`, "not_found");
+        const storedBefore = await storedHash(path);
+        if (!onDisk && storedBefore === undefined)
+          throw new AppError(`there is no document ${path}`, "not_found");
         await rm(absolute, { force: true });
-        const outcome = await options.ingest();
+        let outcome: IngestOutcome;
+        try {
+          outcome = await options.ingest();
+        } catch (error) {
+          // Still in the database: the file goes back, so folder and database keep agreeing.
+          if ((await storedHash(path).catch(() => storedBefore)) !== undefined) {
+            if (onDisk) await writeFileAtomically(absolute, onDisk);
+            throw new AppError(
+              `${path} was not deleted: the ingest failed (${errorMessage(error)}). ` +
+                (onDisk
+                  ? "The file was put back; the document is still in the corpus and searchable."
+                  : "The document is still searchable (its file was already missing from the folder)."),
+              "ingest_failed",
+              error,
+            );
+          }
+          const version = await options.chunks.version();
+          return {
+            action: "delete",
+            path,
+            version,
+            summary: `deleted ${path} → version ${version}`,
+            warnings: [lateFailure(error)],
+          };
+        }
         return {
           action: "delete",
           path,
@@ -210,14 +252,77 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
     async rollback(version) {
       if (!Number.isInteger(version) || version < 1)
         throw new AppError("version must be a positive integer", "bad_request");
-      return exclusive(async () => {
-        const restored = await options.rollback(version);
-        const warnings = await syncFolderToStore();
+      return exclusive(async (present) => {
+        // All or nothing: plan and stage the folder, swap it, then restore the database; if that
+        // fails, the swap is undone. The folder goes first: a crash between the two steps leaves it
+        // at the restored version, which the next ingest then applies (no database undo needed).
+        const target = await options.chunks.documentsAt(version);
+        const before = await options.chunks.version();
+        const plan = await planFolderRollback({
+          corpusDir: options.corpusDir,
+          extensions,
+          archive,
+          present,
+          current: await options.chunks.listDocuments(),
+          target,
+        });
+        if (plan.blocked.length > 0) {
+          throw new AppError(
+            `rollback to version ${version} cannot put the corpus folder back: ${plan.blocked.join("; ")}. ` +
+              "Nothing was changed: fix the folder and try again.",
+            "bad_request",
+          );
+        }
+        const swap = await FolderSwap.stage(options.corpusDir, plan.steps).catch((error: unknown) => {
+          throw new AppError(
+            `rollback to version ${version} failed while staging its files: ${errorMessage(error)}. Nothing was changed.`,
+            "ingest_failed",
+            error,
+          );
+        });
+        try {
+          await swap.apply();
+        } catch (error) {
+          const stuck = await swap.undo();
+          throw new AppError(
+            `rollback to version ${version} failed while changing the corpus folder: ${errorMessage(error)}. ` +
+              (stuck ?? "Nothing was changed: the folder and the searchable corpus are as they were."),
+            "ingest_failed",
+            error,
+          );
+        }
+        let restored: number;
+        try {
+          restored = await options.rollback(version);
+        } catch (error) {
+          if ((await options.chunks.version().catch(() => before)) === before) {
+            const stuck = await swap.undo();
+            throw new AppError(
+              `rollback to version ${version} failed: ${errorMessage(error)}. ` +
+                (stuck ?? "Nothing was changed: the folder and the searchable corpus are as they were."),
+              errorCode(error) === "not_found" ? "not_found" : "ingest_failed",
+              error,
+            );
+          }
+          // The restore itself was committed; only what follows it (indexes, the log) failed.
+          await swap.finish();
+          const now = await options.chunks.version();
+          return {
+            action: "rollback",
+            version: now,
+            summary: `rolled back to version ${version} → version ${now}`,
+            warnings: [
+              ...plan.warnings,
+              `the restore was saved, but finishing it failed (the history may not list it): ${errorMessage(error)}`,
+            ],
+          };
+        }
+        await swap.finish();
         return {
           action: "rollback",
           version: restored,
           summary: `rolled back to version ${version} → version ${restored}`,
-          warnings,
+          warnings: plan.warnings,
         };
       });
     },

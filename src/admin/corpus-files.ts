@@ -4,8 +4,9 @@
  * way it was at that version. Without that, the next ingest would undo the rollback.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, extname, join, resolve, sep } from "node:path";
+import { documentPathProblem, listCorpusDocuments, realPathProblem } from "../corpus-rules.ts";
 import { AppError } from "../errors.ts";
 
 /** Where archived file versions go: beside the database when it is a local folder, else inside the corpus folder. */
@@ -70,42 +71,28 @@ export function resolveInCorpus(
   documentPath: string,
   extensions: readonly string[],
 ): string {
+  const problem = documentPathProblem(documentPath, extensions);
+  if (problem) throw new AppError(`"${documentPath}" ${problem}`, "bad_request");
   const root = resolve(corpusDir);
-  const segments = documentPath.split("/");
-  const badSegment = segments.some(
-    (segment) => segment === "" || segment === "." || segment === ".." || segment.startsWith("."),
-  );
-  if (isAbsolute(documentPath) || documentPath.includes("\\") || documentPath.includes("\0") || badSegment) {
-    throw new AppError(`"${documentPath}" is not a document path inside the corpus`, "bad_request");
-  }
-  if (!extensions.includes(extname(documentPath).toLowerCase())) {
-    throw new AppError(`"${documentPath}" is not a supported document`, "bad_request");
-  }
-  const absolute = resolve(root, ...segments);
+  const absolute = resolve(root, ...documentPath.split("/"));
   if (!absolute.startsWith(root + sep))
     throw new AppError(`"${documentPath}" is outside the corpus`, "bad_request");
   return absolute;
 }
 
-export interface CorpusFile {
-  /** Corpus-relative, forward slashes. */
-  path: string;
-  absolutePath: string;
-}
-
-/** The files ingestion reads: supported extensions, no dot-files (same rule as ingest's listCorpusFiles). */
-export async function listDocumentFiles(
+/**
+ * resolveInCorpus, then the disk: refuses a path that goes through a symbolic link (which could
+ * lead outside the corpus) or needs a file to be a folder. Check right before touching the file.
+ */
+export async function resolveDocumentFile(
   corpusDir: string,
+  documentPath: string,
   extensions: readonly string[],
-): Promise<CorpusFile[]> {
-  const entries = await readdir(corpusDir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile() && !entry.name.startsWith("."))
-    .filter((entry) => extensions.includes(extname(entry.name).toLowerCase()))
-    .map((entry) => {
-      const absolutePath = join(entry.parentPath, entry.name);
-      return { absolutePath, path: relative(corpusDir, absolutePath).split(sep).join("/") };
-    });
+): Promise<string> {
+  const absolute = resolveInCorpus(corpusDir, documentPath, extensions);
+  const problem = await realPathProblem(corpusDir, documentPath);
+  if (problem) throw new AppError(`"${documentPath}" ${problem}`, "bad_request");
+  return absolute;
 }
 
 /** Writes through a dot-named temporary file (which ingestion ignores) and a rename. */
@@ -156,7 +143,7 @@ export class CorpusArchive {
   /** Archives every document in the folder; returns path -> content hash. */
   async snapshot(corpusDir: string, extensions: readonly string[]): Promise<Map<string, string>> {
     const hashes = new Map<string, string>();
-    for (const file of await listDocumentFiles(corpusDir, extensions)) {
+    for (const file of await listCorpusDocuments(corpusDir, extensions)) {
       const content = await readIfExists(file.absolutePath);
       if (content) hashes.set(file.path, await this.store(content));
     }

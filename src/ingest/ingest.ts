@@ -3,8 +3,9 @@
  * skipped, changed ones replaced, deleted ones removed, all in one atomic commit.
  */
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
-import { extname, join, relative, sep } from "node:path";
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { listCorpusDocuments } from "../corpus-rules.ts";
 import type { Embedder } from "../embed/index.ts";
 import { AppError, errorMessage } from "../errors.ts";
 import type { ChunkStore, IngestLog, StoredChunk } from "../store/index.ts";
@@ -49,24 +50,6 @@ export interface IngestSummary {
   version: number;
   rebuilt: boolean;
   durationMs: number;
-}
-
-interface CorpusFile {
-  path: string;
-  absolutePath: string;
-}
-
-export async function listCorpusFiles(corpusDir: string): Promise<CorpusFile[]> {
-  const entries = await readdir(corpusDir, { recursive: true, withFileTypes: true });
-  const supported = new Set<string>(SUPPORTED_EXTENSIONS);
-  return entries
-    .filter((entry) => entry.isFile() && !entry.name.startsWith("."))
-    .filter((entry) => supported.has(extname(entry.name).toLowerCase()))
-    .map((entry) => {
-      const absolutePath = join(entry.parentPath, entry.name);
-      return { absolutePath, path: relative(corpusDir, absolutePath).split(sep).join("/") };
-    })
-    .sort((a, b) => a.path.localeCompare(b.path));
 }
 
 export function contentHash(content: Buffer): string {
@@ -155,7 +138,7 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     );
   }
 
-  const files = await listCorpusFiles(options.corpusDir);
+  const files = await listCorpusDocuments(options.corpusDir, SUPPORTED_EXTENSIONS);
   const storedDocuments = new Map(
     (await options.chunks.listDocuments()).map((document) => [document.documentPath, document]),
   );

@@ -85,6 +85,25 @@ function toChunk(row: Record<string, unknown>): Chunk {
 }
 
 const CHUNK_COLUMNS = ["id", "documentPath", "title", "location", "link", "text", "position", "contentHash"];
+const DOCUMENT_COLUMNS = ["documentPath", "title", "contentHash", "ingestedAt"];
+
+function summarizeDocuments(rows: Record<string, unknown>[]): DocumentSummary[] {
+  const byPath = new Map<string, DocumentSummary>();
+  for (const row of rows) {
+    const path = String(row["documentPath"]);
+    const summary = byPath.get(path);
+    if (summary) summary.chunkCount++;
+    else
+      byPath.set(path, {
+        documentPath: path,
+        title: String(row["title"]),
+        contentHash: String(row["contentHash"]),
+        chunkCount: 1,
+        ingestedAt: String(row["ingestedAt"]),
+      });
+  }
+  return [...byPath.values()].sort((a, b) => a.documentPath.localeCompare(b.documentPath));
+}
 
 export class ChunkStore {
   private constructor(
@@ -132,22 +151,22 @@ export class ChunkStore {
   async listDocuments(): Promise<DocumentSummary[]> {
     const table = await this.current();
     if (!table) return [];
-    const rows = await table.query().select(["documentPath", "title", "contentHash", "ingestedAt"]).toArray();
-    const byPath = new Map<string, DocumentSummary>();
-    for (const row of rows) {
-      const path = String(row.documentPath);
-      const summary = byPath.get(path);
-      if (summary) summary.chunkCount++;
-      else
-        byPath.set(path, {
-          documentPath: path,
-          title: String(row.title),
-          contentHash: String(row.contentHash),
-          chunkCount: 1,
-          ingestedAt: String(row.ingestedAt),
-        });
+    return summarizeDocuments(await table.query().select(DOCUMENT_COLUMNS).toArray());
+  }
+
+  /**
+   * The documents of an earlier `version`, read through a handle of its own so that readers of the
+   * latest version are not disturbed. Throws "not_found" for a version that does not exist.
+   */
+  async documentsAt(version: number): Promise<DocumentSummary[]> {
+    await this.requireVersion(version);
+    const table = await this.database.openTable(CHUNKS_TABLE);
+    try {
+      await table.checkout(version);
+      return summarizeDocuments(await table.query().select(DOCUMENT_COLUMNS).toArray());
+    } finally {
+      table.close();
     }
-    return [...byPath.values()].sort((a, b) => a.documentPath.localeCompare(b.documentPath));
   }
 
   async chunksOf(documentPath: string): Promise<Chunk[]> {
@@ -268,19 +287,23 @@ export class ChunkStore {
 
   /** Restores the corpus as it was at `version` (a new version is written; nothing is lost). */
   async rollback(version: number): Promise<void> {
-    await this.current();
-    if (!this.table)
-      throw new AppError("there is no corpus to roll back yet: run an ingest first", "not_found");
-    const versions = (await this.table.listVersions()).map((entry) => entry.version);
+    const table = await this.requireVersion(version);
+    await table.checkout(version);
+    await table.restore();
+    await table.checkoutLatest();
+  }
+
+  private async requireVersion(version: number): Promise<Table> {
+    const table = await this.current();
+    if (!table) throw new AppError("there is no corpus to roll back yet: run an ingest first", "not_found");
+    const versions = (await table.listVersions()).map((entry) => entry.version);
     if (!versions.includes(version)) {
       throw new AppError(
         `version ${version} does not exist: pick one listed by --versions (${versions.slice(-10).join(", ")})`,
         "not_found",
       );
     }
-    await this.table.checkout(version);
-    await this.table.restore();
-    await this.table.checkoutLatest();
+    return table;
   }
 
   /** Columns that have an index (for health checks and tests). */
