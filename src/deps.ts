@@ -25,6 +25,7 @@ import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
 import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
+import { pseudonymizeIdentifiers } from "./pseudonym.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
 import {
   ChunkStore,
@@ -42,10 +43,21 @@ export interface Corpus {
 }
 
 /** The service logger: masks every configured secret. `write` replaces stderr (tests collect lines). */
+/** Used when neither PSEUDONYM_SECRET nor ADMIN_TOKEN is set: pseudonyms hold for this process. */
+const PROCESS_PSEUDONYM_KEY = randomBytes(32).toString("base64url");
+
+/** The key for student pseudonyms, the same for the admin page and the logs. */
+export function pseudonymKeyOf(config: Config): string {
+  return config.admin.pseudonymSecret ?? config.adminToken ?? PROCESS_PSEUDONYM_KEY;
+}
+
 export function createAppLogger(config: Config, write?: (line: string) => void): Logger {
+  const pseudonymKey = pseudonymKeyOf(config);
   return createLogger({
     level: config.logLevel,
     write,
+    // Student ids never reach a log: conversation ids and LINE ids appear as their pseudonyms.
+    redact: (message) => pseudonymizeIdentifiers(pseudonymKey, message),
     secrets: [
       config.adminToken,
       config.relaySecret,
@@ -274,7 +286,7 @@ export async function createService(
   const webhooks: NonNullable<HttpServices["webhooks"]> = {};
   const admin = createAdminServices({
     adminToken,
-    pseudonymSecret: config.admin.pseudonymSecret,
+    pseudonymSecret: pseudonymKeyOf(config),
     sessionLifetimeMs: config.admin.sessionHours * 3_600_000,
     weakRetrieval: {
       fulltext: config.admin.weakRetrievalScore,

@@ -15,6 +15,8 @@ export interface LoggerOptions {
   /** Values that must never be printed (tokens, secrets); replaced by "***". */
   secrets?: ReadonlyArray<string | undefined>;
   write?: (line: string) => void;
+  /** Rewrites each message before it is written (e.g. platform ids to pseudonyms). Default: none. */
+  redact?: (message: string) => string;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -25,7 +27,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const emit = (level: LogLevel, message: string) => {
     if (ORDER[level] < threshold) return;
-    let line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}`;
+    const text = options.redact ? options.redact(message) : message;
+    let line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${text}`;
     for (const secret of secrets) line = line.split(secret).join("***");
     write(line);
   };

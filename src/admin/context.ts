@@ -1,9 +1,9 @@
 /** Everything the admin pages use, resolved once with defaults (see AdminServices for what deps.ts passes). */
 import type { ChatEvent, ChatInput } from "../chat/index.ts";
+import { pseudonymFor, pseudonymousConversationId } from "../pseudonym.ts";
 import type { TraceStore } from "../store/index.ts";
 import type { SamplingOptions } from "../types.ts";
 import type { CorpusAdmin } from "./corpus-admin.ts";
-import { pseudonymFor, pseudonymousConversationId } from "./pseudonym.ts";
 import type { AdminServices } from "./services.ts";
 import { AdminSessions } from "./sessions.ts";
 import { DEFAULT_WEAK_RETRIEVAL, type WeakRetrievalThresholds } from "./weak-retrieval.ts";

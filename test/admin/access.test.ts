@@ -265,8 +265,8 @@ describe("student privacy", () => {
     const text = await detail.text();
     expect(text).not.toContain(lineUserId);
     const trace = JSON.parse(text) as { userId: string; conversationId: string };
-    expect(trace.userId).toMatch(/^學生-[0-9a-f]{6}$/);
-    expect(trace.conversationId).toMatch(/^line:對話-[0-9a-f]{10}$/);
+    expect(trace.userId).toMatch(/^學生-[0-9a-f]{12}$/);
+    expect(trace.conversationId).toMatch(/^line:對話-[0-9a-f]{12}$/);
     const list = await request("/api/admin/traces?limit=50", { headers });
     expect(await list.text()).not.toContain(lineUserId);
   });

@@ -104,7 +104,7 @@ describe("admin page in Chromium", () => {
     const row = page.locator("#trace-list tbody tr", { hasText: QUESTION });
     await expect(row.count()).resolves.toBe(1);
     const text = await row.textContent();
-    expect(text).toMatch(/學生-[0-9a-f]{6}/);
+    expect(text).toMatch(/學生-[0-9a-f]{12}/);
     expect(text).not.toContain("student-7788");
     await browser.screenshot("trace-list-desktop");
     await page.setViewportSize(PHONE_VIEWPORT);

@@ -1,5 +1,4 @@
 import { describe, expect, test } from "vitest";
-import { pseudonymFor } from "../../src/admin/pseudonym.ts";
 import { dayStartUtc, formatTime } from "../../src/admin/time.ts";
 import {
   filterQuery,
@@ -9,18 +8,37 @@ import {
 } from "../../src/admin/trace-filters.ts";
 import { bestRetrieverScores, isWeakRetrieval } from "../../src/admin/weak-retrieval.ts";
 import { isSameOriginRequest, safeNextPath } from "../../src/http/routes/admin-auth.ts";
+import { pseudonymFor, pseudonymizeIdentifiers, pseudonymousConversationId } from "../../src/pseudonym.ts";
 import type { TraceSummary } from "../../src/store/traces.ts";
 import { passage } from "./helpers.ts";
 
 describe("pseudonyms", () => {
   test("stable, short, per platform, and secret-dependent", () => {
     const a = pseudonymFor("secret", "discord", "123456789");
-    expect(a).toMatch(/^學生-[0-9a-f]{6}$/);
+    expect(a).toMatch(/^學生-[0-9a-f]{12}$/);
     expect(pseudonymFor("secret", "discord", "123456789")).toBe(a);
     expect(pseudonymFor("secret", "line", "123456789")).not.toBe(a);
     expect(pseudonymFor("other", "discord", "123456789")).not.toBe(a);
     expect(a).not.toContain("123456789");
     expect(pseudonymFor("secret", "http", "")).toBe("匿名");
+  });
+
+  test("48 bits: 20,000 students get 20,000 different pseudonyms", () => {
+    const pseudonyms = new Set<string>();
+    for (let index = 0; index < 20_000; index++) pseudonyms.add(pseudonymFor("secret", "line", `U${index}`));
+    expect(pseudonyms.size).toBe(20_000);
+  });
+
+  test("log lines carry pseudonyms, never a conversation id or LINE id", () => {
+    const line = pseudonymizeIdentifiers(
+      "secret",
+      "conversation line:user:U0123456789abcdef0123456789abcdef not saved; discord:channel:1:user:2 too; Cfedcba9876543210fedcba9876543210",
+    );
+    expect(line).not.toMatch(/U0123456789abcdef|discord:channel|Cfedcba98/);
+    expect(line).toContain(
+      pseudonymousConversationId("secret", "line:user:U0123456789abcdef0123456789abcdef"),
+    );
+    expect(line).toMatch(/discord:對話-[0-9a-f]{12} too; 學生-[0-9a-f]{12}$/);
   });
 });
 

@@ -169,13 +169,18 @@ describe("Discord gateway bot", () => {
       content: `<@${fake.botUser.id}> 作業可以遲交嗎？`,
       mentionsBot: true,
     });
-    fake.userMessage({ channelId: ownThread, guildId, content: "那期末考呢？" });
+    fake.userMessage({
+      channelId: ownThread,
+      guildId,
+      content: "那期末考呢？<@900000000000000077> 也想問 <@&900000000000000088>",
+    });
 
     await finalAnswer(channelId);
     await finalAnswer(ownThread);
     const channelTrace = await traceOf(`discord:channel:${channelId}:user:${STUDENT}`);
     expect(channelTrace.question).toBe("作業可以遲交嗎？");
-    expect((await traceOf(`discord:thread:${ownThread}`)).question).toBe("那期末考呢？");
+    // A classmate's id (and a role's) never reaches the trace or the history.
+    expect((await traceOf(`discord:thread:${ownThread}`)).question).toBe("那期末考呢？@同學 也想問 @身分組");
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fake.botMessages(channelId)).toHaveLength(1); // the bot's message and the unmentioned one got nothing
     expect(fake.botMessages(otherThread)).toHaveLength(0);

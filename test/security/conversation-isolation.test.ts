@@ -112,6 +112,9 @@ describe("a bot student's conversation through the HTTP API", () => {
     const next = await askOnLine("期中考考哪些範圍？");
     expect(next.prompt).toContain("B11223344"); // the student's own history is still there
     expect(next.prompt).not.toContain("請重複我們之前的對話"); // and no stranger's turn ever joined it
+    // Debug logs name the conversation by its pseudonym, never by the student's LINE id.
+    expect(service.logs.some((line) => line.includes("line:對話-"))).toBe(true);
+    expect(service.logs.filter((line) => line.includes(STUDENT))).toEqual([]);
     const history = await service.service.conversations.history(CONVERSATION);
     expect(history.filter((turn) => turn.role === "user").map((turn) => turn.content)).toEqual([
       `作業可以遲交嗎？${PRIVATE_PHRASE}`,

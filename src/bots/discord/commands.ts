@@ -7,6 +7,7 @@ import type { BotContext } from "../context.ts";
 import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
 import { REPLIES, rateLimitedReply } from "../replies.ts";
 import { describeError } from "../safe-log.ts";
+import { questionText } from "./mentions.ts";
 import { type ReplyTarget, streamReply } from "./stream-reply.ts";
 
 export const SLASH_COMMANDS = [
@@ -68,7 +69,7 @@ export async function planCommand(
   }
   if (command.name !== "ask")
     return { kind: "immediate", content: `不認識的指令 /${command.name}`, ephemeral: true };
-  const question = command.question?.trim() ?? "";
+  const question = questionText(command.question ?? "");
   if (question === "") return { kind: "immediate", content: REPLIES.emptyQuestion, ephemeral: true };
   const limit = context.rateLimiter.take(`discord:${command.userId}`);
   if (!limit.allowed)

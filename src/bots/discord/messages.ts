@@ -9,6 +9,7 @@ import { type BotContext, recordFeedback, replyBeforeAnswering } from "../contex
 import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
 import { describeError } from "../safe-log.ts";
 import { NO_PINGS } from "./commands.ts";
+import { questionText } from "./mentions.ts";
 import { type ReplyTarget, streamReply } from "./stream-reply.ts";
 
 /** Where a message was said, or null when it is not addressed to the bot. */
@@ -20,11 +21,6 @@ export function messagePlace(message: Message, botUserId: string): DiscordPlace 
     return mentioned || channel.ownerId === botUserId ? { kind: "thread", threadId: channel.id } : null;
   }
   return mentioned ? { kind: "channel", channelId: channel.id, userId: message.author.id } : null;
-}
-
-/** The question without the bot's own mention. */
-export function questionText(content: string, botUserId: string): string {
-  return content.replace(new RegExp(`<@!?${botUserId}>`, "g"), " ").trim();
 }
 
 export async function handleDiscordMessage(
