@@ -8,8 +8,8 @@ import type { ChatEvent, ChatInput } from "../chat/index.ts";
 import type { Logger } from "../log.ts";
 import { RateLimiter } from "../rate-limiter.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
-import { AnswerIndex } from "./answer-index.ts";
 import type { BackoffOptions } from "./backoff.ts";
+import { openBotState } from "./bot-state.ts";
 import type { BotContext, BotWebhookHandler } from "./context.ts";
 import { startDiscordGateway } from "./discord/gateway.ts";
 import { createDiscordInteractionsHandler } from "./discord/interactions-http.ts";
@@ -55,7 +55,11 @@ export interface BotsOptions {
   line?: LineBotConfig;
   /** Per-user token bucket shared by both platforms. Default: burst 5, 2 per minute. */
   rateLimit?: { burst?: number; perMinute?: number };
-  /** BOT_STATE_FILE: JSON-lines file linking answer messages to traces, so reactions count after a restart. Default: memory only. */
+  /**
+   * BOT_STATE_FILE: JSON-lines file linking answer messages to traces (so reactions count after a
+   * restart) and holding the LINE webhook events already handled (so none is answered twice).
+   * Default: memory only.
+   */
   stateFile?: string;
   /** Retry delays for platforms that cannot be reached. Default: 1 s doubling up to 5 min. */
   retry?: BackoffOptions;
@@ -83,13 +87,14 @@ export async function startBots(options: BotsOptions): Promise<RunningBots> {
   ]);
   const stopping = new AbortController();
   const inFlight = new Set<Promise<unknown>>();
+  const state = await openBotState({ file: options.stateFile, logger });
   const context: BotContext = {
     chat: options.chat,
     traces: options.traces,
     conversations: options.conversations,
     logger,
     rateLimiter: new RateLimiter({ ...options.rateLimit, now: options.now }),
-    answers: await AnswerIndex.open({ file: options.stateFile, logger }),
+    answers: state.answers,
     signal: stopping.signal,
     track(work) {
       inFlight.add(work);
@@ -137,6 +142,7 @@ export async function startBots(options: BotsOptions): Promise<RunningBots> {
       replyDeadlineMs: line.replyDeadlineMs,
       groupPrefix: line.groupPrefix,
       retry: options.retry,
+      seenEvents: state.lineEvents,
     });
     webhooks.line = bot.handler;
     stops.push(bot.stop);
@@ -161,7 +167,7 @@ export async function startBots(options: BotsOptions): Promise<RunningBots> {
       ]);
       clearTimeout(timer);
       for (const stop of stops) await stop();
-      await context.answers.close();
+      await state.close();
     },
   };
 }

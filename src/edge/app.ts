@@ -6,13 +6,10 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { handleDiscordInteraction } from "./discord-route.ts";
-import { type EdgeEnv, errorBody, originBase } from "./env.ts";
+import { type EdgeEnv, errorBody, originBase, webhookMaxBytes } from "./env.ts";
 import { relayToOrigin } from "./forward.ts";
 import { verifyLineSignature } from "./line.ts";
 import { proxyToOrigin } from "./proxy.ts";
-
-/** Platform webhooks are read whole (to verify them); LINE and Discord send far less than this. */
-export const WEBHOOK_MAX_BYTES = 1024 * 1024;
 
 export type EdgeApp = Hono<{ Bindings: EdgeEnv }>;
 
@@ -27,13 +24,19 @@ export function createEdgeApp(): EdgeApp {
   });
   app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404));
 
-  app.use(
-    "/webhooks/*",
-    bodyLimit({
-      maxSize: WEBHOOK_MAX_BYTES,
-      onError: (c) => c.json(errorBody("payload_too_large", "webhook body is too large"), 413),
-    }),
-  );
+  // Webhooks are read whole (to verify them) and may be answered before the relay reaches the
+  // origin, so the edge takes no more than the origin's relay route does (its BODY_MAX_BYTES): a
+  // larger body is refused here with 413, never acknowledged with 200 and then dropped. Mirroring
+  // the origin's limit (rather than raising the origin's relay route to a larger edge limit) keeps
+  // one limit for webhooks, direct or relayed, and no larger unauthenticated reads at the origin.
+  app.use("/webhooks/*", (c, next) => {
+    const maxSize = webhookMaxBytes(c.env);
+    return bodyLimit({
+      maxSize,
+      onError: (c) =>
+        c.json(errorBody("payload_too_large", `webhook body is over the ${maxSize}-byte limit`), 413),
+    })(c, next);
+  });
 
   // Relaying needs both the origin and the shared secret; say which one is missing.
   app.use("/webhooks/*", async (c, next) => {

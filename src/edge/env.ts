@@ -15,10 +15,17 @@ export interface EdgeEnv {
   DISCORD_ORIGIN_WAIT_MS?: string;
   /** Discord API base for late follow-ups. Default https://discord.com/api/v10 (tests point it at loopback). */
   DISCORD_API_BASE?: string;
+  /**
+   * The origin's BODY_MAX_BYTES: larger webhooks are refused here with 413 instead of being
+   * acknowledged and then refused by the origin's relay route. Default 65536 (the origin's default).
+   */
+  ORIGIN_BODY_MAX_BYTES?: string;
 }
 
 export const DEFAULT_DISCORD_ORIGIN_WAIT_MS = 1500;
 export const DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10";
+/** The origin's BODY_MAX_BYTES default (src/config.ts). */
+export const DEFAULT_ORIGIN_BODY_MAX_BYTES = 65_536;
 
 /** The origin base URL without a trailing slash, or undefined when it is unset or not http(s). */
 export function originBase(env: EdgeEnv): string | undefined {
@@ -31,6 +38,13 @@ export function discordOriginWaitMs(env: EdgeEnv): number {
   const raw = env.DISCORD_ORIGIN_WAIT_MS?.trim();
   const value = raw ? Number(raw) : Number.NaN;
   return Number.isFinite(value) && value >= 0 ? Math.min(value, 2500) : DEFAULT_DISCORD_ORIGIN_WAIT_MS;
+}
+
+/** Largest webhook body the edge takes: ORIGIN_BODY_MAX_BYTES when it is a positive integer, else the default. */
+export function webhookMaxBytes(env: EdgeEnv): number {
+  const raw = env.ORIGIN_BODY_MAX_BYTES?.trim();
+  const value = raw ? Number(raw) : Number.NaN;
+  return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_ORIGIN_BODY_MAX_BYTES;
 }
 
 export function errorBody(code: string, message: string) {

@@ -1,7 +1,7 @@
 /**
  * Forwards a verified webhook event to the origin's POST /internal/relay/<platform>: the same body
  * bytes, the original platform headers (the origin checks the platform signature again), and an
- * HMAC of timestamp + body under RELAY_SECRET (src/relay-signature.ts).
+ * HMAC of timestamp + platform + body under RELAY_SECRET (src/relay-signature.ts).
  */
 import { signRelay } from "../relay-signature.ts";
 
@@ -44,7 +44,10 @@ export async function relayToOrigin(
     }
     const timestamp = String(Math.floor(Date.now() / 1000));
     headers.set("x-relay-timestamp", timestamp);
-    headers.set("x-relay-signature", await signRelay(target.relaySecret, timestamp, rawBody));
+    headers.set(
+      "x-relay-signature",
+      await signRelay(target.relaySecret, { timestamp, platform, body: rawBody }),
+    );
     try {
       const response = await fetch(`${target.originUrl}/internal/relay/${platform}`, {
         method: "POST",

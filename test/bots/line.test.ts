@@ -2,6 +2,9 @@
  * The LINE bot through the real HTTP app (POST /webhooks/line) and the real service, talking to a
  * fake LINE Messaging API on 127.0.0.1 through the real @line/bot-sdk client.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LineBotConfig, type RunningBots, startBots } from "../../src/bots/index.ts";
 import { parseFeedback } from "../../src/bots/line/messages.ts";
@@ -48,8 +51,21 @@ describe("LINE bot", () => {
     await fake?.close();
   });
 
-  async function start(line: Partial<LineBotConfig> = {}, rateLimit?: { burst: number; perMinute: number }) {
+  async function start(
+    line: Partial<LineBotConfig> = {},
+    rateLimit?: { burst: number; perMinute: number },
+    stateFile?: string,
+  ) {
     fake = await startFakeLine();
+    await startBotsOnFake(line, rateLimit, stateFile);
+  }
+
+  /** Starts the bots against the running fake LINE (again, after bots.stop(), for restarts). */
+  async function startBotsOnFake(
+    line: Partial<LineBotConfig> = {},
+    rateLimit?: { burst: number; perMinute: number },
+    stateFile?: string,
+  ) {
     bots = await startBots({
       chat: service.service.chat,
       traces: service.service.traces,
@@ -58,6 +74,7 @@ describe("LINE bot", () => {
       line: { channelSecret: SECRET, channelAccessToken: ACCESS_TOKEN, apiBaseUrl: fake.baseUrl, ...line },
       rateLimit,
       retry: { initialMs: 50, maxMs: 200 },
+      stateFile,
     });
     Object.assign(service.service.webhooks, bots.webhooks);
     await fake.waitUntil(
@@ -125,6 +142,43 @@ describe("LINE bot", () => {
     await fake.waitUntil(() => fake.replies().length === 2, 15_000, "the thanks");
     expect((await service.service.traces.get(trace.id))?.feedback).toBe("up");
     expect(messagesOf(fake.replies()[1]!)[0]!.text).toBe(REPLIES.feedbackThanks);
+  });
+
+  it("does not answer a captured webhook replayed after a restart (seen events persist in BOT_STATE_FILE)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "line-state-"));
+    try {
+      const stateFile = join(folder, "bot-state.jsonl");
+      await start({}, undefined, stateFile);
+      const userId = "Ureplay000000000000000000000001";
+      const event = lineTextEvent("期中考幾點開始？", { userId });
+      await postLineWebhook(service.url, SECRET, [event]);
+      await fake.waitUntil(() => fake.deliveredReplies().length === 1, 30_000, "the answer");
+      await latestTrace(`line:user:${userId}`);
+
+      await bots!.stop();
+      await startBotsOnFake({}, undefined, stateFile);
+      // The same signed body again, as someone who captured it would send it.
+      expect((await postLineWebhook(service.url, SECRET, [event])).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      expect(fake.replies()).toHaveLength(0);
+      expect(fake.pushes()).toHaveLength(0);
+      expect(
+        service.logs.some((line) => line.includes(`LINE event ${event.webhookEventId} seen before`)),
+      ).toBe(true);
+    } finally {
+      await bots?.stop();
+      bots = undefined;
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("does not answer an event older than the seen-event window (it could be a replay)", async () => {
+    await start();
+    const old = { ...lineTextEvent("還記得我嗎？"), timestamp: Date.now() - 25 * 60 * 60_000 };
+    expect((await postLineWebhook(service.url, SECRET, [old])).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(fake.requests).toHaveLength(0);
+    expect(service.logs.some((line) => line.includes(`LINE event ${old.webhookEventId} from`))).toBe(true);
   });
 
   it("past the reply deadline, replies 'still thinking' and pushes the answer", async () => {

@@ -157,6 +157,13 @@ export function lineSignature(channelSecret: string, body: string | Buffer): str
   return createHmac("sha256", channelSecret).update(body).digest("base64");
 }
 
+/** A LINE webhook body of exactly `size` bytes: the events plus ASCII padding in an extra field. */
+export function paddedLineBody(events: object[], size: number): string {
+  const body = (padding: string) => JSON.stringify({ destination: "Ubot", events, padding });
+  const padding = "x".repeat(size - Buffer.byteLength(body("")));
+  return body(padding);
+}
+
 /** The headers Discord sends: Ed25519 over timestamp + body. */
 export function discordHeaders(
   privateKey: KeyObject,

@@ -3,7 +3,8 @@
  * models, the LINE bot talking to a fake LINE API): the SSE chat stream and the OpenAI-compatible
  * API through the proxy, a LINE message answered end to end through the relay, and the origin's
  * relay HMAC check (Discord is not configured on this origin, so an accepted relay to it answers
- * 404 "not configured", while a refused one answers 401).
+ * 404 "not configured", while a refused one answers 401), and a second Worker whose relays pass
+ * through a recording tap, to replay what an eavesdropper between edge and origin would capture.
  */
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { rmSync } from "node:fs";
@@ -17,7 +18,10 @@ import {
   type EdgeWorker,
   lineSignature,
   makeBundleDir,
+  paddedLineBody,
+  type RecordingOrigin,
   startEdgeWorker,
+  startRecordingOrigin,
 } from "./helpers.ts";
 
 const RELAY_SECRET = "relay-secret-for-edge-tests-0123456789";
@@ -30,11 +34,11 @@ async function postRelay(
   options: { timestamp?: number; signedBody?: string; secret?: string } = {},
 ) {
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = await signRelay(
-    options.secret ?? RELAY_SECRET,
+  const signature = await signRelay(options.secret ?? RELAY_SECRET, {
     timestamp,
-    new TextEncoder().encode(options.signedBody ?? body),
-  );
+    platform: "discord",
+    body: new TextEncoder().encode(options.signedBody ?? body),
+  });
   const headers = {
     "content-type": "application/json",
     "x-relay-timestamp": timestamp,
@@ -56,6 +60,9 @@ describe("edge relay in front of the real origin", () => {
   let fakeLine: FakeLine;
   let edge: EdgeWorker;
   let discordKey: KeyObject;
+  /** A Worker relaying through `tap`, which records each relay and passes it on to the origin. */
+  let tappedEdge: EdgeWorker;
+  let tap: RecordingOrigin;
 
   beforeAll(async () => {
     const keys = generateKeyPairSync("ed25519");
@@ -81,8 +88,29 @@ describe("edge relay in front of the real origin", () => {
         "hex",
       ),
     });
+    tap = await startRecordingOrigin();
+    tap.respond = async (request, response) => {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(request.headers))
+        if (typeof value === "string" && !["host", "connection", "content-length"].includes(name))
+          headers.set(name, value);
+      const answer = await fetch(`${service.url}${request.path}`, {
+        method: request.method,
+        headers,
+        body: new Uint8Array(request.body),
+      });
+      response.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "" });
+      response.end(Buffer.from(await answer.arrayBuffer()));
+    };
+    tappedEdge = await startEdgeWorker(bundle.scriptPath, {
+      ORIGIN_URL: tap.url,
+      RELAY_SECRET,
+      LINE_CHANNEL_SECRET,
+    });
   });
   afterAll(async () => {
+    await tappedEdge?.dispose();
+    await tap?.close();
     await edge?.dispose();
     await service?.close();
     await fakeLine?.close();
@@ -157,6 +185,74 @@ describe("edge relay in front of the real origin", () => {
     const reply = fakeLine.replies().find((request) => request.body?.replyToken === event.replyToken)!;
     expect(((reply.body?.messages ?? []) as unknown[]).length).toBeGreaterThan(0);
     expect(edge.logs.filter((line) => line.includes("LINE event"))).toEqual([]);
+  });
+
+  it("takes a LINE batch up to the origin's body limit end to end, and refuses a larger one at the edge with 413", async () => {
+    const event = lineTextEvent("期末報告要交幾頁？", { userId: "Ulimit000000000000000000000000001" });
+    const post = (body: string) =>
+      edge.fetch("/webhooks/line", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-line-signature": lineSignature(LINE_CHANNEL_SECRET, body),
+        },
+        body,
+      });
+    // One byte over the origin's BODY_MAX_BYTES: the edge must not acknowledge what the origin refuses.
+    const tooLarge = await post(paddedLineBody([event], 65_537));
+    expect(tooLarge.status).toBe(413);
+
+    const atLimit = await post(paddedLineBody([event], 65_536));
+    expect(atLimit.status).toBe(200);
+    await fakeLine.waitUntil(
+      () => fakeLine.replies().some((reply) => reply.body?.replyToken === event.replyToken),
+      30_000,
+      "the reply to the batch at the limit",
+    );
+    expect(fakeLine.replies().filter((reply) => reply.body?.replyToken === event.replyToken)).toHaveLength(1);
+    expect(edge.logs.filter((line) => line.includes("origin refused a LINE event"))).toEqual([]);
+  });
+
+  it("refuses a captured relay replayed with its signature in other letter case or to another platform's route", async () => {
+    const event = lineTextEvent("補考在哪一天？", { userId: "Ucapture0000000000000000000000001" });
+    const body = JSON.stringify({ destination: "Ubot", events: [event] });
+    const lineSigned = lineSignature(LINE_CHANNEL_SECRET, body);
+    const response = await tappedEdge.fetch("/webhooks/line", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-line-signature": lineSigned },
+      body,
+    });
+    expect(response.status).toBe(200);
+    const captured = await tap.waitFor((request) => request.path === "/internal/relay/line");
+    await fakeLine.waitUntil(
+      () => fakeLine.replies().some((reply) => reply.body?.replyToken === event.replyToken),
+      30_000,
+      "the relayed answer",
+    );
+
+    const signature = captured.headers["x-relay-signature"] as string;
+    const replay = (path: string, relaySignature: string) =>
+      fetch(`${service.url}${path}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-line-signature": lineSigned,
+          "x-relay-timestamp": captured.headers["x-relay-timestamp"] as string,
+          "x-relay-signature": relaySignature,
+        },
+        body: new Uint8Array(captured.body),
+      });
+    let letter = 0;
+    const mixedCase = signature.replace(/[a-f]/g, (char) => (letter++ % 2 ? char : char.toUpperCase()));
+    for (const [path, variant] of [
+      ["/internal/relay/line", signature],
+      ["/internal/relay/line", signature.toUpperCase()],
+      ["/internal/relay/line", mixedCase],
+      ["/internal/relay/discord", signature],
+    ] as const) {
+      const replayed = await replay(path, variant);
+      expect(replayed.status, `${path} ${variant}`).toBe(401);
+    }
   });
 
   it("relays a Discord command past the origin's HMAC check (Discord is off there, so the edge apologises)", async () => {

@@ -13,6 +13,7 @@ import {
   type EdgeWorker,
   lineSignature,
   makeBundleDir,
+  paddedLineBody,
   type RecordedRequest,
   type RecordingOrigin,
   readChunks,
@@ -29,9 +30,10 @@ async function expectValidRelay(request: RecordedRequest) {
   const check = await verifyRelay(RELAY_SECRET, {
     timestamp: (request.headers["x-relay-timestamp"] as string | undefined) ?? null,
     signature: (request.headers["x-relay-signature"] as string | undefined) ?? null,
+    platform: request.path.replace("/internal/relay/", ""),
     body: new Uint8Array(request.body),
   });
-  expect(check).toEqual({ ok: true });
+  expect(check.ok).toBe(true);
 }
 
 const outdir = makeBundleDir();
@@ -101,6 +103,31 @@ describe("edge relay in workerd", () => {
       expect(relayed.headers["x-line-signature"]).toBe(lineSignature(LINE_CHANNEL_SECRET, body));
       expect(relayed.headers["content-type"]).toBe("application/json");
       expect(Number(relayed.headers["x-relay-timestamp"])).toBeCloseTo(Date.now() / 1000, -1);
+      await expectValidRelay(relayed);
+    });
+
+    it("takes a body up to the origin's BODY_MAX_BYTES default and refuses a larger one with 413, unrelayed", async () => {
+      const post = (size: number) => {
+        const padded = paddedLineBody([], size);
+        return edge.fetch("/webhooks/line", {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            "x-line-signature": lineSignature(LINE_CHANNEL_SECRET, padded),
+          },
+          body: padded,
+        });
+      };
+      const tooLarge = await post(65_537);
+      expect(tooLarge.status).toBe(413);
+      expect(((await tooLarge.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+      await sleep(300);
+      expect(origin.requests).toEqual([]);
+
+      const atLimit = await post(65_536);
+      expect(atLimit.status).toBe(200);
+      const relayed = await origin.waitFor((request) => request.path === "/internal/relay/line");
+      expect(relayed.body.length).toBe(65_536);
       await expectValidRelay(relayed);
     });
 

@@ -162,11 +162,11 @@ describe("fuzzing the webhooks and relays", () => {
         headers["x-relay-signature"] =
           relaySigning === "garbage"
             ? pick(random, ["", "zz", "00".repeat(32), "0".repeat(63)])
-            : await signRelay(
-                relaySigning === "other-secret" ? "another-secret" : RELAY_SECRET,
+            : await signRelay(relaySigning === "other-secret" ? "another-secret" : RELAY_SECRET, {
                 timestamp,
-                bytes,
-              );
+                platform,
+                body: bytes,
+              });
       }
       const path = relayed ? `/internal/relay/${platform}` : `/webhooks/${platform}`;
       const status = await send(failures, "POST", path, { headers, body });

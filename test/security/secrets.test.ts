@@ -84,7 +84,11 @@ it("never writes a secret to logs, traces or data files", async () => {
         "content-type": "application/json",
         "x-line-signature": lineSignature,
         "x-relay-timestamp": timestamp,
-        "x-relay-signature": await signRelay(SECRETS.RELAY_SECRET, timestamp, relayBody),
+        "x-relay-signature": await signRelay(SECRETS.RELAY_SECRET, {
+          timestamp,
+          platform: "line",
+          body: relayBody,
+        }),
       },
       body: relayBody,
     });

@@ -1,7 +1,8 @@
 /**
  * POST /webhooks/line: checks X-Line-Signature (HMAC-SHA256 of the raw body with the channel
  * secret) before anything else, answers 200 at once and handles the events after. An event seen
- * before (same webhookEventId: LINE redelivers) is skipped.
+ * before (same webhookEventId: LINE redelivers, and a captured webhook can be replayed) is skipped,
+ * and so is one older than the ids remembered (it could not be recognised as a repeat).
  */
 import { messagingApi, validateSignature, type webhook } from "@line/bot-sdk";
 import { type BackoffOptions, describeDelay, retryWithBackoff } from "../backoff.ts";
@@ -20,6 +21,8 @@ export interface LineBotOptions {
   /** Default: "/ask". */
   groupPrefix?: string;
   retry?: BackoffOptions;
+  /** The webhookEventIds already handled (startBots passes the persisted ones). Default: a new in-memory set. */
+  seenEvents?: SeenEvents;
 }
 
 export interface LineBot {
@@ -33,7 +36,7 @@ export function startLineBot(context: BotContext, options: LineBotOptions): Line
     channelAccessToken: options.channelAccessToken,
     ...(options.apiBaseUrl ? { baseURL: options.apiBaseUrl } : {}),
   });
-  const seen = new SeenEvents();
+  const seen = options.seenEvents ?? new SeenEvents();
   const stopping = new AbortController();
   let botUserId: string | undefined;
 
@@ -76,6 +79,12 @@ export function startLineBot(context: BotContext, options: LineBotOptions): Line
       };
     }
     for (const event of events) {
+      if (typeof event.timestamp === "number" && seen.tooOld(event.timestamp)) {
+        logger.warn(
+          `LINE event ${event.webhookEventId} from ${new Date(event.timestamp).toISOString()} is too old: skipped`,
+        );
+        continue;
+      }
       if (event.webhookEventId && !seen.firstTime(event.webhookEventId)) {
         logger.debug(`LINE event ${event.webhookEventId} seen before: skipped`);
         continue;

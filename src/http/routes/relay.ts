@@ -1,18 +1,22 @@
 /**
  * POST /internal/relay/:platform — events the edge Worker verified and forwarded. Accepted only
- * with a valid, fresh HMAC under RELAY_SECRET (and each signature once), then handled exactly like
- * a direct webhook: the original platform headers travel with the body, so the platform signature
- * is checked again here too.
+ * with a valid, fresh HMAC under RELAY_SECRET over the timestamp, this platform and the body (and
+ * each signature once), then handled exactly like a direct webhook: the original platform headers
+ * travel with the body, so the platform signature is checked again here too.
+ *
+ * The body limit is the app's BODY_MAX_BYTES, as for a direct webhook; the edge refuses larger
+ * webhooks itself (ORIGIN_BODY_MAX_BYTES in wrangler.toml), before it acknowledges them.
  */
 import type { Hono } from "hono";
 import { RELAY_MAX_AGE_SECONDS, verifyRelay } from "../../relay-signature.ts";
 import { errorBody, type HttpServices } from "../app.ts";
 
 export function registerRelayRoutes(app: Hono, services: HttpServices): void {
+  // Keyed on the signature's decoded bytes (RelayCheck.replayKey), never on the header's spelling.
   const seen = new Map<string, number>();
   const forget = (nowSeconds: number) => {
-    for (const [signature, at] of seen)
-      if (nowSeconds - at > 2 * RELAY_MAX_AGE_SECONDS) seen.delete(signature);
+    for (const [replayKey, at] of seen)
+      if (nowSeconds - at > 2 * RELAY_MAX_AGE_SECONDS) seen.delete(replayKey);
   };
 
   app.post("/internal/relay/:platform", async (c) => {
@@ -26,17 +30,17 @@ export function registerRelayRoutes(app: Hono, services: HttpServices): void {
           ? services.webhooks?.discord
           : undefined;
     const rawBody = new Uint8Array(await c.req.raw.arrayBuffer());
-    const signature = c.req.header("x-relay-signature") ?? null;
     const check = await verifyRelay(services.relaySecret, {
       timestamp: c.req.header("x-relay-timestamp") ?? null,
-      signature,
+      signature: c.req.header("x-relay-signature") ?? null,
+      platform,
       body: rawBody,
     });
     if (!check.ok) return c.json(errorBody("unauthorized", check.reason), 401);
     const nowSeconds = Math.floor(Date.now() / 1000);
     forget(nowSeconds);
-    if (seen.has(signature!)) return c.json(errorBody("unauthorized", "relay replayed"), 401);
-    seen.set(signature!, nowSeconds);
+    if (seen.has(check.replayKey)) return c.json(errorBody("unauthorized", "relay replayed"), 401);
+    seen.set(check.replayKey, nowSeconds);
     if (!handler) return c.json(errorBody("not_found", `${platform} is not configured on this server`), 404);
     const result = await handler({ rawBody, headers: c.req.raw.headers });
     return c.json(result.body as object, result.status as 200, result.headers);
