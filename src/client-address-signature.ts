@@ -11,7 +11,9 @@ export const CLIENT_ADDRESS_HEADERS = {
   signature: "x-ta-client-signature",
 } as const;
 
-const signedText = (address: string) => new TextEncoder().encode(`client-address:${address}`);
+const signedText = (address: string) => new TextEncoder().encode(address);
+/** Signed as its own "platform", so a relay signature can never pass as an address one, nor back. */
+const ADDRESS_PLATFORM = "clientaddress";
 
 /** The three headers that carry `address` from the edge to the origin. */
 export async function signClientAddress(
@@ -23,7 +25,11 @@ export async function signClientAddress(
   return {
     [CLIENT_ADDRESS_HEADERS.address]: address,
     [CLIENT_ADDRESS_HEADERS.timestamp]: timestamp,
-    [CLIENT_ADDRESS_HEADERS.signature]: await signRelay(secret, timestamp, signedText(address)),
+    [CLIENT_ADDRESS_HEADERS.signature]: await signRelay(secret, {
+      timestamp,
+      platform: ADDRESS_PLATFORM,
+      body: signedText(address),
+    }),
   };
 }
 
@@ -34,6 +40,7 @@ export async function verifiedClientAddress(secret: string, headers: Headers): P
   const check = await verifyRelay(secret, {
     timestamp: headers.get(CLIENT_ADDRESS_HEADERS.timestamp),
     signature: headers.get(CLIENT_ADDRESS_HEADERS.signature),
+    platform: ADDRESS_PLATFORM,
     body: signedText(address),
   });
   return check.ok ? address : undefined;

@@ -5,6 +5,7 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { verifiedClientAddress } from "../../src/client-address-signature.ts";
 import { verifyRelay } from "../../src/relay-signature.ts";
 import {
   answerJson,
@@ -300,6 +301,28 @@ describe("edge relay in workerd", () => {
       expect(last.at - first.at).toBeGreaterThan(500);
       expect(origin.requests[0]).toMatchObject({ method: "POST", path: "/api/slow?x=1" });
       expect(origin.requests[0]!.body.toString()).toBe("{}");
+    });
+
+    it("forwards the client's address signed under RELAY_SECRET, never one the client wrote", async () => {
+      origin.respond = answerJson({ ok: true });
+      const response = await edge.fetch("/api/chat", {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "cf-connecting-ip": "203.0.113.7",
+          "x-ta-client-address": "10.9.8.7",
+          "x-ta-client-timestamp": String(Math.floor(Date.now() / 1000)),
+          "x-ta-client-signature": "0".repeat(64),
+        },
+        body: "{}",
+      });
+      expect(response.status).toBe(200);
+      const headers = new Headers(origin.requests[0]!.headers as Record<string, string>);
+      const address = await verifiedClientAddress(RELAY_SECRET, headers);
+      expect(address).toBeDefined();
+      expect(address).not.toBe("10.9.8.7");
+      expect(address).toBe(headers.get("x-forwarded-for"));
+      expect(await verifiedClientAddress("another-relay-secret-0123", headers)).toBeUndefined();
     });
 
     it("does not expose the origin's internal relay route", async () => {
