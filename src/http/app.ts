@@ -4,8 +4,15 @@ import { bodyLimit } from "hono/body-limit";
 import { createAdminContext } from "../admin/context.ts";
 import { createAdminPages } from "../admin/routes.tsx";
 import type { AdminServices } from "../admin/services.ts";
-import type { ChatEvent, ChatInput } from "../chat/index.ts";
-import { AppError, errorCode, errorMessage, httpStatusOf, RateLimitedError } from "../errors.ts";
+import type { ChatEvent, ChatInput, ErrorEvent } from "../chat/index.ts";
+import {
+  AppError,
+  type ErrorCode,
+  errorCode,
+  errorMessage,
+  httpStatusOf,
+  RateLimitedError,
+} from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { RateLimiter } from "../rate-limiter.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
@@ -61,6 +68,23 @@ export function errorBody(code: string, message: string) {
   return { error: { code, message } };
 }
 
+/**
+ * The message a client sees for an error. A 500 wraps internal detail (library messages, paths,
+ * an upstream server's body), so clients get the code and a short text; the server log and the
+ * trace keep the original. 4xx, 503 and 504 messages are written for users and pass through.
+ */
+export function publicErrorMessage(code: string, message: string): string {
+  return httpStatusOf(code as ErrorCode) === 500 && code !== "cancelled" ? "internal error" : message;
+}
+
+/** An error event inside a stream, as a client may see it; a masked original goes to the log. */
+export function publicErrorEvent(event: ErrorEvent, logger: Logger, route: string): ErrorEvent {
+  const message = publicErrorMessage(event.code, event.message);
+  if (message === event.message) return event;
+  logger.error(`${route}: ${event.message}${event.traceId ? ` (trace ${event.traceId})` : ""}`);
+  return { ...event, message };
+}
+
 export function createHttpApp(services: HttpServices): Hono {
   const app = new Hono();
 
@@ -70,7 +94,7 @@ export function createHttpApp(services: HttpServices): Hono {
     if (status >= 500) services.logger.error(`${c.req.method} ${c.req.path}: ${errorMessage(error)}`);
     if (code === "overloaded") c.header("Retry-After", "5");
     if (error instanceof RateLimitedError) c.header("Retry-After", String(error.retryAfterSeconds));
-    const message = status >= 500 && code === "internal" ? "internal error" : errorMessage(error);
+    const message = publicErrorMessage(code, errorMessage(error));
     // OpenAI clients read OpenAI's error shape; everything else gets this service's own.
     const body = c.req.path.startsWith("/v1/") ? openAiErrorBody(code, message) : errorBody(code, message);
     return c.json(body, status);

@@ -47,29 +47,40 @@ describe("a corrupt model file at start", () => {
   });
 });
 
+/**
+ * A local OpenAI-compatible server that streams two tokens, then drops the connection (as a crashed
+ * inference server or GPU driver would) for its first `failing` requests, and answers normally after.
+ */
+async function startFlakyInferenceServer(
+  failing: number,
+): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  let requests = 0;
+  const server: Server = createServer((request, response) => {
+    requests++;
+    request.resume();
+    response.writeHead(200, { "content-type": "text/event-stream" });
+    const chunk = (text: string) =>
+      `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`;
+    response.write(chunk("第一"));
+    response.write(chunk("個字"));
+    if (requests <= failing) {
+      setTimeout(() => response.socket?.destroy(), 50);
+    } else {
+      response.end(`${chunk("。")}data: [DONE]\n\n`);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 describe("the model failing mid-answer", () => {
   it("ends the stream with an error event, marks the trace failed, and the next request works", async () => {
-    // A local OpenAI-compatible server that streams two tokens, then drops the connection (as a
-    // crashed inference server or GPU driver would), and answers normally afterwards.
-    let requests = 0;
-    const server: Server = createServer((request, response) => {
-      requests++;
-      request.resume();
-      response.writeHead(200, { "content-type": "text/event-stream" });
-      const chunk = (text: string) =>
-        `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: text }, finish_reason: null }] })}\n\n`;
-      response.write(chunk("第一"));
-      response.write(chunk("個字"));
-      if (requests === 1) {
-        setTimeout(() => response.socket?.destroy(), 50);
-      } else {
-        response.end(`${chunk("。")}data: [DONE]\n\n`);
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const port = (server.address() as AddressInfo).port;
+    const flaky = await startFlakyInferenceServer(1);
     const service = await startTestService({
-      env: { LLM_BACKEND: "openai", LLM_BASE_URL: `http://127.0.0.1:${port}/v1`, LLM_MODEL: "flaky" },
+      env: { LLM_BACKEND: "openai", LLM_BASE_URL: flaky.baseUrl, LLM_MODEL: "flaky" },
     });
     try {
       const failed = await chat(service.url, "LoRA 是什麼？");
@@ -86,7 +97,44 @@ describe("the model failing mid-answer", () => {
       expect(next.at(-1)!.event).toBe("done");
     } finally {
       await service.close();
-      await new Promise((resolve) => server.close(resolve));
+      await flaky.close();
+    }
+  });
+
+  it("tells the client the code, a short message and the trace id; the trace and the log keep the cause", async () => {
+    const flaky = await startFlakyInferenceServer(2);
+    const service = await startTestService({
+      env: { LLM_BACKEND: "openai", LLM_BASE_URL: flaky.baseUrl, LLM_MODEL: "flaky" },
+    });
+    try {
+      // Streamed: the error event names the code and the trace, not the internal cause.
+      const failed = await chat(service.url, "LoRA 是什麼？");
+      expect(failed.at(-1)!.event).toBe("error");
+      const error = failed.at(-1)!.data as { traceId: string };
+      expect(error).toEqual({
+        type: "error",
+        code: "generation_failed",
+        message: "internal error",
+        traceId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
+      const cause = (await trace(service.url, service.adminToken, error.traceId)).error!.message;
+      expect(cause).not.toBe("internal error");
+      expect(cause.length).toBeGreaterThan(0);
+      expect(service.logs.some((line) => line.includes(cause) && line.includes(error.traceId))).toBe(true);
+
+      // Not streamed (stream:false): the JSON error says the same.
+      const response = await fetch(`${service.url}/api/chat`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ message: "LoRA 是什麼？", stream: false, sampling: { maxTokens: 6 } }),
+      });
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({
+        error: { code: "generation_failed", message: "internal error" },
+      });
+    } finally {
+      await service.close();
+      await flaky.close();
     }
   });
 });

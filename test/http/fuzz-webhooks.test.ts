@@ -169,7 +169,7 @@ describe("fuzzing the webhooks and relays", () => {
               });
       }
       const path = relayed ? `/internal/relay/${platform}` : `/webhooks/${platform}`;
-      const status = await send(failures, "POST", path, { headers, body });
+      const status = await send(failures, "POST", path, { headers, body, chunked: random() < 0.2 });
       const key = `${path} relay:${relayed ? relaySigning : "-"} platform:${platformSigning}`;
       statuses[key] = (statuses[key] ?? new Set()).add(status);
     }

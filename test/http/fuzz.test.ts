@@ -93,7 +93,8 @@ describe("fuzzing the public routes", () => {
       const headers: Record<string, string> = contentType ? { "content-type": contentType } : {};
       if (random() < 0.2) headers["x-line-signature"] = "AAAA";
       if (random() < 0.1) headers.authorization = "Bearer \u00ff\u00fe";
-      const status = await send(failures, method, path, { headers, body });
+      const chunked = random() < 0.2;
+      const status = await send(failures, method, path, { headers, body, chunked });
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
     for (const trick of PATH_TRICKS) {

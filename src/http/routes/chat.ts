@@ -5,7 +5,7 @@ import { readHttpConversationId } from "../../chat/conversation-ids.ts";
 import type { ChatEvent } from "../../chat/index.ts";
 import { AppError } from "../../errors.ts";
 import type { Passage } from "../../types.ts";
-import { type HttpServices, readJsonObject, startChat } from "../app.ts";
+import { type HttpServices, publicErrorEvent, readJsonObject, startChat } from "../app.ts";
 
 export function passageJson(passage: Passage) {
   return {
@@ -60,8 +60,11 @@ export function registerChatRoutes(app: Hono, services: HttpServices): void {
 
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
-      const send = (event: ChatEvent) =>
-        stream.writeSSE({ event: event.type, data: JSON.stringify(eventJson(event)) });
+      const send = (event: ChatEvent) => {
+        const sent =
+          event.type === "error" ? publicErrorEvent(event, services.logger, "POST /api/chat") : event;
+        return stream.writeSSE({ event: sent.type, data: JSON.stringify(eventJson(sent)) });
+      };
       if (first) await send(first);
       for await (const event of events) {
         if (abort.signal.aborted) break;

@@ -7,7 +7,7 @@ import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ChatEvent, DoneEvent } from "../../chat/index.ts";
 import { AppError, type ErrorCode, httpStatusOf } from "../../errors.ts";
-import { type HttpServices, readJsonObject, startChat } from "../app.ts";
+import { type HttpServices, publicErrorEvent, readJsonObject, startChat } from "../app.ts";
 import { bearerToken, tokensMatch } from "../auth.ts";
 import { passageJson } from "./chat.ts";
 
@@ -182,8 +182,10 @@ async function answerCompletion(c: Context, services: HttpServices): Promise<Res
         });
       if (event.type === "text-delta") await chunk({ content: event.text }, null);
       if (event.type === "done") await chunk({}, finishReasonOf(event), { trace_id: event.traceId });
-      if (event.type === "error")
-        await stream.writeSSE({ data: JSON.stringify(openAiErrorBody(event.code, event.message)) });
+      if (event.type === "error") {
+        const { code, message } = publicErrorEvent(event, services.logger, "POST /v1/chat/completions");
+        await stream.writeSSE({ data: JSON.stringify(openAiErrorBody(code, message)) });
+      }
     };
     if (first) await handle(first);
     for await (const event of events) {
