@@ -9,10 +9,10 @@ import { adminLoginLink, createAdminServices } from "./admin/wiring.ts";
 import { startBots } from "./bots/index.ts";
 import {
   type ChatDeps,
-  type ChatEvent,
-  type ChatInput,
+  type ChatService,
+  createTraceClock,
   type PromptTemplates,
-  runChat,
+  prepareChat,
 } from "./chat/index.ts";
 import { createProgressBar } from "./cli/progress.ts";
 import type { Config } from "./config.ts";
@@ -199,8 +199,8 @@ export async function createLlmEngine(
 
 export interface Service {
   app: Hono;
-  /** runChat bound to this service's retriever, model and stores: what bots and routes call. */
-  chat(input: ChatInput): AsyncGenerator<ChatEvent>;
+  /** prepareChat bound to this service's retriever, model and stores: what bots and routes call. */
+  chat: ChatService;
   traces: TraceStore;
   conversations: ConversationStore;
   /** Set webhook handlers after bots are created (the app reads them per request). */
@@ -278,11 +278,12 @@ export async function createService(
     messageMaxChars: config.limits.messageMaxChars,
     relevance: config.relevance,
     logger: log,
+    clock: createTraceClock(),
   };
   const reasons = [problem, embedder ? undefined : "no embedding model: full-text retrieval only"].filter(
     (reason): reason is string => !!reason,
   );
-  const chat = (input: ChatInput) => runChat(input, chatDeps);
+  const chat: ChatService = (input) => prepareChat(input, chatDeps);
   const webhooks: NonNullable<HttpServices["webhooks"]> = {};
   const admin = createAdminServices({
     adminToken,

@@ -1,5 +1,5 @@
 /** Everything the admin pages use, resolved once with defaults (see AdminServices for what deps.ts passes). */
-import type { ChatEvent, ChatInput } from "../chat/index.ts";
+import type { ChatService } from "../chat/index.ts";
 import { pseudonymFor, pseudonymousConversationId } from "../pseudonym.ts";
 import type { TraceStore } from "../store/index.ts";
 import type { SamplingOptions } from "../types.ts";
@@ -10,7 +10,7 @@ import { DEFAULT_WEAK_RETRIEVAL, type WeakRetrievalThresholds } from "./weak-ret
 
 export interface AdminContext {
   traces: TraceStore;
-  chat(input: ChatInput): AsyncGenerator<ChatEvent>;
+  chat: ChatService;
   adminToken: string;
   sessions: AdminSessions;
   pseudonymOf(platform: string, userId: string): string;
@@ -26,7 +26,7 @@ export interface AdminContext {
 export function createAdminContext(
   base: {
     traces: TraceStore;
-    chat(input: ChatInput): AsyncGenerator<ChatEvent>;
+    chat: ChatService;
     adminToken: string;
     modelName: string;
   },

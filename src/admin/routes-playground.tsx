@@ -1,6 +1,7 @@
 /** /admin/playground (chat with adjustable sampling) and /admin/playground/next-token. */
 import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { collectAnswer } from "../chat/index.ts";
 import { errorMessage } from "../errors.ts";
 import type { AdminContext } from "./context.ts";
 import { readForm } from "./forms.ts";
@@ -35,22 +36,14 @@ export function registerPlaygroundPages(admin: Hono, context: AdminContext): voi
     }
     const result: PlaygroundAnswer = { passages: [], answer: "" };
     try {
-      for await (const event of context.chat({
-        message,
-        sampling,
-        platform: "http",
-        userId: PLAYGROUND_USER_ID,
-      })) {
-        if (event.type === "retrieval") {
-          result.traceId = event.traceId;
-          result.passages = event.passages.map((passage) => ({ ...passage.chunk, score: passage.score }));
-        }
-        if (event.type === "text-delta") result.answer += event.text;
-        if (event.type === "error") result.error = event.message;
-        if (event.type === "done") result.traceId = event.traceId;
-      }
+      const chat = context.chat({ message, sampling, platform: "http", userId: PLAYGROUND_USER_ID });
+      const answer = await collectAnswer(chat.events());
+      result.traceId = answer.traceId;
+      result.passages = answer.passages.map((passage) => ({ ...passage.chunk, score: passage.score }));
+      result.answer = answer.text;
+      if (answer.error) result.error = answer.error.message;
     } catch (error) {
-      result.error = errorMessage(error);
+      result.error = errorMessage(error); // refused before answering: bad sampling, busy model
     }
     const shown = { ...context.samplingDefaults, ...sampling } as AdminContext["samplingDefaults"];
     return renderPage(

@@ -1,56 +1,39 @@
-/** Reads runChat's event stream into an answer, and renders the final text a platform shows. */
-import type { ChatEvent } from "../chat/index.ts";
+/** Starts a chat for a bot, reads its events into an answer, and renders the final text a platform shows. */
+import {
+  type ChatEvent,
+  type ChatInput,
+  type ChatService,
+  type CollectedAnswer,
+  collectAnswer,
+} from "../chat/index.ts";
 import { errorCode, errorMessage } from "../errors.ts";
-import type { ChatMode, Passage } from "../types.ts";
 import { formatCitationsMarkdown, formatCitationsPlain, selectCitations } from "./citations.ts";
 import { errorReply, REPLIES } from "./replies.ts";
 
-export interface Answer {
-  /** The model's text so far. */
-  text: string;
-  passages: Passage[];
-  traceId?: string;
-  mode?: ChatMode;
-  /** Set when the answer failed (before or during streaming). */
-  error?: { code: string; message: string };
-  done: boolean;
-}
+export type Answer = CollectedAnswer;
 
 /**
- * Consumes every event; `onUpdate` runs after each text delta. A chat that throws before its first
- * event (bad input, queue full) becomes an answer with `error`, like an error event.
+ * A bot has one way to show a failure (a reply saying so), so a chat refused before it starts
+ * (busy model, bad input) becomes the only event of its stream, like a failure part way.
  */
-export async function readAnswer(
+export function startAnswer(chat: ChatService, input: ChatInput): AsyncIterable<ChatEvent> {
+  try {
+    return chat(input).events();
+  } catch (error) {
+    return (async function* refused(): AsyncGenerator<ChatEvent> {
+      yield { type: "error", code: errorCode(error), message: errorMessage(error) };
+    })();
+  }
+}
+
+/** Consumes every event; `onUpdate` runs after each text delta. */
+export function readAnswer(
   events: AsyncIterable<ChatEvent>,
   onUpdate?: (answer: Answer) => void,
 ): Promise<Answer> {
-  const answer: Answer = { text: "", passages: [], done: false };
-  try {
-    for await (const event of events) {
-      switch (event.type) {
-        case "retrieval":
-          answer.passages = event.passages;
-          answer.traceId = event.traceId;
-          break;
-        case "text-delta":
-          answer.text += event.text;
-          onUpdate?.(answer);
-          break;
-        case "done":
-          answer.traceId = event.traceId;
-          answer.mode = event.mode;
-          break;
-        case "error":
-          answer.error = { code: event.code, message: event.message };
-          if (event.traceId) answer.traceId = event.traceId;
-          break;
-      }
-    }
-  } catch (error) {
-    answer.error = { code: errorCode(error), message: errorMessage(error) };
-  }
-  answer.done = true;
-  return answer;
+  return collectAnswer(events, (answer, event) => {
+    if (event.type === "text-delta") onUpdate?.(answer);
+  });
 }
 
 /** The text to show once the answer is complete: answer, interruption note, then sources. */

@@ -1,5 +1,5 @@
 /** What every bot adapter gets from startBots: the chat, the stores it may touch, shared state. */
-import type { ChatEvent, ChatInput } from "../chat/index.ts";
+import type { ChatService } from "../chat/index.ts";
 import type { Logger } from "../log.ts";
 import type { RateLimiter } from "../rate-limiter.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
@@ -8,7 +8,7 @@ import type { AnswerIndex } from "./answer-index.ts";
 import { isResetCommand, REPLIES, rateLimitedReply } from "./replies.ts";
 
 export interface BotContext {
-  chat(input: ChatInput): AsyncGenerator<ChatEvent>;
+  chat: ChatService;
   /** `get` checks who may vote on a trace before `setFeedback` stores the vote. */
   traces: Pick<TraceStore, "setFeedback" | "get">;
   conversations: Pick<ConversationStore, "reset">;

@@ -4,7 +4,7 @@
  * waits for a platform: an unreachable one is retried with backoff in the background while the rest
  * of the service serves. deps.ts / serve.ts wire the returned webhooks into the HTTP app.
  */
-import type { ChatEvent, ChatInput } from "../chat/index.ts";
+import type { ChatService } from "../chat/index.ts";
 import type { Logger } from "../log.ts";
 import { RateLimiter } from "../rate-limiter.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
@@ -46,7 +46,7 @@ export interface LineBotConfig {
 }
 
 export interface BotsOptions {
-  chat(input: ChatInput): AsyncGenerator<ChatEvent>;
+  chat: ChatService;
   /** `get` lets the bots check that a vote comes from the student who asked. */
   traces: Pick<TraceStore, "setFeedback" | "get">;
   conversations: Pick<ConversationStore, "reset">;

@@ -1,4 +1,5 @@
-/** The events runChat streams: a discriminated union on `type`. */
+/** The events a prepared chat streams (see pipeline.ts): a discriminated union on `type`. */
+import type { ErrorCode } from "../errors.ts";
 import type { StopReason } from "../llm/index.ts";
 import type { ChatMode, Passage, Timings, Usage } from "../types.ts";
 
@@ -33,7 +34,7 @@ export interface DoneEvent {
 
 export interface ErrorEvent {
   type: "error";
-  code: string;
+  code: ErrorCode;
   message: string;
   traceId?: string;
 }

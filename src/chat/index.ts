@@ -1,3 +1,5 @@
+export { createTraceClock, type TraceClock } from "./clock.ts";
+export { type CollectedAnswer, collectAnswer } from "./collect.ts";
 export type {
   ChatEvent,
   DoneEvent,
@@ -6,5 +8,13 @@ export type {
   StopReason,
   TextDeltaEvent,
 } from "./events.ts";
-export { type ChatDeps, type ChatInput, type PromptTemplates, runChat, validateMessage } from "./pipeline.ts";
+export {
+  type ChatDeps,
+  type ChatInput,
+  type ChatService,
+  type PreparedChat,
+  type PromptTemplates,
+  prepareChat,
+  validateMessage,
+} from "./pipeline.ts";
 export { resolveSampling } from "./sampling.ts";

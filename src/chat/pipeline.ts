@@ -1,9 +1,11 @@
 /**
- * runChat: one question in, one stream of ChatEvents out. Retrieval, prompt, generation and the
- * trace all happen here; platforms (HTTP, bots) only translate events.
+ * The chat pipeline: prepareChat validates and admits a question (throwing at once when it can't be
+ * answered), then its events() stream is the answer: retrieval, prompt, generation and the trace all
+ * happen here; platforms (HTTP, bots) only translate events. One error channel each: the call throws,
+ * the stream never does.
  */
 import { AppError, errorCode, errorMessage } from "../errors.ts";
-import type { GenerateRequest, LlmEngine, ModelTicket, StopReason } from "../llm/index.ts";
+import type { LlmEngine, ModelTicket, StopReason } from "../llm/index.ts";
 import type { Logger } from "../log.ts";
 import {
   buildUserTurn,
@@ -16,7 +18,12 @@ import {
   renderSystemPrompt,
 } from "../prompt/index.ts";
 import { type RetrievalResult, type Retriever, searchTextFor } from "../retrieve/index.ts";
-import { classifyMessage, decideRelevance } from "../safety/rules.ts";
+import {
+  decideReply,
+  type FirstDecision,
+  type RelevanceThresholds,
+  type ReplyDecision,
+} from "../safety/reply-decision.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
 import type {
   ChatMessage,
@@ -27,8 +34,10 @@ import type {
   Trace,
   TracePassage,
 } from "../types.ts";
+import type { TraceClock } from "./clock.ts";
 import { assertConversationNamespace, newConversationId } from "./conversation-ids.ts";
 import type { ChatEvent } from "./events.ts";
+import { fitRenderedPrompt, roundMs, streamGeneration } from "./generation.ts";
 import { resolveSampling } from "./sampling.ts";
 
 export interface PromptTemplates {
@@ -52,10 +61,11 @@ export interface ChatDeps {
   course: { name: string; timeZone: string; homeworkPolicy: HomeworkPolicy };
   samplingDefaults: SamplingOptions;
   messageMaxChars: number;
-  /** Calibrated relevance thresholds (see safety/rules.ts decideRelevance). */
-  relevance: { offTopicBelow: number; notCoveredBelow: number };
+  /** Calibrated relevance thresholds (see safety/reply-decision.ts). */
+  relevance: RelevanceThresholds;
   logger: Logger;
-  now?: () => Date;
+  /** Today's date for the prompt and strictly increasing trace times; one per service. */
+  clock: TraceClock;
   /** Trace ids. Default: crypto.randomUUID. */
   newId?: () => string;
   /** Conversation ids the service issues. Default: 144 random bits (see newConversationId). */
@@ -107,30 +117,37 @@ function toHistory(turns: { role: "user" | "assistant"; content: string }[]): Hi
   return turns.map((turn) => ({ role: turn.role, content: turn.content }));
 }
 
-let lastTraceMs = 0;
-
 /**
- * Trace times strictly increase within a process: the admin list pages by time, and two answers
- * started in the same millisecond must not share a page boundary (one would be skipped).
+ * A chat accepted for answering. `events()` streams the answer and never throws: every failure from
+ * here on is an `error` event (and a failed trace). Call it exactly once; it gives the model's place back.
  */
-export function traceTimestamp(now: Date): string {
-  lastTraceMs = Math.max(now.getTime(), lastTraceMs + 1);
-  return new Date(lastTraceMs).toISOString();
+export interface PreparedChat {
+  readonly conversationId: string;
+  readonly traceId: string;
+  events(): AsyncGenerator<ChatEvent>;
 }
 
-export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator<ChatEvent> {
-  const now = deps.now ?? (() => new Date());
-  const newId = deps.newId ?? (() => crypto.randomUUID());
-  const message = validateMessage(input.message, deps.messageMaxChars);
-  if (input.conversationId !== undefined) assertConversationNamespace(input.platform, input.conversationId);
-  const sampling = resolveSampling(input.sampling, deps.samplingDefaults);
-  const kind = input.rawMessages ? "question" : classifyMessage(message);
+/** prepareChat bound to a service's retriever, model and stores: what bots and routes call. */
+export type ChatService = (input: ChatInput) => PreparedChat;
 
-  const started = performance.now();
+/**
+ * Validates and admits a question, synchronously: bad input, a conversation id of another namespace
+ * and a busy model throw AppError here (HTTP answers 400 / 503 before any byte), with nothing
+ * written. Everything after that arrives through `events()`.
+ */
+export function prepareChat(input: ChatInput, deps: ChatDeps): PreparedChat {
+  const message = validateMessage(input.message, deps.messageMaxChars);
+  const sampling = resolveSampling(input.sampling, deps.samplingDefaults);
+  if (input.conversationId !== undefined) assertConversationNamespace(input.platform, input.conversationId);
+  const firstDecision: FirstDecision = input.rawMessages ? "retrieve" : decideReply(message);
+  // Admission comes before the trace and the first event, so a busy service refuses with nothing
+  // written or sent. Fixed replies (crisis first of all) need no model: no ticket.
+  const ticket =
+    deps.llm && firstDecision === "retrieve" ? admit(deps.llm, input.platform, deps.logger) : undefined;
   const conversationId = input.conversationId ?? (deps.newConversationId ?? newConversationId)();
   const trace: Trace = {
-    id: newId(),
-    createdAt: traceTimestamp(now()),
+    id: (deps.newId ?? (() => crypto.randomUUID()))(),
+    createdAt: deps.clock.traceTimestamp(),
     conversationId,
     platform: input.platform,
     userId: input.userId ?? "",
@@ -145,6 +162,31 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
     status: "running",
     mode: deps.llm ? "answer" : "retrieval-only",
   };
+  let started = false;
+  return {
+    conversationId,
+    traceId: trace.id,
+    events() {
+      if (started) throw new Error("events() of a prepared chat can be read once");
+      started = true;
+      return answerChat({ input, message, sampling, firstDecision, ticket, trace }, deps);
+    },
+  };
+}
+
+interface AcceptedChat {
+  input: ChatInput;
+  message: string;
+  sampling: SamplingOptions;
+  firstDecision: FirstDecision;
+  ticket: ModelTicket | undefined;
+  trace: Trace;
+}
+
+async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<ChatEvent> {
+  const { input, message, sampling, ticket, trace } = chat;
+  const conversationId = trace.conversationId;
+  const started = performance.now();
   const saveTrace = async (write: (trace: Trace) => Promise<void>) => {
     try {
       await write(trace);
@@ -153,9 +195,6 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
       deps.logger.error(`trace ${trace.id} could not be written: ${errorMessage(error)}`);
     }
   };
-  // Admission comes before the trace and the first event, so a busy service refuses with nothing
-  // written or sent (HTTP answers 503). Fixed replies (crisis first of all) need no model: no ticket.
-  const ticket = deps.llm && kind === "question" ? admit(deps.llm, input.platform, deps.logger) : undefined;
   // Fixed and retrieval-only replies are complete; only generation can be cut by the token limit.
   let stopReason: StopReason = "stop";
 
@@ -169,11 +208,12 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
         { messages: input.rawMessages, sampling, signal: input.signal, ticket },
         trace,
       );
-    } else if (kind !== "question") {
+    } else if (chat.firstDecision !== "retrieve") {
       // Deterministic replies: no retrieval, no model. A crisis reply must never wait in a queue.
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: [] };
-      trace.mode = FIXED_REPLY_MODES[kind];
-      trace.answer = fillFixedReply(deps.templates[FIXED_REPLY_TEMPLATES[kind]], deps.course.name);
+      const fixed = FIXED_REPLIES[chat.firstDecision];
+      trace.mode = fixed.mode;
+      trace.answer = fillFixedReply(deps.templates[fixed.template], deps.course.name);
       yield { type: "text-delta", text: trace.answer };
     } else {
       const history = input.history ?? toHistory(await deps.conversations.history(conversationId));
@@ -181,15 +221,15 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
       const searchText = searchTextFor(message, history);
       const retrieval: RetrievalResult = await deps.retriever.retrieve(searchText);
       trace.passages = toTracePassages(retrieval.passages);
-      trace.timings.retrievalMs = round(retrieval.retrievalMs);
+      trace.timings.retrievalMs = roundMs(retrieval.retrievalMs);
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: retrieval.passages };
 
-      const decision = decideRelevance(searchText, retrieval.relevance, deps.relevance);
-      if (decision.fallback) {
+      const decision = decideReply(message, { searchText, relevance: retrieval.relevance }, deps.relevance);
+      if (decision !== "answer") {
         ticket?.release(); // a fixed reply after all: let a waiting question have the place now
-        const fallback = FALLBACK_REPLIES[decision.fallback];
-        trace.mode = fallback.mode;
-        trace.answer = fillFixedReply(deps.templates[fallback.template], deps.course.name);
+        const fixed = FIXED_REPLIES[decision];
+        trace.mode = fixed.mode;
+        trace.answer = fillFixedReply(deps.templates[fixed.template], deps.course.name);
         yield { type: "text-delta", text: trace.answer };
       } else if (!deps.llm) {
         trace.answer = renderRetrievalOnlyReply(deps.templates.retrievalOnly, retrieval.passages);
@@ -200,13 +240,12 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
           { message, history, retrieval, sampling, signal: input.signal, ticket },
           trace,
           deps,
-          now,
         );
       }
     }
 
     trace.status = "ok";
-    trace.timings.totalMs = round(performance.now() - started);
+    trace.timings.totalMs = roundMs(performance.now() - started);
     if (trace.timings.firstTokenMs === 0) trace.timings.firstTokenMs = trace.timings.totalMs;
     await saveTrace((value) => deps.traces.save(value));
     if (input.history === undefined) {
@@ -234,7 +273,7 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
     const code = input.signal?.aborted ? "cancelled" : errorCode(error);
     trace.status = "failed";
     trace.error = { code, message: errorMessage(error) };
-    trace.timings.totalMs = round(performance.now() - started);
+    trace.timings.totalMs = roundMs(performance.now() - started);
     await saveTrace((value) => deps.traces.save(value));
     yield { type: "error", code, message: errorMessage(error), traceId: trace.id };
   } finally {
@@ -244,7 +283,7 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
     if (trace.status === "running") {
       trace.status = "failed";
       trace.error = { code: "cancelled", message: "the client disconnected before the answer was complete" };
-      trace.timings.totalMs = round(performance.now() - started);
+      trace.timings.totalMs = roundMs(performance.now() - started);
       await saveTrace((value) => deps.traces.save(value));
     }
   }
@@ -262,11 +301,10 @@ async function* generateAnswer(
   },
   trace: Trace,
   deps: ChatDeps,
-  now: () => Date,
 ): AsyncGenerator<ChatEvent, StopReason> {
   const systemPrompt = renderSystemPrompt(deps.templates.system, {
     courseName: deps.course.name,
-    now: now(),
+    now: deps.clock.now(),
     timeZone: deps.course.timeZone,
     modelName: llm.modelName,
     homeworkPolicy: deps.course.homeworkPolicy,
@@ -288,26 +326,6 @@ async function* generateAnswer(
   );
 }
 
-/**
- * The plan estimates the chat template's own tokens; the rendered prompt is the truth. While the
- * rendered prompt plus the longest answer overflows the context, the oldest history exchange goes,
- * so a template heavier than estimated costs history, never the answer's length.
- */
-export function fitRenderedPrompt(
-  llm: LlmEngine,
-  planned: ChatMessage[],
-  maxAnswerTokens: number,
-): ChatMessage[] {
-  let messages = planned;
-  while (llm.renderPrompt(messages).tokens + maxAnswerTokens > llm.contextSize) {
-    // [system, ...history, question]: the oldest history turn sits at 1, its answer (if any) at 2.
-    if (messages.length <= 2) break;
-    const dropCount = messages.length > 3 && messages[2]!.role === "assistant" ? 2 : 1;
-    messages = [messages[0]!, ...messages.slice(1 + dropCount)];
-  }
-  return messages;
-}
-
 /** Takes the question's place with the model, or refuses it as busy (nothing written, nothing sent). */
 function admit(llm: LlmEngine, platform: Platform, logger: Logger): ModelTicket {
   try {
@@ -319,51 +337,19 @@ function admit(llm: LlmEngine, platform: Platform, logger: Logger): ModelTicket 
   }
 }
 
-/** Streams the model's answer into the trace; returns why generation ended. */
-async function* streamGeneration(
-  llm: LlmEngine,
-  request: GenerateRequest,
-  trace: Trace,
-): AsyncGenerator<ChatEvent, StopReason> {
-  const generationStarted = performance.now();
-  const result = await llm.generate(request);
-  trace.prompt = result.promptText;
-  trace.usage.promptTokens = result.promptTokens;
-  let firstTokenAt = 0;
-  for await (const text of result.stream) {
-    if (text === "") continue;
-    if (firstTokenAt === 0) {
-      firstTokenAt = performance.now();
-      trace.timings.firstTokenMs = round(firstTokenAt - generationStarted + trace.timings.retrievalMs);
-    }
-    trace.answer += text;
-    yield { type: "text-delta", text };
-  }
-  const completion = await result.completion;
-  trace.usage.completionTokens = completion.completionTokens;
-  trace.usage.promptTokens = result.promptTokens; // a remote backend reports its count at the end
-  const decodeSeconds = (performance.now() - (firstTokenAt || generationStarted)) / 1000;
-  trace.timings.tokensPerSecond =
-    decodeSeconds > 0
-      ? Math.round((Math.max(0, completion.completionTokens - 1) / decodeSeconds) * 10) / 10
-      : 0;
-  return completion.stopReason;
-}
-
-/** Replies when retrieval could not answer; a student showing distress gets the crisis support reply. */
-const FALLBACK_REPLIES = {
+/** The fixed reply of every decision but "answer"; a student showing distress gets the crisis support reply. */
+const FIXED_REPLIES = {
+  crisis: { mode: "crisis", template: "crisis" },
+  harmful: { mode: "refusal", template: "harmful" },
+  smalltalk: { mode: "smalltalk", template: "smallTalk" },
   "refuse-off-topic": { mode: "refusal", template: "offTopic" },
   "say-not-covered": { mode: "not-covered", template: "noPassages" },
   support: { mode: "crisis", template: "crisis" },
-} as const;
-
-const FIXED_REPLY_MODES = { crisis: "crisis", harmful: "refusal", smalltalk: "smalltalk" } as const;
-const FIXED_REPLY_TEMPLATES = { crisis: "crisis", harmful: "harmful", smalltalk: "smallTalk" } as const;
+} as const satisfies Record<
+  Exclude<ReplyDecision, "answer">,
+  { mode: ChatMode; template: keyof PromptTemplates }
+>;
 
 function fillFixedReply(template: string, courseName: string): string {
   return fillTemplate(template, { courseName }, { templateName: "fixed reply" });
-}
-
-function round(milliseconds: number): number {
-  return Math.round(milliseconds * 10) / 10;
 }

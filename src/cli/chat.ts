@@ -1,6 +1,7 @@
 /** npm run chat: a terminal chat that streams answers and lists the sources under each. */
 import { createInterface } from "node:readline/promises";
 import { newConversationId } from "../chat/conversation-ids.ts";
+import type { PreparedChat } from "../chat/index.ts";
 import { loadConfig } from "../config.ts";
 import { createAppLogger, createService } from "../deps.ts";
 import { errorMessage } from "../errors.ts";
@@ -38,24 +39,23 @@ runMain(async () => {
       }
       let passages: Passage[] = [];
       process.stdout.write("TA> ");
+      let chat: PreparedChat;
       try {
-        for await (const event of service.chat({
-          message: question,
-          conversationId,
-          platform: "cli",
-          userId: "terminal",
-        })) {
-          if (event.type === "retrieval") passages = event.passages;
-          if (event.type === "text-delta") process.stdout.write(event.text);
-          if (event.type === "error") process.stdout.write(`\n(error: ${event.message})`);
-          if (event.type === "done") {
-            process.stdout.write(`\n\nsources (${event.mode}, ${event.timings.totalMs} ms):\n`);
-            process.stdout.write(`${passages.map(sourceLine).join("\n")}\n`);
-          }
-        }
+        chat = service.chat({ message: question, conversationId, platform: "cli", userId: "terminal" });
       } catch (error) {
         // A refused question (too long, busy) is said and the chat goes on.
         process.stdout.write(`(${errorMessage(error)})\n`);
+        terminal.prompt();
+        continue;
+      }
+      for await (const event of chat.events()) {
+        if (event.type === "retrieval") passages = event.passages;
+        if (event.type === "text-delta") process.stdout.write(event.text);
+        if (event.type === "error") process.stdout.write(`\n(error: ${event.message})`);
+        if (event.type === "done") {
+          process.stdout.write(`\n\nsources (${event.mode}, ${event.timings.totalMs} ms):\n`);
+          process.stdout.write(`${passages.map(sourceLine).join("\n")}\n`);
+        }
       }
       terminal.prompt();
     }

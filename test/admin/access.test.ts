@@ -250,13 +250,14 @@ describe("student privacy", () => {
   test("the JSON API shows pseudonyms, never a LINE or Discord id", async () => {
     const lineUserId = "U4af4980629a1b2c3d4e5f6a7b8c9d0e1";
     let traceId = "";
-    for await (const event of ta.service.chat({
+    const chat = ta.service.chat({
       message: "作業可以遲交嗎？",
       platform: "line",
       userId: lineUserId,
       conversationId: `line:user:${lineUserId}`,
       sampling: { maxTokens: 4 },
-    })) {
+    });
+    for await (const event of chat.events()) {
       if (event.type === "retrieval") traceId = event.traceId;
     }
     const headers = { authorization: `Bearer ${ta.adminToken}` };

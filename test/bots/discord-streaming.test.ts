@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningBots, startBots } from "../../src/bots/index.ts";
 import { REPLIES } from "../../src/bots/replies.ts";
-import type { ChatEvent, ChatInput } from "../../src/chat/index.ts";
+import type { ChatService } from "../../src/chat/index.ts";
 import { createLogger } from "../../src/log.ts";
 import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.ts";
 import { ScriptedTraces, scriptedChat } from "./scripted-chat.ts";
@@ -25,11 +25,7 @@ describe("Discord streaming (scripted answers)", () => {
     traces = new ScriptedTraces();
   });
 
-  async function start(
-    chat: (input: ChatInput) => AsyncGenerator<ChatEvent>,
-    editIntervalMs: number,
-    options: { stateFile?: string } = {},
-  ) {
+  async function start(chat: ChatService, editIntervalMs: number, options: { stateFile?: string } = {}) {
     const logs: string[] = [];
     fake = await startFakeDiscord();
     bots = await startBots({

@@ -2,7 +2,7 @@
  * A chat whose timing and length the test controls (the tiny model's answers are short), and a
  * trace store that remembers who asked each answer, for the Discord tests with scripted answers.
  */
-import type { ChatEvent, ChatInput } from "../../src/chat/index.ts";
+import type { ChatEvent, ChatInput, ChatService } from "../../src/chat/index.ts";
 import type { Passage, Trace } from "../../src/types.ts";
 
 export const scriptedPassages: Passage[] = [1, 2].map((rank) => ({
@@ -49,24 +49,37 @@ export class ScriptedTraces {
 /** A chat that streams `pieces` with `delayMs` between them, like runChat would; traces are trace-1, trace-2, … */
 export function scriptedChat(pieces: string[], delayMs: number, traces?: ScriptedTraces) {
   const inputs: ChatInput[] = [];
-  const chat = async function* (input: ChatInput): AsyncGenerator<ChatEvent> {
+  const chat: ChatService = (input) => {
     inputs.push(input);
     const traceId = `trace-${inputs.length}`;
     traces?.record(traceId, input);
     const conversationId = input.conversationId ?? "c";
-    yield { type: "retrieval", conversationId, traceId, passages: scriptedPassages };
-    for (const text of pieces) {
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      yield { type: "text-delta", text };
-    }
-    yield {
-      type: "done",
-      traceId,
+    return {
       conversationId,
-      mode: "answer",
-      usage: { promptTokens: 1, completionTokens: pieces.length },
-      timings: { retrievalMs: 1, firstTokenMs: 1, totalMs: 1, tokensPerSecond: 1 },
+      traceId,
+      events: () => scriptedEvents(pieces, delayMs, conversationId, traceId),
     };
   };
   return { chat, inputs };
+}
+
+async function* scriptedEvents(
+  pieces: string[],
+  delayMs: number,
+  conversationId: string,
+  traceId: string,
+): AsyncGenerator<ChatEvent> {
+  yield { type: "retrieval", conversationId, traceId, passages: scriptedPassages };
+  for (const text of pieces) {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    yield { type: "text-delta", text };
+  }
+  yield {
+    type: "done",
+    traceId,
+    conversationId,
+    mode: "answer",
+    usage: { promptTokens: 1, completionTokens: pieces.length },
+    timings: { retrievalMs: 1, firstTokenMs: 1, totalMs: 1, tokensPerSecond: 1 },
+  };
 }

@@ -3,7 +3,7 @@
  * count is what varies; here each message "renders" to a known size so the arithmetic is visible).
  */
 import { describe, expect, it } from "vitest";
-import { fitRenderedPrompt } from "../../src/chat/pipeline.ts";
+import { fitRenderedPrompt } from "../../src/chat/generation.ts";
 import type { LlmEngine } from "../../src/llm/index.ts";
 
 type Message = { role: "system" | "user" | "assistant"; content: string };

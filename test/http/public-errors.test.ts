@@ -1,5 +1,6 @@
 import { expect, it } from "vitest";
-import { publicErrorEvent, publicErrorMessage } from "../../src/http/app.ts";
+import type { ErrorCode } from "../../src/errors.ts";
+import { publicErrorEvent, publicErrorMessage } from "../../src/http/responses.ts";
 import { createLogger } from "../../src/log.ts";
 
 it.each([
@@ -15,7 +16,7 @@ it.each([
   ["invalid_message", "message must be a non-empty string", "message must be a non-empty string"],
   ["cancelled", "the client disconnected", "the client disconnected"],
 ])("%s errors show clients: %s -> %s", (code, message, shown) => {
-  expect(publicErrorMessage(code, message)).toBe(shown);
+  expect(publicErrorMessage(code as ErrorCode, message)).toBe(shown);
 });
 
 it("masks an internal error event for the client and logs the original with its trace id", () => {

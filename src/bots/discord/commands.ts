@@ -3,6 +3,7 @@
  * and what they do, shared by gateway interactions and HTTP interactions.
  */
 import { ChannelType, type REST, Routes } from "discord.js";
+import { startAnswer } from "../answer.ts";
 import type { BotContext } from "../context.ts";
 import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
 import { REPLIES, rateLimitedReply } from "../replies.ts";
@@ -77,7 +78,7 @@ export async function planCommand(
   return {
     kind: "deferred",
     async run(target) {
-      const events = context.chat({
+      const events = startAnswer(context.chat, {
         message: question,
         conversationId,
         platform: "discord",

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { Message } from "discord.js";
+import { startAnswer } from "../answer.ts";
 import { type BotContext, recordFeedback, replyBeforeAnswering } from "../context.ts";
 import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
 import { describeError } from "../safe-log.ts";
@@ -53,7 +54,7 @@ export async function handleDiscordMessage(
     },
     typing: () => channel.sendTyping(),
   };
-  const events = context.chat({
+  const events = startAnswer(context.chat, {
     message: question,
     conversationId,
     platform: "discord",

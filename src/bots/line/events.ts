@@ -4,7 +4,7 @@
  * stores feedback on the answer's trace when the trace is an answer in the voter's own conversation.
  */
 import type { messagingApi, webhook } from "@line/bot-sdk";
-import { readAnswer } from "../answer.ts";
+import { readAnswer, startAnswer } from "../answer.ts";
 import { type BotContext, recordFeedback, replyBeforeAnswering } from "../context.ts";
 import { type LinePlace, lineConversationId } from "../conversation-ids.ts";
 import { REPLIES } from "../replies.ts";
@@ -130,7 +130,7 @@ export async function handleLineEvent(
       .catch((error) => context.logger.debug(`LINE loading animation failed: ${describeError(error)}`));
   }
   const answer = readAnswer(
-    context.chat({
+    startAnswer(context.chat, {
       message: question,
       conversationId,
       platform: "line",

@@ -4,12 +4,13 @@
  * GET /api/admin/retrieval?q= (each retriever's ranking and the fused passages),
  * POST /api/admin/next-token {prompt, topN?, chatTemplate?} (top-N next tokens from the loaded model).
  */
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import type { AdminContext } from "../../admin/context.ts";
 import { AppError } from "../../errors.ts";
+import type { TraceStore } from "../../store/index.ts";
 import type { Trace } from "../../types.ts";
-import { type HttpServices, readJsonObject } from "../app.ts";
-import { passageJson } from "./chat.ts";
+import { readJsonObject } from "../request.ts";
+import { passageJson } from "../responses.ts";
 
 function readLimit(value: string | undefined): number {
   if (value === undefined) return 50;
@@ -26,7 +27,9 @@ function readBefore(value: string | undefined): string | undefined {
   return new Date(value).toISOString();
 }
 
-export function registerAdminApi(app: Hono, services: HttpServices, admin: AdminContext): void {
+/** Mounted at /api/admin (behind the admin access middleware). */
+export function createAdminApi(traces: Pick<TraceStore, "list" | "get">, admin: AdminContext): Hono {
+  const app = new Hono();
   // Staff see stable pseudonyms, never raw platform ids, in the API as on the pages.
   const withPseudonym = (trace: Trace): Trace => ({
     ...trace,
@@ -34,20 +37,20 @@ export function registerAdminApi(app: Hono, services: HttpServices, admin: Admin
     conversationId: admin.conversationPseudonymOf(trace.conversationId),
   });
 
-  app.get("/api/admin/traces", async (c) => {
+  app.get("/traces", async (c) => {
     const limit = readLimit(c.req.query("limit"));
-    const traces = await services.traces.list({ limit, before: readBefore(c.req.query("before")) });
-    const next = traces.length === limit ? traces.at(-1)?.createdAt : undefined;
-    return c.json({ traces: traces.map(withPseudonym), next: next ?? null });
+    const page = await traces.list({ limit, before: readBefore(c.req.query("before")) });
+    const next = page.length === limit ? page.at(-1)?.createdAt : undefined;
+    return c.json({ traces: page.map(withPseudonym), next: next ?? null });
   });
 
-  app.get("/api/admin/traces/:id", async (c) => {
-    const trace = await services.traces.get(c.req.param("id"));
+  app.get("/traces/:id", async (c) => {
+    const trace = await traces.get(c.req.param("id"));
     if (!trace) throw new AppError(`no trace with id ${c.req.param("id")}`, "not_found");
     return c.json(withPseudonym(trace));
   });
 
-  app.get("/api/admin/retrieval", async (c) => {
+  app.get("/retrieval", async (c) => {
     if (!admin.corpus) throw new AppError("corpus management is not available in this setup", "not_found");
     const question = (c.req.query("q") ?? "").trim();
     if (!question) throw new AppError("pass the question as ?q=", "bad_request");
@@ -70,7 +73,7 @@ export function registerAdminApi(app: Hono, services: HttpServices, admin: Admin
     });
   });
 
-  app.post("/api/admin/next-token", async (c) => {
+  app.post("/next-token", async (c) => {
     const body = await readJsonObject(c.req.raw);
     if (typeof body.prompt !== "string" || body.prompt === "")
       throw new AppError("prompt must be a non-empty string", "bad_request");
@@ -81,4 +84,5 @@ export function registerAdminApi(app: Hono, services: HttpServices, admin: Admin
     if (!admin.nextTokens) throw new AppError("no model is loaded", "model_unavailable");
     return c.json(await admin.nextTokens(body.prompt, { topN, chatTemplate: body.chatTemplate === true }));
   });
+  return app;
 }

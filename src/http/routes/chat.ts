@@ -1,40 +1,35 @@
 /** POST /api/chat (SSE by default, JSON with stream:false) and DELETE /api/conversations/:id. */
-import type { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { readHttpConversationId } from "../../chat/conversation-ids.ts";
-import type { ChatEvent } from "../../chat/index.ts";
+import { type ChatEvent, type ChatService, collectAnswer } from "../../chat/index.ts";
 import { AppError } from "../../errors.ts";
-import type { Passage } from "../../types.ts";
-import { type HttpServices, publicErrorEvent, readJsonObject, startChat } from "../app.ts";
+import type { Logger } from "../../log.ts";
+import type { ConversationStore } from "../../store/index.ts";
+import { clientGone, readJsonObject } from "../request.ts";
+import { eventJson, passageJson, publicErrorEvent } from "../responses.ts";
 
-export function passageJson(passage: Passage) {
-  return {
-    rank: passage.rank,
-    score: passage.score,
-    text: passage.chunk.text,
-    source: passage.chunk.documentPath,
-    title: passage.chunk.title,
-    location: passage.chunk.location,
-    link: passage.chunk.link,
-    retrievers: passage.retrievers,
-  };
+export interface ChatRoutesDeps {
+  chat: ChatService;
+  conversations: Pick<ConversationStore, "reset">;
+  logger: Logger;
+  /** Runs before a question is read (the per-address limit). */
+  limitQuestions?: MiddlewareHandler;
 }
 
-/** The JSON form of an event as sent on the wire (passages flattened for clients). */
-export function eventJson(event: ChatEvent): Record<string, unknown> {
-  if (event.type === "retrieval") return { ...event, passages: event.passages.map(passageJson) };
-  return { ...event };
-}
+/** Mounted at /api. */
+export function createChatRoutes(deps: ChatRoutesDeps): Hono {
+  const app = new Hono();
+  if (deps.limitQuestions) app.use("/chat", deps.limitQuestions);
 
-export function registerChatRoutes(app: Hono, services: HttpServices): void {
-  app.post("/api/chat", async (c) => {
+  app.post("/chat", async (c) => {
     const body = await readJsonObject(c.req.raw);
     if (body.stream !== undefined && typeof body.stream !== "boolean") {
       throw new AppError("stream must be true or false", "bad_request");
     }
-    const abort = new AbortController();
-    c.req.raw.signal?.addEventListener("abort", () => abort.abort(), { once: true });
-    const generator = services.chat({
+    const abort = clientGone(c.req.raw);
+    // Bad input and a busy model throw here, before any byte: app.onError answers 400 / 503.
+    const chat = deps.chat({
       message: body.message as string,
       conversationId: readHttpConversationId(body.conversationId),
       sampling: body.sampling,
@@ -42,40 +37,37 @@ export function registerChatRoutes(app: Hono, services: HttpServices): void {
       userId: typeof body.userId === "string" ? body.userId.slice(0, 128) : "",
       signal: abort.signal,
     });
-    const { first, events } = await startChat(generator);
 
     if (body.stream === false) {
-      let answer = "";
-      let result: Record<string, unknown> = {};
-      const all = first ? [first] : [];
-      for await (const event of events) all.push(event);
-      for (const event of all) {
-        if (event.type === "retrieval") result = { ...result, passages: event.passages.map(passageJson) };
-        if (event.type === "text-delta") answer += event.text;
-        if (event.type === "done") result = { ...result, ...event, type: undefined };
-        if (event.type === "error") throw new AppError(event.message, event.code as never);
-      }
-      return c.json({ answer, ...result });
+      const answer = await collectAnswer(chat.events());
+      if (answer.error) throw new AppError(answer.error.message, answer.error.code);
+      return c.json({
+        answer: answer.text,
+        passages: answer.passages.map(passageJson),
+        traceId: answer.traceId,
+        conversationId: answer.conversationId,
+        mode: answer.mode,
+        usage: answer.usage,
+        timings: answer.timings,
+        stopReason: answer.stopReason,
+      });
     }
 
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
-      const send = (event: ChatEvent) => {
-        const sent =
-          event.type === "error" ? publicErrorEvent(event, services.logger, "POST /api/chat") : event;
-        return stream.writeSSE({ event: sent.type, data: JSON.stringify(eventJson(sent)) });
-      };
-      if (first) await send(first);
-      for await (const event of events) {
+      for await (const event of chat.events()) {
         if (abort.signal.aborted) break;
-        await send(event);
+        const wire: ChatEvent =
+          event.type === "error" ? publicErrorEvent(event, deps.logger, "POST /api/chat") : event;
+        await stream.writeSSE({ event: wire.type, data: JSON.stringify(eventJson(wire)) });
       }
     });
   });
 
-  app.delete("/api/conversations/:id", async (c) => {
+  app.delete("/conversations/:id", async (c) => {
     const id = readHttpConversationId(c.req.param("id"))!;
-    const removed = await services.conversations.reset(id);
+    const removed = await deps.conversations.reset(id);
     return c.json({ conversationId: id, removedTurns: removed });
   });
+  return app;
 }

@@ -3,13 +3,14 @@
  * question; earlier user/assistant messages are the history (client system messages are ignored:
  * the TA's own system prompt, with its rules and today's date, always applies).
  */
-import type { Context, Hono } from "hono";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
-import type { ChatEvent, DoneEvent } from "../../chat/index.ts";
-import { AppError, type ErrorCode, httpStatusOf } from "../../errors.ts";
-import { type HttpServices, publicErrorEvent, readJsonObject, startChat } from "../app.ts";
+import { type ChatEvent, type ChatService, collectAnswer, type DoneEvent } from "../../chat/index.ts";
+import { AppError } from "../../errors.ts";
+import type { Logger } from "../../log.ts";
 import { bearerToken, tokensMatch } from "../auth.ts";
-import { passageJson } from "./chat.ts";
+import { clientGone, readJsonObject } from "../request.ts";
+import { errorResponder, openAiErrorBody, passageJson, publicErrorEvent } from "../responses.ts";
 
 /**
  * With this header (and the INFERENCE_TOKEN), the messages go to the model as sent: how another TA
@@ -58,33 +59,36 @@ export function finishReasonOf(event: DoneEvent): "stop" | "length" {
   return event.stopReason === "length" ? "length" : "stop";
 }
 
-/** OpenAI's error shape ({message, type, param, code}); `code` is this service's error code. */
-export function openAiErrorBody(code: string, message: string) {
-  const status = httpStatusOf(code as ErrorCode);
-  const type =
-    status === 401 ? "authentication_error" : status >= 500 ? "server_error" : "invalid_request_error";
-  return { error: { message, type, param: null, code } };
+export interface OpenAiRoutesDeps {
+  chat: ChatService;
+  modelName: string;
+  /** Enables raw inference (see RAW_INFERENCE_HEADER). */
+  inferenceToken?: string;
+  logger: Logger;
+  /** Runs before a question is read (the per-address limit). */
+  limitQuestions?: MiddlewareHandler;
 }
 
-export function registerOpenAiRoutes(app: Hono, services: HttpServices): void {
-  app.get("/v1/models", (c) =>
+/** Mounted at /v1; its errors are answered in OpenAI's error shape. */
+export function createOpenAiRoutes(deps: OpenAiRoutesDeps): Hono {
+  const app = new Hono();
+  app.onError(errorResponder(deps.logger, "openai"));
+  if (deps.limitQuestions) app.use("/chat/completions", deps.limitQuestions);
+  app.get("/models", (c) =>
     c.json({
       object: "list",
-      data: [{ id: services.modelName, object: "model", created: 0, owned_by: "course-ai-ta" }],
+      data: [{ id: deps.modelName, object: "model", created: 0, owned_by: "course-ai-ta" }],
     }),
   );
-
-  // Errors thrown before the first byte (busy: 503 + Retry-After) reach app.onError, which answers
-  // /v1 routes in OpenAI's error shape.
-  app.post("/v1/chat/completions", (c) => answerCompletion(c, services));
+  app.post("/chat/completions", (c) => answerCompletion(c, deps));
+  return app;
 }
-
-async function answerCompletion(c: Context, services: HttpServices): Promise<Response> {
+async function answerCompletion(c: Context, deps: OpenAiRoutesDeps): Promise<Response> {
   const body = await readJsonObject(c.req.raw);
   const raw = c.req.header(RAW_INFERENCE_HEADER) === "1";
   if (raw) {
     const token = bearerToken(c.req.header("authorization"));
-    if (!services.inferenceToken || !token || !tokensMatch(token, services.inferenceToken)) {
+    if (!deps.inferenceToken || !token || !tokensMatch(token, deps.inferenceToken)) {
       throw new AppError(
         `${RAW_INFERENCE_HEADER} needs Authorization: Bearer $INFERENCE_TOKEN`,
         "unauthorized",
@@ -98,9 +102,9 @@ async function answerCompletion(c: Context, services: HttpServices): Promise<Res
   const history = messages
     .slice(0, lastUserIndex)
     .map((message) => ({ role: message.role as "user" | "assistant", content: message.content }));
-  const abort = new AbortController();
-  c.req.raw.signal?.addEventListener("abort", () => abort.abort(), { once: true });
-  const generator = services.chat({
+  const abort = clientGone(c.req.raw);
+  // Bad input and a busy model throw here, before any byte (OpenAI's error shape, see onError).
+  const chat = deps.chat({
     message: messages[lastUserIndex]!.content,
     history,
     rawMessages: raw ? allMessages : undefined,
@@ -117,44 +121,34 @@ async function answerCompletion(c: Context, services: HttpServices): Promise<Res
       maxTokens: optionalNumber(body.max_completion_tokens ?? body.max_tokens),
     },
   });
-  const { first, events } = await startChat(generator);
   const id = `chatcmpl-${crypto.randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
-  const model = services.modelName;
+  const model = deps.modelName;
 
   if (body.stream !== true) {
-    let content = "";
-    let usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
-    let passages: unknown[] = [];
-    let traceId = "";
-    let finishReason: "stop" | "length" = "stop";
-    const all: ChatEvent[] = first ? [first] : [];
-    for await (const event of events) all.push(event);
-    for (const event of all) {
-      if (event.type === "retrieval") passages = event.passages.map(passageJson);
-      if (event.type === "text-delta") content += event.text;
-      if (event.type === "error") throw new AppError(event.message, event.code as never);
-      if (event.type === "done") {
-        traceId = event.traceId;
-        finishReason = finishReasonOf(event);
-        usage = {
-          prompt_tokens: event.usage.promptTokens,
-          completion_tokens: event.usage.completionTokens,
-          total_tokens: event.usage.promptTokens + event.usage.completionTokens,
-        };
-      }
-    }
+    const answer = await collectAnswer(chat.events());
+    if (answer.error) throw new AppError(answer.error.message, answer.error.code);
+    const usage = answer.usage ?? { promptTokens: 0, completionTokens: 0 };
     return c.json({
       id,
       object: "chat.completion",
       created,
       model,
       choices: [
-        { index: 0, message: { role: "assistant", content }, finish_reason: finishReason, logprobs: null },
+        {
+          index: 0,
+          message: { role: "assistant", content: answer.text },
+          finish_reason: answer.done ? finishReasonOf(answer.done) : "stop",
+          logprobs: null,
+        },
       ],
-      usage,
-      passages,
-      trace_id: traceId,
+      usage: {
+        prompt_tokens: usage.promptTokens,
+        completion_tokens: usage.completionTokens,
+        total_tokens: usage.promptTokens + usage.completionTokens,
+      },
+      passages: answer.passages.map(passageJson),
+      trace_id: answer.traceId ?? "",
     });
   }
 
@@ -183,12 +177,11 @@ async function answerCompletion(c: Context, services: HttpServices): Promise<Res
       if (event.type === "text-delta") await chunk({ content: event.text }, null);
       if (event.type === "done") await chunk({}, finishReasonOf(event), { trace_id: event.traceId });
       if (event.type === "error") {
-        const { code, message } = publicErrorEvent(event, services.logger, "POST /v1/chat/completions");
+        const { code, message } = publicErrorEvent(event, deps.logger, "POST /v1/chat/completions");
         await stream.writeSSE({ data: JSON.stringify(openAiErrorBody(code, message)) });
       }
     };
-    if (first) await handle(first);
-    for await (const event of events) {
+    for await (const event of chat.events()) {
       if (abort.signal.aborted) break;
       await handle(event);
     }

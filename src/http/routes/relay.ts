@@ -7,11 +7,14 @@
  * The body limit is the app's BODY_MAX_BYTES, as for a direct webhook; the edge refuses larger
  * webhooks itself (ORIGIN_BODY_MAX_BYTES in wrangler.toml), before it acknowledges them.
  */
-import type { Hono } from "hono";
+import { Hono } from "hono";
 import { RELAY_MAX_AGE_SECONDS, verifyRelay } from "../../relay-signature.ts";
-import { errorBody, type HttpServices } from "../app.ts";
+import { errorBody } from "../responses.ts";
+import type { WebhookHandlers } from "../services.ts";
 
-export function registerRelayRoutes(app: Hono, services: HttpServices): void {
+/** Mounted at /internal. */
+export function createRelayRoutes(deps: { relaySecret?: string; webhooks: WebhookHandlers }): Hono {
+  const app = new Hono();
   // Keyed on the signature's decoded bytes (RelayCheck.replayKey), never on the header's spelling.
   const seen = new Map<string, number>();
   const forget = (nowSeconds: number) => {
@@ -19,18 +22,14 @@ export function registerRelayRoutes(app: Hono, services: HttpServices): void {
       if (nowSeconds - at > 2 * RELAY_MAX_AGE_SECONDS) seen.delete(replayKey);
   };
 
-  app.post("/internal/relay/:platform", async (c) => {
-    if (!services.relaySecret)
+  app.post("/relay/:platform", async (c) => {
+    if (!deps.relaySecret)
       return c.json(errorBody("not_found", "relaying is not configured (RELAY_SECRET)"), 404);
     const platform = c.req.param("platform");
     const handler =
-      platform === "line"
-        ? services.webhooks?.line
-        : platform === "discord"
-          ? services.webhooks?.discord
-          : undefined;
+      platform === "line" ? deps.webhooks.line : platform === "discord" ? deps.webhooks.discord : undefined;
     const rawBody = new Uint8Array(await c.req.raw.arrayBuffer());
-    const check = await verifyRelay(services.relaySecret, {
+    const check = await verifyRelay(deps.relaySecret, {
       timestamp: c.req.header("x-relay-timestamp") ?? null,
       signature: c.req.header("x-relay-signature") ?? null,
       platform,
@@ -45,4 +44,5 @@ export function registerRelayRoutes(app: Hono, services: HttpServices): void {
     const result = await handler({ rawBody, headers: c.req.raw.headers });
     return c.json(result.body as object, result.status as 200, result.headers);
   });
+  return app;
 }

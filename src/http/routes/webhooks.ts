@@ -1,9 +1,11 @@
 /** Platform webhooks. Verification and handling live in bots/ (wired by deps.ts); this only adapts HTTP. */
-import type { Hono } from "hono";
-import type { HttpServices, WebhookHandler } from "../app.ts";
-import { errorBody } from "../app.ts";
+import { Hono } from "hono";
+import { errorBody } from "../responses.ts";
+import type { WebhookHandler, WebhookHandlers } from "../services.ts";
 
-export function registerWebhookRoutes(app: Hono, services: HttpServices): void {
+/** Mounted at /webhooks. `webhooks` is read per request: deps.ts fills it in once the bots start. */
+export function createWebhookRoutes(webhooks: WebhookHandlers): Hono {
+  const app = new Hono();
   const route = (path: string, pick: () => WebhookHandler | undefined, platform: string) =>
     app.post(path, async (c) => {
       const handler = pick();
@@ -14,6 +16,7 @@ export function registerWebhookRoutes(app: Hono, services: HttpServices): void {
       for (const [name, value] of Object.entries(result.headers ?? {})) c.header(name, value);
       return c.json(result.body as object, result.status as 200);
     });
-  route("/webhooks/line", () => services.webhooks?.line, "LINE");
-  route("/webhooks/discord", () => services.webhooks?.discord, "Discord");
+  route("/line", () => webhooks.line, "LINE");
+  route("/discord", () => webhooks.discord, "Discord");
+  return app;
 }
