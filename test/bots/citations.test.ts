@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { readAnswer, renderFinalAnswer } from "../../src/bots/answer.ts";
+import { readAnswer, renderFinalAnswer, startAnswer } from "../../src/bots/answer.ts";
 import {
   citedNumbers,
   formatCitationsMarkdown,
   formatCitationsPlain,
   selectCitations,
 } from "../../src/bots/citations.ts";
-import type { ChatEvent } from "../../src/chat/index.ts";
+import type { ChatEvent, ChatService } from "../../src/chat/index.ts";
+import { AppError } from "../../src/errors.ts";
 import type { Passage } from "../../src/types.ts";
 
 function passage(rank: number, title: string, location: string, link = ""): Passage {
@@ -99,13 +100,12 @@ describe("answer rendering", () => {
     expect(renderFinalAnswer(answer, "plain")).toBe("模型暫時無法使用 [1] 課程大綱");
   });
 
-  it("turns a chat that throws into a friendly error", async () => {
-    // biome-ignore lint/correctness/useYield: a chat that fails before its first event
-    async function* refused(): AsyncGenerator<ChatEvent> {
-      throw Object.assign(new Error("busy"), { code: "overloaded" });
-    }
-    const answer = await readAnswer(refused());
-    expect(answer.error?.message).toBe("busy");
+  it("turns a chat refused before it starts into a friendly error", async () => {
+    const refused: ChatService = () => {
+      throw new AppError("busy", "overloaded");
+    };
+    const answer = await readAnswer(startAnswer(refused, { message: "hi", platform: "line" }));
+    expect(answer.error).toEqual({ code: "overloaded", message: "busy" });
     expect(renderFinalAnswer(answer, "plain")).toContain("請稍後再試");
   });
 });
