@@ -160,7 +160,7 @@ export async function* runChat(input: ChatInput, deps: ChatDeps): AsyncGenerator
   let stopReason: StopReason = "stop";
 
   try {
-    await saveTrace((value) => deps.traces.insert(value));
+    await saveTrace((value) => deps.traces.save(value));
     if (input.rawMessages) {
       if (!deps.llm) throw new AppError("no model is loaded on this inference server", "model_unavailable");
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: [] };

@@ -8,4 +8,12 @@ export {
 } from "./chunks.ts";
 export { ConversationStore } from "./conversations.ts";
 export { type Database, openDatabase } from "./database.ts";
-export { type TraceQuery, TraceStore } from "./traces.ts";
+export {
+  formatTraceCursor,
+  parseTraceCursor,
+  type TraceCursor,
+  type TraceFilter,
+  TraceStore,
+  type TraceSummary,
+  traceFilterSql,
+} from "./traces.ts";

@@ -7,6 +7,7 @@
 import type { Hono } from "hono";
 import type { AdminContext } from "../../admin/context.ts";
 import { AppError } from "../../errors.ts";
+import { formatTraceCursor, parseTraceCursor, type TraceCursor } from "../../store/index.ts";
 import type { Trace } from "../../types.ts";
 import { type HttpServices, readJsonObject } from "../app.ts";
 import { passageJson } from "./chat.ts";
@@ -19,11 +20,13 @@ function readLimit(value: string | undefined): number {
   return limit;
 }
 
-function readBefore(value: string | undefined): string | undefined {
+/** `before` is an earlier page's `next`, or an ISO date-time. */
+function readBefore(value: string | undefined): TraceCursor | undefined {
   if (value === undefined) return undefined;
-  if (Number.isNaN(Date.parse(value)))
+  const cursor = parseTraceCursor(value);
+  if (!cursor)
     throw new AppError("before must be an ISO date-time, e.g. 2026-11-23T10:00:00Z", "bad_request");
-  return new Date(value).toISOString();
+  return cursor;
 }
 
 export function registerAdminApi(app: Hono, services: HttpServices, admin: AdminContext): void {
@@ -36,9 +39,9 @@ export function registerAdminApi(app: Hono, services: HttpServices, admin: Admin
 
   app.get("/api/admin/traces", async (c) => {
     const limit = readLimit(c.req.query("limit"));
-    const traces = await services.traces.list({ limit, before: readBefore(c.req.query("before")) });
-    const next = traces.length === limit ? traces.at(-1)?.createdAt : undefined;
-    return c.json({ traces: traces.map(withPseudonym), next: next ?? null });
+    const traces = await services.traces.list({ limit, cursor: readBefore(c.req.query("before")) });
+    const last = traces.length === limit ? traces.at(-1) : undefined;
+    return c.json({ traces: traces.map(withPseudonym), next: last ? formatTraceCursor(last) : null });
   });
 
   app.get("/api/admin/traces/:id", async (c) => {
