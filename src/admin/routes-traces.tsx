@@ -1,7 +1,7 @@
 /** /admin/traces, /admin/traces/:id and /admin/gaps. */
 import type { Hono } from "hono";
 import { AppError } from "../errors.ts";
-import { formatTraceCursor, type TraceSummary } from "../store/traces.ts";
+import { formatTraceCursor, type TraceSummary } from "../store/index.ts";
 import type { AdminContext } from "./context.ts";
 import { groupSimilarQuestions } from "./knowledge-gaps.ts";
 import { GapsPage } from "./pages/gaps.tsx";

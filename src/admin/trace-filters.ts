@@ -1,6 +1,6 @@
 /** The trace list's filters: read from the query string, split into database and in-memory parts. */
 import { AppError } from "../errors.ts";
-import { formatTraceCursor, parseTraceCursor, type TraceFilter, type TraceSummary } from "../store/traces.ts";
+import { formatTraceCursor, parseTraceCursor, type TraceFilter, type TraceSummary } from "../store/index.ts";
 import type { ChatMode, Platform } from "../types.ts";
 import { dayStartUtc } from "./time.ts";
 import { isWeakRetrieval, type WeakRetrievalThresholds } from "./weak-retrieval.ts";

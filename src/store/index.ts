@@ -13,7 +13,6 @@ export {
   parseTraceCursor,
   type TraceCursor,
   type TraceFilter,
-  TraceStore,
-  type TraceSummary,
   traceFilterSql,
-} from "./traces.ts";
+} from "./trace-filter.ts";
+export { TraceStore, type TraceSummary } from "./traces.ts";

@@ -9,7 +9,7 @@ import {
 import { bestRetrieverScores, isWeakRetrieval } from "../../src/admin/weak-retrieval.ts";
 import { isSameOriginRequest, safeNextPath } from "../../src/http/routes/admin-auth.ts";
 import { pseudonymFor, pseudonymizeIdentifiers, pseudonymousConversationId } from "../../src/pseudonym.ts";
-import { type TraceSummary, traceFilterSql } from "../../src/store/traces.ts";
+import { type TraceSummary, traceFilterSql } from "../../src/store/index.ts";
 import { passage } from "./helpers.ts";
 
 describe("pseudonyms", () => {
