@@ -259,8 +259,9 @@ export async function createService(
   const traces = await TraceStore.open(corpus.database, {
     onWriteError: (error, ids) =>
       log.error(`trace(s) ${ids.join(", ")} could not be written: ${errorMessage(error)}`),
+    logger: log,
   });
-  const conversations = await ConversationStore.open(corpus.database);
+  const conversations = await ConversationStore.open(corpus.database, { logger: log });
   const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
   if (interrupted > 0) log.warn(`${interrupted} unfinished trace(s) from an earlier run marked failed`);
   const retriever = createCorpusRetriever(config, corpus, embedder, log);

@@ -1,7 +1,7 @@
 /** /admin/traces, /admin/traces/:id and /admin/gaps. */
 import type { Hono } from "hono";
 import { AppError } from "../errors.ts";
-import type { TraceSummary } from "../store/traces.ts";
+import { formatTraceCursor, type TraceSummary } from "../store/index.ts";
 import type { AdminContext } from "./context.ts";
 import { groupSimilarQuestions } from "./knowledge-gaps.ts";
 import { GapsPage } from "./pages/gaps.tsx";
@@ -9,7 +9,7 @@ import { renderPage } from "./pages/layout.tsx";
 import { TraceDetailPage } from "./pages/trace-detail.tsx";
 import { TraceListPage } from "./pages/trace-list.tsx";
 import { formatTime } from "./time.ts";
-import { matchesTraceFilter, readTraceFilter, toTraceSearch } from "./trace-filters.ts";
+import { matchesTraceFilter, readTraceFilter, toStoreFilter } from "./trace-filters.ts";
 import { bestRetrieverScores, isWeakRetrieval } from "./weak-retrieval.ts";
 
 const PAGE_SIZE = 50;
@@ -21,7 +21,7 @@ export function registerTracePages(admin: Hono, context: AdminContext): void {
 
   admin.get("/traces", async (c) => {
     const filter = readTraceFilter((name) => c.req.query(name));
-    const search = toTraceSearch(filter, context.timeZone);
+    const search = toStoreFilter(filter, context.timeZone);
     // Without text, pseudonym or weakness filters the database picks the page itself: fast at any size.
     const databaseOnly = !filter.text && !filter.user && !filter.weak;
     const summaries = await context.traces.listSummaries(
@@ -38,7 +38,8 @@ export function registerTracePages(admin: Hono, context: AdminContext): void {
       pseudonym: pseudonymOf(trace),
       weak: isWeakRetrieval(trace.passages, context.weakRetrieval),
     }));
-    const nextCursor = matching.length > PAGE_SIZE ? page.at(-1)?.createdAt : undefined;
+    const last = page.at(-1);
+    const nextCursor = matching.length > PAGE_SIZE && last ? formatTraceCursor(last) : undefined;
     return renderPage(c, <TraceListPage rows={rows} filter={filter} total={total} nextCursor={nextCursor} />);
   });
 

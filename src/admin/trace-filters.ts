@@ -1,6 +1,6 @@
 /** The trace list's filters: read from the query string, split into database and in-memory parts. */
 import { AppError } from "../errors.ts";
-import type { TraceSearch, TraceSummary } from "../store/traces.ts";
+import { formatTraceCursor, parseTraceCursor, type TraceFilter, type TraceSummary } from "../store/index.ts";
 import type { ChatMode, Platform } from "../types.ts";
 import { dayStartUtc } from "./time.ts";
 import { isWeakRetrieval, type WeakRetrievalThresholds } from "./weak-retrieval.ts";
@@ -16,7 +16,8 @@ export const MODES: readonly ChatMode[] = [
 ];
 export const FEEDBACK_CHOICES = ["up", "down", "none"] as const;
 
-export interface TraceFilter {
+/** The trace list page's filter, as its query string holds it. */
+export interface TraceListFilter {
   platform?: Platform;
   mode?: ChatMode;
   feedback?: (typeof FEEDBACK_CHOICES)[number];
@@ -29,7 +30,7 @@ export interface TraceFilter {
   text?: string;
   /** A pseudonym, e.g. 學生-3f9a2c. */
   user?: string;
-  /** Pagination cursor: only traces created before this ISO time. */
+  /** Pagination cursor (formatTraceCursor's text): only traces after that one, newest first. */
   before?: string;
 }
 
@@ -53,11 +54,11 @@ function day(query: Query, name: string): string | undefined {
   return value;
 }
 
-export function readTraceFilter(query: Query): TraceFilter {
+export function readTraceFilter(query: Query): TraceListFilter {
   const before = query("before")?.trim();
-  if (before && Number.isNaN(Date.parse(before)))
-    throw new AppError("before must be an ISO date-time", "bad_request");
-  const filter: TraceFilter = {
+  const cursor = before ? parseTraceCursor(before) : undefined;
+  if (before && !cursor) throw new AppError("before must be an ISO date-time", "bad_request");
+  const filter: TraceListFilter = {
     platform: choice(query, "platform", PLATFORMS),
     mode: choice(query, "mode", MODES),
     feedback: choice(query, "feedback", FEEDBACK_CHOICES),
@@ -66,21 +67,22 @@ export function readTraceFilter(query: Query): TraceFilter {
     weak: query("weak") === "1" ? true : undefined,
     text: query("q")?.trim().slice(0, 200) || undefined,
     user: query("user")?.trim().slice(0, 64) || undefined,
-    before: before ? new Date(before).toISOString() : undefined,
+    before: cursor ? formatTraceCursor(cursor) : undefined,
   };
-  return Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as TraceFilter;
+  return Object.fromEntries(
+    Object.entries(filter).filter(([, value]) => value !== undefined),
+  ) as TraceListFilter;
 }
 
 /** The part of the filter the database applies. */
-export function toTraceSearch(filter: TraceFilter, timeZone: string): TraceSearch {
-  const toDay = filter.to ? dayStartUtc(filter.to, timeZone, 1) : undefined;
-  const upper = [toDay, filter.before].filter((value): value is string => !!value).sort()[0];
+export function toStoreFilter(filter: TraceListFilter, timeZone: string): TraceFilter {
   return {
     platform: filter.platform,
     mode: filter.mode,
     feedback: filter.feedback,
     from: filter.from ? dayStartUtc(filter.from, timeZone) : undefined,
-    to: upper,
+    to: filter.to ? dayStartUtc(filter.to, timeZone, 1) : undefined,
+    cursor: filter.before ? parseTraceCursor(filter.before) : undefined,
   };
 }
 
@@ -90,7 +92,11 @@ export interface MatchContext {
 }
 
 /** The part of the filter applied in memory (text, pseudonym, retrieval strength). */
-export function matchesTraceFilter(trace: TraceSummary, filter: TraceFilter, context: MatchContext): boolean {
+export function matchesTraceFilter(
+  trace: TraceSummary,
+  filter: TraceListFilter,
+  context: MatchContext,
+): boolean {
   if (filter.weak && !isWeakRetrieval(trace.passages, context.weakRetrieval)) return false;
   if (filter.user && context.pseudonymOf(trace) !== filter.user) return false;
   if (filter.text) {
@@ -103,10 +109,10 @@ export function matchesTraceFilter(trace: TraceSummary, filter: TraceFilter, con
 
 /** Query string for a link keeping the current filters, with some replaced (undefined removes). */
 export function filterQuery(
-  filter: TraceFilter,
-  changes: Partial<Record<keyof TraceFilter, string | undefined>> = {},
+  filter: TraceListFilter,
+  changes: Partial<Record<keyof TraceListFilter, string | undefined>> = {},
 ): string {
-  const names: Record<keyof TraceFilter, string> = {
+  const names: Record<keyof TraceListFilter, string> = {
     platform: "platform",
     mode: "mode",
     feedback: "feedback",
@@ -118,7 +124,7 @@ export function filterQuery(
     before: "before",
   };
   const params = new URLSearchParams();
-  for (const key of Object.keys(names) as (keyof TraceFilter)[]) {
+  for (const key of Object.keys(names) as (keyof TraceListFilter)[]) {
     const value =
       key in changes ? changes[key] : filter[key] === true ? "1" : (filter[key] as string | undefined);
     if (value !== undefined && value !== "") params.set(names[key], value);

@@ -199,7 +199,7 @@ async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<C
   let stopReason: StopReason = "stop";
 
   try {
-    await saveTrace((value) => deps.traces.insert(value));
+    await saveTrace((value) => deps.traces.save(value));
     if (input.rawMessages) {
       if (!deps.llm) throw new AppError("no model is loaded on this inference server", "model_unavailable");
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: [] };

@@ -1,11 +1,14 @@
 /** Conversation history in LanceDB, so it survives restarts and is shared by replicas. */
 import * as lancedb from "@lancedb/lancedb";
 import { Field, Int32, Schema, Utf8 } from "apache-arrow";
+import { createLogger, type Logger } from "../log.ts";
 import type { ConversationTurn } from "../types.ts";
+import { BackgroundCompaction, type CompactionOptions, compactTable } from "./compaction.ts";
 import { type Database, openTableIfExists, sqlString, type Table } from "./database.ts";
 
 const CONVERSATIONS_TABLE = "conversations";
-const COMPACT_EVERY_WRITES = 200;
+/** Compact after this many appended exchanges. */
+const COMPACT_EVERY_EXCHANGES = 200;
 
 const TURN_SCHEMA = new Schema([
   new Field("conversationId", new Utf8(), false),
@@ -16,17 +19,31 @@ const TURN_SCHEMA = new Schema([
   new Field("traceId", new Utf8(), false),
 ]);
 
+export interface ConversationStoreOptions {
+  /** Where failed compactions are reported. Default: a stderr logger at level info. */
+  logger?: Logger;
+}
+
 export class ConversationStore {
-  private writes = 0;
-  private compacting: Promise<void> | undefined;
+  private readonly compaction: CompactionOptions;
+  private readonly background: BackgroundCompaction;
 
-  private constructor(private readonly table: Table) {}
+  private constructor(
+    private readonly table: Table,
+    logger: Logger,
+  ) {
+    this.compaction = { what: CONVERSATIONS_TABLE, logger, prepare: () => this.ensureIndex() };
+    this.background = new BackgroundCompaction(table, {
+      ...this.compaction,
+      everyWrites: COMPACT_EVERY_EXCHANGES,
+    });
+  }
 
-  static async open(database: Database): Promise<ConversationStore> {
+  static async open(database: Database, options: ConversationStoreOptions = {}): Promise<ConversationStore> {
     const table =
       (await openTableIfExists(database, CONVERSATIONS_TABLE)) ??
       (await database.createEmptyTable(CONVERSATIONS_TABLE, TURN_SCHEMA, { existOk: true }));
-    const store = new ConversationStore(table);
+    const store = new ConversationStore(table, options.logger ?? createLogger());
     await store.ensureIndex();
     return store;
   }
@@ -46,10 +63,9 @@ export class ConversationStore {
     await this.compact();
   }
 
-  /** Merges small fragments and updates the index. */
+  /** Merges small fragments and updates the index; a failure is logged. */
   async compact(): Promise<void> {
-    await this.ensureIndex();
-    await this.table.optimize();
+    await compactTable(this.table, this.compaction);
   }
 
   /** Turns in chronological order. */
@@ -96,17 +112,7 @@ export class ConversationStore {
         traceId: exchange.traceId,
       },
     ]);
-    this.writes++;
-    if (this.writes % COMPACT_EVERY_WRITES === 0 && !this.compacting) {
-      this.compacting = this.compact()
-        .then(
-          () => undefined,
-          () => undefined,
-        )
-        .finally(() => {
-          this.compacting = undefined;
-        });
-    }
+    this.background.recordWrites(1);
   }
 
   async reset(conversationId: string): Promise<number> {
@@ -116,6 +122,6 @@ export class ConversationStore {
   }
 
   async close(): Promise<void> {
-    await this.compacting;
+    await this.background.idle();
   }
 }

@@ -8,4 +8,11 @@ export {
 } from "./chunks.ts";
 export { ConversationStore } from "./conversations.ts";
 export { type Database, openDatabase } from "./database.ts";
-export { type TraceQuery, TraceStore } from "./traces.ts";
+export {
+  formatTraceCursor,
+  parseTraceCursor,
+  type TraceCursor,
+  type TraceFilter,
+  traceFilterSql,
+} from "./trace-filter.ts";
+export { TraceStore, type TraceSummary } from "./traces.ts";

@@ -4,8 +4,11 @@
  */
 import * as lancedb from "@lancedb/lancedb";
 import { Field, Float64, Schema, Utf8 } from "apache-arrow";
+import { createLogger, type Logger } from "../log.ts";
 import type { Trace } from "../types.ts";
+import { BackgroundCompaction } from "./compaction.ts";
 import { type Database, openTableIfExists, sqlString, type Table } from "./database.ts";
+import { newestFirst, type TraceFilter, traceFilterSql } from "./trace-filter.ts";
 
 const TRACES_TABLE = "traces";
 /** Compact after this many writes so small appends do not pile up as thousands of fragments. */
@@ -85,27 +88,6 @@ function fromRow(row: Record<string, unknown>): Trace {
   return trace;
 }
 
-export interface TraceQuery {
-  limit?: number;
-  /** Only traces created before this ISO time (pagination cursor). */
-  before?: string;
-  platform?: string;
-  conversationId?: string;
-}
-
-/** Filters the database can apply; text, user and retrieval-strength filters are applied by the caller. */
-export interface TraceSearch {
-  platform?: string;
-  mode?: string;
-  /** "none" means no feedback was given. */
-  feedback?: "up" | "down" | "none";
-  /** Inclusive lower bound, ISO time. */
-  from?: string;
-  /** Exclusive upper bound, ISO time (also the pagination cursor). */
-  to?: string;
-  conversationId?: string;
-}
-
 /** A trace without its prompt text (the heavy column), for lists. */
 export type TraceSummary = Omit<Trace, "prompt">;
 
@@ -117,6 +99,8 @@ export interface TraceStoreOptions {
   onWriteError?: (error: unknown, traceIds: string[]) => void;
   /** How long writes wait to be batched together, in ms. Default 40. */
   flushDelayMs?: number;
+  /** Where failed compactions are reported. Default: a stderr logger at level info. */
+  logger?: Logger;
 }
 
 /** Flush at once when this many traces are waiting. */
@@ -133,8 +117,7 @@ const LOOKBACK_HOURS = [1, 6, 24, 24 * 7, 24 * 30, 24 * 180, Infinity];
  * indexes on id, createdAt and conversationId keep lists and lookups fast as traces accumulate.
  */
 export class TraceStore {
-  private writes = 0;
-  private compacting: Promise<void> | undefined;
+  private readonly compaction: BackgroundCompaction;
   private readonly pending = new Map<string, TraceRow>();
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -144,7 +127,14 @@ export class TraceStore {
   private constructor(
     private readonly table: Table,
     private readonly options: TraceStoreOptions,
-  ) {}
+  ) {
+    this.compaction = new BackgroundCompaction(table, {
+      what: TRACES_TABLE,
+      logger: options.logger ?? createLogger(),
+      prepare: () => this.ensureIndexes(),
+      everyWrites: COMPACT_EVERY_WRITES,
+    });
+  }
 
   static async open(database: Database, options: TraceStoreOptions = {}): Promise<TraceStore> {
     const table =
@@ -155,20 +145,14 @@ export class TraceStore {
     return store;
   }
 
-  /** Queues a new trace; it reaches LanceDB with the next batch (reads always see it). */
-  async insert(trace: Trace): Promise<void> {
-    this.enqueue([toRow(trace)]);
-  }
-
-  /** Queues a trace's new state by id (inserted if its first write was lost). */
-  async save(trace: Trace): Promise<void> {
-    this.enqueue([toRow(trace)]);
-  }
-
-  /** Many traces at once (imports, benchmarks). */
-  async insertMany(traces: Trace[]): Promise<void> {
-    this.enqueue(traces.map(toRow));
-    await this.flush();
+  /**
+   * Queues traces, new ones or a newer state of one (matched by id, inserted if its first write was
+   * lost). They reach LanceDB with the next batch; reads always see them. With `flush` (imports,
+   * benchmarks) the batch is written before this resolves; default false.
+   */
+  async save(traces: Trace | readonly Trace[], options: { flush?: boolean } = {}): Promise<void> {
+    this.enqueue(Array.isArray(traces) ? traces.map(toRow) : [toRow(traces as Trace)]);
+    if (options.flush) await this.flush();
   }
 
   /** Writes everything queued so far. */
@@ -193,30 +177,27 @@ export class TraceStore {
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
-  async list(query: TraceQuery = {}): Promise<Trace[]> {
-    const filters: string[] = [];
-    if (query.before) filters.push(`createdAt < ${sqlString(query.before)}`);
-    if (query.platform) filters.push(`platform = ${sqlString(query.platform)}`);
-    if (query.conversationId) filters.push(`conversationId = ${sqlString(query.conversationId)}`);
-    return (await this.newest(filters, query.limit ?? 50)).map(fromRow);
+  /** Matching traces newest first, the newest 50 unless the filter sets a limit. */
+  async list(filter: TraceFilter = {}): Promise<Trace[]> {
+    return (await this.newest({ ...filter, limit: filter.limit ?? 50 })).map(fromRow);
   }
 
   /**
    * Matching traces newest first, without prompts (for the admin list and knowledge gaps).
    * With `limit`, only the newest rows are read in full.
    */
-  async listSummaries(search: TraceSearch & { limit?: number } = {}): Promise<TraceSummary[]> {
-    const rows = await this.newest(searchFilters(search), search.limit, SUMMARY_COLUMNS);
+  async listSummaries(filter: TraceFilter = {}): Promise<TraceSummary[]> {
+    const rows = await this.newest(filter, SUMMARY_COLUMNS);
     return rows.map((row) => {
       const { prompt: _prompt, ...summary } = fromRow(row);
       return summary;
     });
   }
 
-  async countMatching(search: TraceSearch = {}): Promise<number> {
+  /** How many traces the filter selects, its cursor included and its limit ignored. */
+  async countMatching(filter: TraceFilter = {}): Promise<number> {
     await this.flush();
-    const filters = searchFilters(search);
-    return this.table.countRows(filters.length > 0 ? filters.join(" AND ") : undefined);
+    return this.table.countRows(traceFilterSql(filter));
   }
 
   async setFeedback(id: string, feedback: "up" | "down"): Promise<boolean> {
@@ -224,17 +205,18 @@ export class TraceStore {
     const trace = await this.get(id);
     if (!trace) return false;
     await this.table.update({ where: `id = ${sqlString(id)}`, values: { feedback } });
-    this.afterWrite(1);
+    this.compaction.recordWrites(1);
     return true;
   }
 
   /** Traces left "running" by a process that died are marked failed. Returns how many. */
   async failInterrupted(message: string): Promise<number> {
     await this.flush();
-    const count = await this.table.countRows(`status = 'running'`);
+    const running = `status = ${sqlString("running")}`;
+    const count = await this.table.countRows(running);
     if (count > 0) {
       await this.table.update({
-        where: `status = 'running'`,
+        where: running,
         values: { status: "failed", error: JSON.stringify({ code: "interrupted", message }) },
       });
     }
@@ -243,7 +225,7 @@ export class TraceStore {
 
   async deleteOlderThan(cutoffIso: string): Promise<void> {
     await this.flush();
-    await this.table.delete(`createdAt < ${sqlString(cutoffIso)}`);
+    await this.table.delete(traceFilterSql({ to: cutoffIso })!);
   }
 
   async count(): Promise<number> {
@@ -253,57 +235,50 @@ export class TraceStore {
 
   async close(): Promise<void> {
     await this.flush();
-    await this.compacting;
+    await this.compaction.idle();
   }
 
   /** Reads only id and createdAt to pick the newest matches, then the chosen rows in full. */
-  private async newest(
-    filters: string[],
-    limit: number | undefined,
-    columns?: string[],
-  ): Promise<Record<string, unknown>[]> {
+  private async newest(filter: TraceFilter, columns?: string[]): Promise<Record<string, unknown>[]> {
     await this.flush();
-    const where = filters.length > 0 ? filters.join(" AND ") : undefined;
-    const byNewest = (a: Record<string, unknown>, b: Record<string, unknown>) =>
-      String(b.createdAt).localeCompare(String(a.createdAt));
-    if (limit === undefined) {
+    if (filter.limit === undefined) {
       let builder = this.table.query();
       if (columns) builder = builder.select(columns);
+      const where = traceFilterSql(filter);
       if (where) builder = builder.where(where);
-      return (await builder.toArray()).sort(byNewest);
+      return (await builder.toArray()).sort(newestFirst);
     }
-    const chosen = await this.newestKeys(filters, limit);
+    const chosen = await this.newestKeys(filter, filter.limit);
     if (chosen.length === 0) return [];
     let builder = this.table
       .query()
       .where(`id IN (${chosen.map((row) => sqlString(String(row.id))).join(", ")})`);
     if (columns) builder = builder.select(columns);
-    return (await builder.toArray()).sort(byNewest);
+    return (await builder.toArray()).sort(newestFirst);
   }
 
   /**
    * The newest `limit` (id, createdAt) pairs. Looks back in widening time windows from the newest
-   * trace, so with the createdAt index a page costs the same at 1,000 or 100,000 traces.
+   * trace the filter allows, so with the createdAt index a page costs the same at 1,000 or 100,000 traces.
    */
-  private async newestKeys(filters: string[], limit: number): Promise<Record<string, unknown>[]> {
-    const upperBound = filters.find((filter) => filter.startsWith("createdAt <"));
+  private async newestKeys(filter: TraceFilter, limit: number): Promise<Record<string, unknown>[]> {
     const newest = this.latestCreatedAt ?? (await this.scanLatestCreatedAt());
     if (!newest) return [];
-    const upper = Math.min(
-      Date.parse(newest) + 1,
-      upperBound ? Date.parse(upperBound.split("'")[1]!) : Infinity,
-    );
+    const upper =
+      Math.min(
+        ...[newest, filter.to, filter.cursor?.createdAt]
+          .map((time) => (time ? Date.parse(time) : Number.NaN))
+          .filter((time) => !Number.isNaN(time)),
+      ) + 1;
     for (const hours of LOOKBACK_HOURS) {
-      const windowFilters =
-        hours === Infinity
-          ? filters
-          : [...filters, `createdAt >= ${sqlString(new Date(upper - hours * 3_600_000).toISOString())}`];
+      const start = hours === Infinity ? undefined : new Date(upper - hours * 3_600_000).toISOString();
+      // Once the window reaches back past the filter's own lower bound it holds every match.
+      const whole = start === undefined || (filter.from !== undefined && filter.from >= start);
       let keys = this.table.query().select(["id", "createdAt"]);
-      if (windowFilters.length > 0) keys = keys.where(windowFilters.join(" AND "));
+      const where = traceFilterSql(whole ? filter : { ...filter, from: start });
+      if (where) keys = keys.where(where);
       const rows = await keys.toArray();
-      if (rows.length >= limit || hours === Infinity) {
-        return rows.sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt))).slice(0, limit);
-      }
+      if (rows.length >= limit || whole) return rows.sort(newestFirst).slice(0, limit);
     }
     return [];
   }
@@ -343,7 +318,7 @@ export class TraceStore {
         .whenMatchedUpdateAll()
         .whenNotMatchedInsertAll()
         .execute(lancedb.makeArrowTable(rows, { schema: TRACE_SCHEMA }));
-      this.afterWrite(rows.length);
+      this.compaction.recordWrites(rows.length);
     } catch (error) {
       // Dropped, not retried: a full disk must not grow memory without bound.
       this.options.onWriteError?.(
@@ -360,33 +335,4 @@ export class TraceStore {
       if (!existing.has(column)) await this.table.createIndex(column, { config: lancedb.Index.btree() });
     }
   }
-
-  private afterWrite(count: number): void {
-    const before = this.writes;
-    this.writes += count;
-    if (Math.floor(before / COMPACT_EVERY_WRITES) === Math.floor(this.writes / COMPACT_EVERY_WRITES)) return;
-    if (this.compacting) return;
-    // Compaction merges small fragments and folds new rows into the indexes, off the request path.
-    this.compacting = this.ensureIndexes()
-      .then(() => this.table.optimize())
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .finally(() => {
-        this.compacting = undefined;
-      });
-  }
-}
-
-function searchFilters(search: TraceSearch): string[] {
-  const filters: string[] = [];
-  if (search.platform) filters.push(`platform = ${sqlString(search.platform)}`);
-  if (search.mode) filters.push(`mode = ${sqlString(search.mode)}`);
-  if (search.feedback)
-    filters.push(`feedback = ${sqlString(search.feedback === "none" ? "" : search.feedback)}`);
-  if (search.from) filters.push(`createdAt >= ${sqlString(search.from)}`);
-  if (search.to) filters.push(`createdAt < ${sqlString(search.to)}`);
-  if (search.conversationId) filters.push(`conversationId = ${sqlString(search.conversationId)}`);
-  return filters;
 }

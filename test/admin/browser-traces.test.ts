@@ -140,7 +140,7 @@ beforeAll(async () => {
   expect(second.conversationId).toBe(conversationId);
   secondTraceId = second.traceId;
   for (let index = 0; index < OLD_TRACE_COUNT; index++) oldTraces.push(oldTrace(index));
-  await ta.service.traces.insertMany(oldTraces);
+  await ta.service.traces.save(oldTraces, { flush: true });
 
   browser = await launchBrowser();
   const { page } = browser;

@@ -67,7 +67,7 @@ beforeAll(async () => {
   const done = events.find((event) => event.event === "done")!.data as { traceId: string };
   traceId = done.traceId;
   for (const [index, question] of GAP_QUESTIONS.entries())
-    await ta.service.traces.insert(weakTrace(question, index));
+    await ta.service.traces.save(weakTrace(question, index));
   browser = await launchBrowser();
 }, 120_000);
 

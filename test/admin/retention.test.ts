@@ -45,7 +45,7 @@ beforeAll(async () => {
     trace("old", 181),
     trace("older", 400),
   ]) {
-    await traces.insert(item);
+    await traces.save(item);
   }
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));

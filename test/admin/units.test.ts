@@ -4,12 +4,12 @@ import {
   filterQuery,
   matchesTraceFilter,
   readTraceFilter,
-  toTraceSearch,
+  toStoreFilter,
 } from "../../src/admin/trace-filters.ts";
 import { bestRetrieverScores, isWeakRetrieval } from "../../src/admin/weak-retrieval.ts";
 import { isSameOriginRequest, safeNextPath } from "../../src/http/routes/admin-auth.ts";
 import { pseudonymFor, pseudonymizeIdentifiers, pseudonymousConversationId } from "../../src/pseudonym.ts";
-import type { TraceSummary } from "../../src/store/traces.ts";
+import { type TraceSummary, traceFilterSql } from "../../src/store/index.ts";
 import { passage } from "./helpers.ts";
 
 describe("pseudonyms", () => {
@@ -100,7 +100,7 @@ describe("trace filters", () => {
       weak: true,
       text: "作業",
     });
-    expect(toTraceSearch(filter, "Asia/Taipei")).toEqual({
+    expect(toStoreFilter(filter, "Asia/Taipei")).toEqual({
       platform: "discord",
       mode: undefined,
       feedback: "none",
@@ -113,7 +113,22 @@ describe("trace filters", () => {
 
   test("the pagination cursor narrows the upper bound", () => {
     const filter = readTraceFilter(query({ to: "2026-03-02", before: "2026-03-01T10:00:00Z" }));
-    expect(toTraceSearch(filter, "Asia/Taipei").to).toBe("2026-03-01T10:00:00.000Z");
+    const storeFilter = toStoreFilter(filter, "Asia/Taipei");
+    expect(storeFilter).toMatchObject({
+      to: "2026-03-02T16:00:00.000Z",
+      cursor: { createdAt: "2026-03-01T10:00:00.000Z" },
+    });
+    expect(traceFilterSql(storeFilter)).toBe(
+      "createdAt < '2026-03-02T16:00:00.000Z' AND createdAt < '2026-03-01T10:00:00.000Z'",
+    );
+    // A cursor with the last trace's id: the next page starts right after that trace.
+    const next = readTraceFilter(query({ before: "2026-03-01T10:00:00.000Z_trace-7" }));
+    expect(next.before).toBe("2026-03-01T10:00:00.000Z_trace-7");
+    expect(toStoreFilter(next, "Asia/Taipei").cursor).toEqual({
+      createdAt: "2026-03-01T10:00:00.000Z",
+      id: "trace-7",
+    });
+    expect(() => readTraceFilter(query({ before: "soon_trace-7" }))).toThrow(/before must be/);
   });
 
   test("in-memory matching by text, pseudonym and weak retrieval", () => {

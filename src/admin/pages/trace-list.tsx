@@ -1,6 +1,6 @@
 /** The trace list: filters, newest first, paginated. */
 import type { TraceSummary } from "../../store/traces.ts";
-import { FEEDBACK_CHOICES, filterQuery, MODES, PLATFORMS, type TraceFilter } from "../trace-filters.ts";
+import { FEEDBACK_CHOICES, filterQuery, MODES, PLATFORMS, type TraceListFilter } from "../trace-filters.ts";
 import { formatNumber, Layout } from "./layout.tsx";
 
 export interface TraceRow {
@@ -49,7 +49,7 @@ function clip(text: string, length: number): string {
   return characters.length > length ? `${characters.slice(0, length).join("")}…` : characters.join("");
 }
 
-function FilterForm(props: { filter: TraceFilter }) {
+function FilterForm(props: { filter: TraceListFilter }) {
   const { filter } = props;
   return (
     <form method="get" action="/admin/traces" class="filters card" id="filters">
@@ -80,7 +80,7 @@ function FilterForm(props: { filter: TraceFilter }) {
 
 export function TraceListPage(props: {
   rows: TraceRow[];
-  filter: TraceFilter;
+  filter: TraceListFilter;
   total: number;
   nextCursor?: string;
 }) {

@@ -59,12 +59,12 @@ export async function benchTraces(options: { count: number }): Promise<Record<st
     const conversations = await ConversationStore.open(database);
     const start = Date.parse("2026-09-07T00:00:00Z");
 
-    // Through the request path: one insert and one save per answer, batched by the store.
+    // Through the request path: two saves per answer (running, then done), batched by the store.
     const requestPathCount = Math.min(2000, options.count);
     const requestStarted = performance.now();
     for (let index = 0; index < requestPathCount; index++) {
       const trace = syntheticTrace(index, start);
-      await traces.insert({ ...trace, status: "running" });
+      await traces.save({ ...trace, status: "running" });
       await traces.save(trace);
     }
     await traces.flush();
@@ -74,8 +74,9 @@ export async function benchTraces(options: { count: number }): Promise<Record<st
     const batch = 5000;
     for (let offset = requestPathCount; offset < options.count; offset += batch) {
       const size = Math.min(batch, options.count - offset);
-      await traces.insertMany(
+      await traces.save(
         Array.from({ length: size }, (_, index) => syntheticTrace(offset + index, start)),
+        { flush: true },
       );
       const turns: ConversationTurn[] = [];
       for (let index = offset; index < offset + size; index++) {

@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import type { AdminContext } from "../../admin/context.ts";
 import { AppError } from "../../errors.ts";
-import type { TraceStore } from "../../store/index.ts";
+import { formatTraceCursor, parseTraceCursor, type TraceCursor, type TraceStore } from "../../store/index.ts";
 import type { Trace } from "../../types.ts";
 import { readJsonObject } from "../request.ts";
 import { passageJson } from "../responses.ts";
@@ -20,11 +20,13 @@ function readLimit(value: string | undefined): number {
   return limit;
 }
 
-function readBefore(value: string | undefined): string | undefined {
+/** `before` is an earlier page's `next`, or an ISO date-time. */
+function readBefore(value: string | undefined): TraceCursor | undefined {
   if (value === undefined) return undefined;
-  if (Number.isNaN(Date.parse(value)))
+  const cursor = parseTraceCursor(value);
+  if (!cursor)
     throw new AppError("before must be an ISO date-time, e.g. 2026-11-23T10:00:00Z", "bad_request");
-  return new Date(value).toISOString();
+  return cursor;
 }
 
 /** Mounted at /api/admin (behind the admin access middleware). */
@@ -39,9 +41,9 @@ export function createAdminApi(traces: Pick<TraceStore, "list" | "get">, admin: 
 
   app.get("/traces", async (c) => {
     const limit = readLimit(c.req.query("limit"));
-    const page = await traces.list({ limit, before: readBefore(c.req.query("before")) });
-    const next = page.length === limit ? page.at(-1)?.createdAt : undefined;
-    return c.json({ traces: page.map(withPseudonym), next: next ?? null });
+    const page = await traces.list({ limit, cursor: readBefore(c.req.query("before")) });
+    const last = page.length === limit ? page.at(-1) : undefined;
+    return c.json({ traces: page.map(withPseudonym), next: last ? formatTraceCursor(last) : null });
   });
 
   app.get("/traces/:id", async (c) => {
