@@ -1,13 +1,14 @@
 /**
  * Cross-encoder reranking through transformers.js: each (question, passage) pair is read together by
- * one model that outputs a relevance logit, which ranks far better than comparing two embeddings but
+ * one model that outputs a relevance logit, which ranks better than comparing two embeddings but
  * costs one model run per pair, so it only rescores a short list.
  *
- * Default model, Xenova/bge-reranker-base: BAAI's Chinese-English reranker on XLM-RoBERTa base
+ * Recommended model, Xenova/bge-reranker-base: BAAI's Chinese-English reranker on XLM-RoBERTa base
  * (12 layers, width 768, vocabulary 250,002; 278M parameters), whose multilingual tokenizer covers
- * Traditional Chinese. Its repo ships ONNX weights (q8 and fp32) that transformers.js loads as
- * XLMRobertaForSequenceClassification. The 24-layer bge-reranker-v2-m3 is stronger but about three
- * times the work per pair, too slow for a 2-core CPU (see README, Benchmarks).
+ * Traditional Chinese. Its repo ships ONNX weights (q8 279 MB, fp32 1.1 GB) that transformers.js
+ * loads as XLMRobertaForSequenceClassification. The 24-layer bge-reranker-v2-m3 is stronger but
+ * about three times the work per pair. Off by default (RERANK_MODEL=none): even this base model
+ * costs seconds per question on 2 CPU cores (README, Benchmarks).
  */
 import { resolve } from "node:path";
 import { Tensor } from "@huggingface/transformers";
@@ -16,8 +17,8 @@ import { type CrossEncoder, loadCrossEncoder } from "./load-pipeline.ts";
 import { resolveModelSource } from "./model-source.ts";
 import type { Reranker, RerankerOptions } from "./types.ts";
 
-/** The production reranker: multilingual (Chinese included), base size, with quantized ONNX weights. */
-export const DEFAULT_RERANK_MODEL = "Xenova/bge-reranker-base";
+/** The reranker to turn on where there are cores to spare: multilingual, base size, quantized ONNX weights. */
+export const RECOMMENDED_RERANK_MODEL = "Xenova/bge-reranker-base";
 /** Tokens per (question, passage) pair, special tokens included. */
 export const DEFAULT_RERANK_MAX_TOKENS = 256;
 const DEFAULT_RESPONSE_TIMEOUT_MS = 15_000;

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { loadReranker, type RerankerOptions } from "../../src/embed/index.ts";
+import { loadReranker, RECOMMENDED_RERANK_MODEL, type RerankerOptions } from "../../src/embed/index.ts";
 import { writeTinyRerankModel } from "../../src/fixtures/tiny-rerank.ts";
 
 const tinyRerankDir = join(inject("fixturesDir"), "tiny-rerank");
@@ -100,9 +100,9 @@ describe("loadReranker when there is no usable model", () => {
   });
 
   it("returns null with one warning for a hub id that is not cached when downloads are off", async () => {
-    const { reranker, warnings } = await load({ model: "Xenova/bge-reranker-base" });
+    const { reranker, warnings } = await load({ model: RECOMMENDED_RERANK_MODEL });
     expect(reranker).toBeNull();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain("Xenova/bge-reranker-base");
+    expect(warnings[0]).toContain(RECOMMENDED_RERANK_MODEL);
   });
 });
