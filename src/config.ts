@@ -154,13 +154,17 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     name: "RERANK_MODEL",
     default: "none",
     description:
-      "Cross-encoder that reorders the best fused passages: a Hugging Face id (`Xenova/bge-reranker-base` is the one measured), a local folder, or `none` (see Benchmarks: seconds per question on 2 cores).",
+      "Cross-encoder that reorders the best fused passages: a Hugging Face id (`Xenova/bge-reranker-base` recommended), a local folder, or `none`. Off by default: seconds per question on 2 cores (see Benchmarks).",
   },
-  { name: "RERANK_CANDIDATES", default: "10", description: "Fused passages the reranker rescores." },
+  {
+    name: "RERANK_CANDIDATES",
+    default: "10",
+    description: "Fused passages the reranker rescores (2–30); its cost grows in proportion.",
+  },
   {
     name: "RERANK_MAX_TOKENS",
     default: "256",
-    description: "Tokens each (question, passage) pair is cut to before reranking.",
+    description: "Tokens each (question, passage) pair is cut to before reranking (32–512).",
   },
   {
     name: "RELEVANCE_OFF_TOPIC",
