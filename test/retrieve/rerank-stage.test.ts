@@ -5,8 +5,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { loadReranker, type Reranker } from "../../src/embed/index.ts";
 import { ingestCorpus } from "../../src/ingest/ingest.ts";
-import { applyRerankScores } from "../../src/retrieve/rerank-stage.ts";
 import { createRetriever } from "../../src/retrieve/index.ts";
+import { applyRerankScores } from "../../src/retrieve/rerank-stage.ts";
 import { ChunkStore, IngestLog, openDatabase } from "../../src/store/index.ts";
 import type { Chunk, Passage } from "../../src/types.ts";
 
