@@ -44,6 +44,8 @@ export interface Config {
   course: { name: string; timeZone: string; homeworkPolicy: "hints" | "full" };
   chunk: { targetChars: number; overlapChars: number };
   retrieval: { topK: number; candidates: number };
+  /** Optional cross-encoder stage after fusion (off when model is "none"). */
+  rerank: { model: string; candidates: number; maxTokens: number };
   relevance: { offTopicBelow: number; notCoveredBelow: number };
   limits: { messageMaxChars: number; bodyMaxBytes: number };
   discord: {
@@ -152,6 +154,22 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   { name: "CHUNK_SIZE", default: "450", description: "Target chunk length in characters." },
   { name: "CHUNK_OVERLAP", default: "60", description: "Overlap between chunks in characters." },
   { name: "RETRIEVAL_TOP_K", default: "5", description: "Passages given to the model." },
+  {
+    name: "RERANK_MODEL",
+    default: "none",
+    description:
+      "Cross-encoder that reorders the best fused passages: a Hugging Face id (`Xenova/bge-reranker-base` recommended), a local folder, or `none`. Off by default: seconds per question on 2 cores (see Benchmarks).",
+  },
+  {
+    name: "RERANK_CANDIDATES",
+    default: "10",
+    description: "Fused passages the reranker rescores (2–30); its cost grows in proportion.",
+  },
+  {
+    name: "RERANK_MAX_TOKENS",
+    default: "256",
+    description: "Tokens each (question, passage) pair is cut to before reranking (32–512).",
+  },
   {
     name: "RELEVANCE_OFF_TOPIC",
     default: "0.8",
@@ -435,6 +453,11 @@ export function loadConfig(env: Env = process.env): Config {
     retrieval: {
       topK: readNumber(env, "RETRIEVAL_TOP_K", 5, { min: 1, max: 50, integer: true }),
       candidates: 30,
+    },
+    rerank: {
+      model: readString(env, "RERANK_MODEL", "none"),
+      candidates: readNumber(env, "RERANK_CANDIDATES", 10, { min: 2, max: 30, integer: true }),
+      maxTokens: readNumber(env, "RERANK_MAX_TOKENS", 256, { min: 32, max: 512, integer: true }),
     },
     relevance: {
       offTopicBelow: readNumber(env, "RELEVANCE_OFF_TOPIC", 0.8, { min: 0, max: 2 }),

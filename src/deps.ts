@@ -16,7 +16,7 @@ import {
 } from "./chat/index.ts";
 import { createProgressBar } from "./cli/progress.ts";
 import type { Config } from "./config.ts";
-import { type Embedder, loadEmbedder } from "./embed/index.ts";
+import { type Embedder, loadEmbedder, loadReranker, type Reranker } from "./embed/index.ts";
 import { AppError, errorCode, errorMessage } from "./errors.ts";
 import { createHttpApp, type HttpServices } from "./http/app.ts";
 import type { ChunkOptions } from "./ingest/chunker.ts";
@@ -85,17 +85,30 @@ export async function createEmbedder(config: Config, logger: Logger): Promise<Em
   return embedder;
 }
 
+/** RERANK_MODEL, or null (after one warning when it was set but cannot be loaded). */
+export async function createReranker(config: Config, logger: Logger): Promise<Reranker | null> {
+  return loadReranker({
+    model: config.rerank.model,
+    modelsDir: config.modelsDir,
+    maxTokens: config.rerank.maxTokens,
+    onWarning: (message) => logger.warn(message),
+  });
+}
+
 export function createCorpusRetriever(
   config: Config,
   corpus: Corpus,
   embedder: Embedder | null,
   logger: Logger,
+  reranker: Reranker | null = null,
 ): Retriever {
   return createRetriever({
     chunks: corpus.chunks,
     embedder,
     topK: config.retrieval.topK,
     candidates: config.retrieval.candidates,
+    reranker,
+    rerankCandidates: config.rerank.candidates,
     onWarning: (message) => logger.warn(message),
   });
 }
@@ -264,7 +277,7 @@ export async function createService(
   const conversations = await ConversationStore.open(corpus.database, { logger: log });
   const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
   if (interrupted > 0) log.warn(`${interrupted} unfinished trace(s) from an earlier run marked failed`);
-  const retriever = createCorpusRetriever(config, corpus, embedder, log);
+  const retriever = createCorpusRetriever(config, corpus, embedder, log, await createReranker(config, log));
   const { engine, problem } = await createLlmEngine(config, log);
   if (!engine) log.warn(`RUNNING WITHOUT A MODEL — answers are retrieval-only. ${problem ?? ""}`);
 

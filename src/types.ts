@@ -45,7 +45,8 @@ export interface Chunk {
   contentHash: string;
 }
 
-export type RetrieverName = "vector" | "fulltext";
+/** "reranker" is the optional cross-encoder stage that reorders the fused list (see retrieve/rerank-stage.ts). */
+export type RetrieverName = "vector" | "fulltext" | "reranker";
 
 export interface RetrieverHit {
   retriever: RetrieverName;

@@ -43,6 +43,13 @@ describe("loadConfig defaults", () => {
     expect(config.ingestOnStart).toBe(true);
   });
 
+  it("has no reranker by default, and its documented candidate count and cut", () => {
+    expect(config.rerank.model).toBe(documentedDefault("RERANK_MODEL"));
+    expect(config.rerank.model).toBe("none");
+    expect(config.rerank.candidates).toBe(Number(documentedDefault("RERANK_CANDIDATES")));
+    expect(config.rerank.maxTokens).toBe(Number(documentedDefault("RERANK_MAX_TOKENS")));
+  });
+
   it("accepts an object-store DATA_DIR as is", () => {
     expect(loadConfig({ DATA_DIR: "s3://course-bucket/ta" }).dataDir).toBe("s3://course-bucket/ta");
   });
@@ -59,6 +66,8 @@ describe("loadConfig errors", () => {
     [{ STORE_REFRESH_SECONDS: "-1" }, /STORE_REFRESH_SECONDS/],
     [{ MODEL: "weights.bin" }, /MODEL=weights\.bin/],
     [{ LLM_BACKEND: "openai" }, /LLM_BASE_URL/],
+    [{ RERANK_CANDIDATES: "1" }, /RERANK_CANDIDATES=1 is out of range/],
+    [{ RERANK_MAX_TOKENS: "4096" }, /RERANK_MAX_TOKENS=4096 is out of range/],
   ];
   for (const [env, message] of cases) {
     it(`names the variable: ${JSON.stringify(env)}`, () => {

@@ -2,7 +2,8 @@
  * npm run bench -- retrieval [--sizes 1000,10000,100000] [--rounds 5]
  * npm run bench -- chat [--clients 1,2,4,8] [--tokens 64]
  * npm run bench -- traces [--count 100000]
- * npm run bench (no name): all three, one after another, with their default sizes.
+ * npm run bench -- rerank [--candidates 10,20] [--max-tokens 256,512] [--dtypes q8,fp32] [--rounds 3] [--threads 2] [--shape base|large]
+ * npm run bench (no name): retrieval, chat and traces, one after another, with their default sizes.
  * Prints one JSON document with the figures and the target each one is measured against.
  */
 import { AppError } from "../errors.ts";
@@ -10,7 +11,7 @@ import { parseCliArgs, runMain } from "./args.ts";
 import { benchRetrieval } from "./bench/retrieval.ts";
 
 const USAGE =
-  "usage: npm run bench [-- retrieval [--sizes 1000,10000,100000] [--rounds 5] | chat [--clients 1,2,4,8] [--tokens 64] | traces [--count 100000]]";
+  "usage: npm run bench [-- retrieval [--sizes 1000,10000,100000] [--rounds 5] | chat [--clients 1,2,4,8] [--tokens 64] | traces [--count 100000] | rerank [--candidates 10,20] [--max-tokens 256,512] [--dtypes q8,fp32] [--rounds 3] [--threads 2] [--shape base|large]]";
 
 function readList(flag: string, value: string | undefined, fallback: number[]): number[] {
   if (value === undefined) return fallback;
@@ -33,6 +34,11 @@ runMain(async () => {
       clients: { type: "string" },
       tokens: { type: "string" },
       count: { type: "string" },
+      candidates: { type: "string" },
+      "max-tokens": { type: "string" },
+      dtypes: { type: "string" },
+      threads: { type: "string" },
+      shape: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     USAGE,
@@ -42,7 +48,7 @@ runMain(async () => {
     return 0;
   }
   const which = positionals[0];
-  const known = ["retrieval", "chat", "traces"];
+  const known = ["retrieval", "chat", "traces", "rerank"];
   if (which !== undefined && !known.includes(which)) {
     throw new AppError(`unknown benchmark ${JSON.stringify(which)}\n${USAGE}`, "bad_request");
   }
@@ -63,6 +69,23 @@ runMain(async () => {
   if (which === undefined || which === "traces") {
     const { benchTraces } = await import("./bench/traces.ts");
     report.traces = await benchTraces({ count: readList("count", values.count, [100_000])[0]! });
+  }
+  if (which === "rerank") {
+    const { benchRerank } = await import("./bench/rerank.ts");
+    const { XLM_ROBERTA_BASE_SHAPE, XLM_ROBERTA_LARGE_SHAPE } = await import("../fixtures/tiny-rerank.ts");
+    const dtypes = (values.dtypes ?? "q8,fp32").split(",");
+    if (dtypes.some((dtype) => dtype !== "q8" && dtype !== "fp32"))
+      throw new AppError(`--dtypes takes q8 and/or fp32, got ${values.dtypes}`, "bad_request");
+    if (values.shape !== undefined && values.shape !== "base" && values.shape !== "large")
+      throw new AppError(`--shape takes base or large, got ${values.shape}`, "bad_request");
+    report.rerank = await benchRerank({
+      candidates: readList("candidates", values.candidates, [10, 20]),
+      maxTokens: readList("max-tokens", values["max-tokens"], [256, 512]),
+      dtypes: dtypes as ("q8" | "fp32")[],
+      rounds: readList("rounds", values.rounds, [3])[0]!,
+      threads: readList("threads", values.threads, [2])[0]!,
+      shape: values.shape === "large" ? XLM_ROBERTA_LARGE_SHAPE : XLM_ROBERTA_BASE_SHAPE,
+    });
   }
   const output = which === undefined ? report : report[which];
   process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);

@@ -1,5 +1,5 @@
 /**
- * npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none]
+ * npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--rerank MODEL|none]
  * Ingests DIR into a temporary LanceDB and reports recall@1, recall@k and MRR: a question counts as
  * found at rank r when the r-th passage contains its `mustContain` phrase.
  */
@@ -11,6 +11,7 @@ import {
   createAppLogger,
   createCorpusRetriever,
   createEmbedder,
+  createReranker,
   ingestConfiguredCorpus,
   openCorpus,
 } from "../deps.ts";
@@ -20,7 +21,7 @@ import { evaluateRefusals } from "../safety/calibration.ts";
 import { parseCliArgs, runMain } from "./args.ts";
 
 const USAGE =
-  "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--offtopic FILE.jsonl] [--misses]";
+  "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--rerank MODEL|none] [--offtopic FILE.jsonl] [--misses]";
 
 async function readQuestions(path: string): Promise<EvalQuestion[]> {
   const text = await readFile(path, "utf8").catch(() => {
@@ -46,6 +47,7 @@ runMain(async () => {
       questions: { type: "string", multiple: true },
       k: { type: "string" },
       embed: { type: "string" },
+      rerank: { type: "string" },
       misses: { type: "boolean" },
       offtopic: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -67,18 +69,21 @@ runMain(async () => {
       DATA_DIR: dataDir,
     };
     if (values.embed) env["EMBED_MODEL"] = values.embed;
+    if (values.rerank) env["RERANK_MODEL"] = values.rerank;
     const config = loadConfig(env);
     const logger = createAppLogger(config);
     const corpus = await openCorpus(config);
     const embedder = await createEmbedder(config, logger);
     const summary = await ingestConfiguredCorpus(config, corpus, embedder);
-    const retriever = createCorpusRetriever(config, corpus, embedder, logger);
+    const reranker = await createReranker(config, logger);
+    const retriever = createCorpusRetriever(config, corpus, embedder, logger, reranker);
     const questions = (await Promise.all(values.questions.map(readQuestions))).flat();
 
     const result = await evaluateRetrieval(retriever, questions, k);
     const { misses, ...figures } = result;
     const report = {
       mode: retriever.mode,
+      reranker: reranker?.modelId ?? "none",
       chunks: await corpus.chunks.countChunks(),
       documents: summary.added.length,
       ...figures,

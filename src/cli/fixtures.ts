@@ -1,4 +1,4 @@
-/** npm run fixtures -- <dir>: writes the generated test models (<dir>/tiny-embed/, <dir>/tiny-chat.gguf). */
+/** npm run fixtures -- <dir>: writes the generated test models (<dir>/tiny-embed/, <dir>/tiny-rerank/, <dir>/tiny-chat.gguf). */
 import { resolve } from "node:path";
 import { AppError } from "../errors.ts";
 import { writeFixtures } from "../fixtures/index.ts";
@@ -8,6 +8,8 @@ runMain(async () => {
   const dir = process.argv[2];
   if (!dir || dir.startsWith("-")) throw new AppError("usage: npm run fixtures -- <dir>", "bad_request");
   const written = await writeFixtures(resolve(dir));
-  process.stdout.write(`wrote ${written.embedDir}\nwrote ${written.chatModelPath}\n`);
+  process.stdout.write(
+    `wrote ${written.embedDir}\nwrote ${written.rerankDir}\nwrote ${written.chatModelPath}\n`,
+  );
   return 0;
 });

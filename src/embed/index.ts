@@ -18,7 +18,8 @@ import { resolveModelSource } from "./model-source.ts";
 import type { Embedder, EmbedderOptions } from "./types.ts";
 
 export { passagePrefix, queryPrefix } from "./prefixes.ts";
-export type { Embedder, EmbedderOptions } from "./types.ts";
+export { DEFAULT_RERANK_MAX_TOKENS, loadReranker, RECOMMENDED_RERANK_MODEL } from "./reranker.ts";
+export type { Embedder, EmbedderOptions, Reranker, RerankerOptions } from "./types.ts";
 
 /** The production embedding model: small, multilingual, with quantized ONNX weights. */
 export const DEFAULT_EMBED_MODEL = "Xenova/multilingual-e5-small";

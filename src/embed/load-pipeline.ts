@@ -1,17 +1,22 @@
 /**
- * The one place that talks to transformers.js: global settings, bounded network waits, loading
- * a feature-extraction pipeline, and turning load failures into one readable line.
+ * The one place that loads models through transformers.js: global settings, bounded network waits,
+ * loading a feature-extraction pipeline or a cross-encoder, and turning load failures into one
+ * readable line.
  */
 import {
+  AutoModelForSequenceClassification,
+  AutoTokenizer,
   env,
   type FeatureExtractionPipeline,
   LogLevel,
   ModelFileNotFoundError,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
   type ProgressInfo,
   pipeline,
 } from "@huggingface/transformers";
 import { errorMessage } from "../errors.ts";
-import { dtypeCandidates, type LoadableSource } from "./model-source.ts";
+import { dtypeCandidates, type LoadableSource, type ModelDtype } from "./model-source.ts";
 
 export interface PipelineRequest {
   source: LoadableSource;
@@ -20,11 +25,24 @@ export interface PipelineRequest {
   allowRemote: boolean;
   responseTimeoutMs: number;
   onProgress?: (info: { file: string; progress: number }) => void;
+  /** onnxruntime intra-op threads; default onnxruntime's (the physical core count). */
+  threads?: number;
 }
 
 export type PipelineResult =
   | { ok: true; extractor: FeatureExtractionPipeline }
   | { ok: false; warning: string };
+
+/** A sequence-classification model and its tokenizer: scores (query, passage) pairs. */
+export interface CrossEncoder {
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+}
+
+export type CrossEncoderResult = { ok: true; crossEncoder: CrossEncoder } | { ok: false; warning: string };
+
+const EMBEDDINGS_OFF = "Embeddings off, full-text search only:";
+const RERANKER_OFF = "Reranker off, passages keep the fused order:";
 
 class ResponseTimeoutError extends Error {
   constructor(url: string, timeoutMs: number) {
@@ -58,8 +76,9 @@ env.logLevel = LogLevel.ERROR;
 
 // Loads run one at a time because the settings they need live on the global `env`.
 let loadQueue: Promise<unknown> = Promise.resolve();
-// A model loaded once is shared by every later embedder of the same model and cache folder.
+// A model loaded once is shared by every later user of the same model and cache folder.
 const loadedPipelines = new Map<string, FeatureExtractionPipeline>();
+const loadedCrossEncoders = new Map<string, CrossEncoder>();
 
 function modelLocation(source: PipelineRequest["source"]): string {
   return source.kind === "local" ? source.folder : source.id;
@@ -86,10 +105,13 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
-/** The reason embeddings are off, in one line a person can act on. */
-export function describeLoadFailure(request: PipelineRequest, error: unknown): string {
+/** The reason embeddings (or, with the reranker's prefix, reranking) are off, in one line a person can act on. */
+export function describeLoadFailure(
+  request: PipelineRequest,
+  error: unknown,
+  prefix = EMBEDDINGS_OFF,
+): string {
   const { source, modelsDir } = request;
-  const prefix = "Embeddings off, full-text search only:";
   if (source.kind === "local") {
     if (isMissingFile(error)) {
       // transformers.js words this in terms of its own flags; the missing path is what matters.
@@ -125,7 +147,19 @@ function forwardProgress(onProgress: PipelineRequest["onProgress"]) {
   };
 }
 
-async function loadUncached(request: PipelineRequest): Promise<FeatureExtractionPipeline> {
+interface LoadOptions {
+  dtype: ModelDtype;
+  device: "cpu";
+  cache_dir: string;
+  local_files_only: boolean;
+  progress_callback?: (info: ProgressInfo) => void;
+  session_options: Record<string, unknown>;
+}
+
+async function loadUncached<T>(
+  request: PipelineRequest,
+  load: (location: string, options: LoadOptions) => Promise<T>,
+): Promise<T> {
   const { source, modelsDir, allowRemote } = request;
   // cache_dir and local_files_only are not passed down everywhere inside transformers.js 4.3
   // (the file-list step reads the global env), so set both the globals and the options.
@@ -139,14 +173,17 @@ async function loadUncached(request: PipelineRequest): Promise<FeatureExtraction
   let lastError: unknown;
   for (const dtype of candidates) {
     try {
-      return await pipeline("feature-extraction", modelLocation(source), {
+      return await load(modelLocation(source), {
         dtype,
         device: "cpu",
         cache_dir: modelsDir,
         local_files_only: !env.allowRemoteModels,
         progress_callback: forwardProgress(request.onProgress),
         // Severity 3 = errors only: keeps onnxruntime's graph-optimizer chatter off stderr.
-        session_options: { logSeverityLevel: 3 },
+        session_options: {
+          logSeverityLevel: 3,
+          ...(request.threads ? { intraOpNumThreads: request.threads } : {}),
+        },
       });
     } catch (error) {
       lastError = error;
@@ -157,21 +194,56 @@ async function loadUncached(request: PipelineRequest): Promise<FeatureExtraction
   throw lastError;
 }
 
-/** Loads (or reuses) the pipeline; never throws. */
-export function loadFeatureExtraction(request: PipelineRequest): Promise<PipelineResult> {
+/** One load at a time (they share the global `env`), each model loaded once per cache; never throws. */
+function loadQueued<T>(
+  request: PipelineRequest,
+  cache: Map<string, T>,
+  load: (location: string, options: LoadOptions) => Promise<T>,
+  warningPrefix: string,
+): Promise<{ ok: true; value: T } | { ok: false; warning: string }> {
   const key = JSON.stringify([modelLocation(request.source), request.modelsDir]);
-  const run = async (): Promise<PipelineResult> => {
-    const cached = loadedPipelines.get(key);
-    if (cached) return { ok: true, extractor: cached };
+  const run = async (): Promise<{ ok: true; value: T } | { ok: false; warning: string }> => {
+    const cached = cache.get(key);
+    if (cached) return { ok: true, value: cached };
     try {
-      const extractor = await loadUncached(request);
-      loadedPipelines.set(key, extractor);
-      return { ok: true, extractor };
+      const value = await loadUncached(request, load);
+      cache.set(key, value);
+      return { ok: true, value };
     } catch (error) {
-      return { ok: false, warning: describeLoadFailure(request, error) };
+      return { ok: false, warning: describeLoadFailure(request, error, warningPrefix) };
     }
   };
   const result = loadQueue.then(run, run);
   loadQueue = result;
   return result;
+}
+
+/** Loads (or reuses) the pipeline; never throws. */
+export async function loadFeatureExtraction(request: PipelineRequest): Promise<PipelineResult> {
+  const loaded = await loadQueued(
+    request,
+    loadedPipelines,
+    (location, options) => pipeline("feature-extraction", location, options),
+    EMBEDDINGS_OFF,
+  );
+  return loaded.ok ? { ok: true, extractor: loaded.value } : loaded;
+}
+
+/** Loads (or reuses) a cross-encoder: the ONNX model first (it decides the precision), then its tokenizer. */
+export async function loadCrossEncoder(request: PipelineRequest): Promise<CrossEncoderResult> {
+  const loaded = await loadQueued(
+    request,
+    loadedCrossEncoders,
+    async (location, options) => {
+      const model = await AutoModelForSequenceClassification.from_pretrained(location, options);
+      const tokenizer = await AutoTokenizer.from_pretrained(location, {
+        cache_dir: options.cache_dir,
+        local_files_only: options.local_files_only,
+        progress_callback: options.progress_callback,
+      });
+      return { model, tokenizer };
+    },
+    RERANKER_OFF,
+  );
+  return loaded.ok ? { ok: true, crossEncoder: loaded.value } : loaded;
 }

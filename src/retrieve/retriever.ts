@@ -1,11 +1,12 @@
 /** Hybrid retrieval: the question's terms against the full-text index, its embedding against the vectors. */
-import type { Embedder } from "../embed/index.ts";
+import type { Embedder, Reranker } from "../embed/index.ts";
 import { errorMessage } from "../errors.ts";
 import type { ChunkHit, ChunkStore } from "../store/index.ts";
 import { queryTerms } from "../text/terms.ts";
 import type { Passage } from "../types.ts";
 import { fuseRankings, type RankedList } from "./fusion.ts";
 import { coverageScore, profileQuery } from "./rerank.ts";
+import { createRerankStage } from "./rerank-stage.ts";
 
 export interface RetrieverOptions {
   chunks: ChunkStore;
@@ -14,6 +15,10 @@ export interface RetrieverOptions {
   topK?: number;
   /** Candidates taken from each retriever before fusion. Default 30. */
   candidates?: number;
+  /** Cross-encoder that reorders the first `rerankCandidates` fused passages; default none (fused order). */
+  reranker?: Reranker | null;
+  /** Fused passages the reranker rescores. Default 10. */
+  rerankCandidates?: number;
   onWarning?: (message: string) => void;
 }
 
@@ -55,6 +60,12 @@ function rerankFullText(question: string, hits: ChunkHit[]): ChunkHit[] {
 
 export function createRetriever(options: RetrieverOptions): Retriever {
   const candidates = options.candidates ?? 30;
+  const rerankCandidates = options.reranker ? (options.rerankCandidates ?? 10) : 0;
+  const rerank = createRerankStage({
+    reranker: options.reranker ?? null,
+    candidates: rerankCandidates,
+    onWarning: options.onWarning,
+  });
   let vectorWarningShown = false;
 
   async function vectorHits(question: string): Promise<ChunkHit[]> {
@@ -82,7 +93,9 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       ]);
       const rankings: RankedList[] = [{ retriever: "fulltext", hits: rerankFullText(question, fulltext) }];
       if (options.embedder) rankings.push({ retriever: "vector", hits: vector });
-      const passages = fuseRankings(rankings, { limit: retrieveOptions?.topK ?? options.topK ?? 5 });
+      const topK = retrieveOptions?.topK ?? options.topK ?? 5;
+      const fused = fuseRankings(rankings, { limit: Math.max(topK, rerankCandidates) });
+      const passages = (await rerank(question, fused)).slice(0, topK);
       const profile = profileQuery(question);
       const relevance = Math.max(0, ...passages.map((passage) => coverageScore(profile, passage.chunk.text)));
       return { passages, rankings, queryTerms: terms, relevance, retrievalMs: performance.now() - started };

@@ -40,7 +40,13 @@ type TraceRow = Record<string, string | number>;
 function toRow(trace: Trace): TraceRow {
   const best = Math.max(
     0,
-    ...trace.passages.map((passage) => Math.max(...passage.retrievers.map((hit) => hit.score), 0)),
+    // A reranker's logit is on another scale than BM25 and cosine scores.
+    ...trace.passages.map((passage) =>
+      Math.max(
+        ...passage.retrievers.filter((hit) => hit.retriever !== "reranker").map((hit) => hit.score),
+        0,
+      ),
+    ),
   );
   return {
     id: trace.id,

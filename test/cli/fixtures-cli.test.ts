@@ -1,11 +1,11 @@
-/** `npm run fixtures -- <dir>` as a person runs it: writes the tiny embedding model and the tiny GGUF. */
+/** `npm run fixtures -- <dir>` as a person runs it: writes the tiny embedding model, the tiny reranker and the tiny GGUF. */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect, it } from "vitest";
 
-it("writes tiny-embed/ and tiny-chat.gguf into the folder it is given", () => {
+it("writes tiny-embed/, tiny-rerank/ and tiny-chat.gguf into the folder it is given", () => {
   const dir = mkdtempSync(join(tmpdir(), "fixtures-cli-"));
   try {
     const result = spawnSync(process.execPath, ["--import", "tsx", resolve("src/cli/fixtures.ts"), dir], {
@@ -14,10 +14,14 @@ it("writes tiny-embed/ and tiny-chat.gguf into the folder it is given", () => {
     });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/tiny-embed/);
+    expect(result.stdout).toMatch(/tiny-rerank/);
     expect(result.stdout).toMatch(/tiny-chat\.gguf/);
     expect(readFileSync(join(dir, "tiny-chat.gguf")).subarray(0, 4).toString("latin1")).toBe("GGUF");
     for (const file of ["config.json", "tokenizer.json", "tokenizer_config.json"]) {
       expect(existsSync(join(dir, "tiny-embed", file)), file).toBe(true);
+    }
+    for (const file of ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx/model.onnx"]) {
+      expect(existsSync(join(dir, "tiny-rerank", file)), file).toBe(true);
     }
     const missing = spawnSync(process.execPath, ["--import", "tsx", resolve("src/cli/fixtures.ts")], {
       encoding: "utf8",

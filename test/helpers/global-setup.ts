@@ -6,7 +6,7 @@ import { writeFixtures } from "../../src/fixtures/index.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    /** Folder holding tiny-embed/ and tiny-chat.gguf, generated once per test run. */
+    /** Folder holding tiny-embed/, tiny-rerank/ and tiny-chat.gguf, generated once per test run. */
     fixturesDir: string;
   }
 }

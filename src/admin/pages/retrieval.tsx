@@ -1,4 +1,5 @@
 /** Retrieval playground: each retriever's own ranking beside the fused result. */
+import type { RetrieverName } from "../../types.ts";
 import type { RetrievalView } from "../corpus-admin.ts";
 import { formatNumber, Layout, Notice } from "./layout.tsx";
 
@@ -7,9 +8,10 @@ function clip(text: string, length = 160): string {
   return characters.length > length ? `${characters.slice(0, length).join("")}…` : characters.join("");
 }
 
-const RETRIEVER_LABELS = {
+const RETRIEVER_LABELS: Record<RetrieverName, string> = {
   fulltext: "Full-text (BM25, reranked by coverage)",
   vector: "Vector (cosine similarity)",
+  reranker: "Reranker (cross-encoder)",
 };
 
 export function RetrievalPage(props: { question: string; result?: RetrievalView; error?: string }) {
@@ -33,7 +35,7 @@ export function RetrievalPage(props: { question: string; result?: RetrievalView;
           </p>
           <div class="grid">
             <section class="card" id="fused">
-              <h2>Fused (reciprocal rank fusion)</h2>
+              <h2>Fused (reciprocal rank fusion, then the reranker when one is set)</h2>
               {result.passages.length === 0 && <p class="muted">Nothing found.</p>}
               <ol class="passages">
                 {result.passages.map((passage) => (

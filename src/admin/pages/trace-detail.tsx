@@ -28,14 +28,18 @@ function RetrieverCell(props: { passage: TracePassage; retriever: RetrieverName 
 
 function Passages(props: { passages: TracePassage[] }) {
   if (props.passages.length === 0) return <p class="muted">No passages were retrieved.</p>;
+  const reranked = props.passages.some((passage) =>
+    passage.retrievers.some((hit) => hit.retriever === "reranker"),
+  );
   return (
     <div class="scroll">
       <table class="cards" id="passages">
         <thead>
           <tr>
-            <th class="num">Fused</th>
+            <th class="num">{reranked ? "Final" : "Fused"}</th>
             <th>Full-text rank (BM25)</th>
             <th>Vector rank (cosine)</th>
+            {reranked && <th>Reranker rank (cross-encoder)</th>}
             <th>Source</th>
           </tr>
         </thead>
@@ -51,6 +55,11 @@ function Passages(props: { passages: TracePassage[] }) {
               <td data-label="Vector">
                 <RetrieverCell passage={passage} retriever="vector" />
               </td>
+              {reranked && (
+                <td data-label="Reranker">
+                  <RetrieverCell passage={passage} retriever="reranker" />
+                </td>
+              )}
               <td data-label="Source">
                 <strong>{passage.title}</strong> · {passage.location}
                 <div class="muted">
