@@ -1,10 +1,12 @@
 /**
- * The only reader of process.env. Every setting is typed, validated and has a stated default;
- * a bad value throws a ConfigError that names the variable and says how to fix it.
+ * The only reader of process.env. Every setting is typed, validated and has a stated default, all
+ * defined once in config/settings.ts; a bad value throws a ConfigError that names the variable and says
+ * how to fix it. This file arranges the settings into the Config the rest of the service takes.
  */
-import { availableParallelism } from "node:os";
-import { join, resolve } from "node:path";
-import { ConfigError } from "./errors.ts";
+import { readSettings } from "./config/settings.ts";
+
+export { SECRET_MIN_CHARS, type Setting } from "./config/kinds.ts";
+export { CONFIG_VARIABLES, readSettings, SETTINGS, type SettingValues } from "./config/settings.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -80,445 +82,73 @@ export interface Config {
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
-/** Documentation of every variable: name, default, meaning. README's table is written from this. */
-export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; description: string }> = [
-  { name: "HOST", default: "127.0.0.1", description: "Address the HTTP service listens on." },
-  { name: "PORT", default: "8787", description: "Port the HTTP service listens on." },
-  { name: "CORPUS_DIR", default: "./corpus", description: "Folder of course documents to ingest." },
-  {
-    name: "DATA_DIR",
-    default: "./data",
-    description: "LanceDB location: a folder, or an object-store URI such as s3://bucket/ta.",
-  },
-  {
-    name: "STORE_REFRESH_SECONDS",
-    default: "2",
-    description:
-      "How stale a read may be: after this many seconds a read picks up writes made by other processes (`npm run ingest`, other replicas). 0 checks on every read.",
-  },
-  {
-    name: "INGEST_ON_START",
-    default: "true",
-    description:
-      "`npm start` ingests CORPUS_DIR when it changed. Set `false` on replicas that share DATA_DIR with one ingester.",
-  },
-  { name: "MODELS_DIR", default: "./models", description: "Cache folder for downloaded models." },
-  { name: "PROMPTS_DIR", default: "./prompts", description: "Folder of prompt templates." },
-  {
-    name: "EMBED_MODEL",
-    default: "Xenova/multilingual-e5-small",
-    description: "Embedding model: a Hugging Face id, a local folder, or `none` for full-text search only.",
-  },
-  {
-    name: "MODEL",
-    default: "hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M",
-    description:
-      "Chat model: a .gguf path, an hf: URI or an https:// URL of a .gguf (downloaded into MODELS_DIR on first start).",
-  },
-  {
-    name: "LLM_BACKEND",
-    default: "local",
-    description:
-      "`local` (node-llama-cpp runs MODEL) or `openai` (an OpenAI-compatible server at LLM_BASE_URL).",
-  },
-  {
-    name: "LLM_BASE_URL",
-    default: "unset",
-    description: "OpenAI-compatible base URL, e.g. http://inference:8000/v1.",
-  },
-  { name: "LLM_API_KEY", default: "unset", description: "Bearer key for LLM_BASE_URL, if it needs one." },
-  { name: "LLM_MODEL", default: "default", description: "Model name sent to the remote server." },
-  { name: "LLM_GPU", default: "auto", description: "auto, cpu, cuda, vulkan or metal." },
-  { name: "LLM_THREADS", default: "core count", description: "CPU threads for inference." },
-  { name: "LLM_CONTEXT_SIZE", default: "8192", description: "Context window per sequence, in tokens." },
-  { name: "LLM_PARALLEL", default: "2", description: "Context sequences served at once." },
-  {
-    name: "LLM_QUEUE_MAX",
-    default: "32",
-    description: "Questions admitted beyond the running ones (waiting or retrieving); beyond it HTTP 503.",
-  },
-  { name: "LLM_TIMEOUT_MS", default: "120000", description: "Per-request generation timeout." },
-  { name: "LLM_MAX_TOKENS", default: "768", description: "Longest answer allowed, in tokens." },
-  { name: "LLM_TEMPERATURE", default: "0.3", description: "Default sampling temperature (0–2)." },
-  { name: "LLM_TOP_P", default: "0.9", description: "Default nucleus (top-p) sampling threshold (0–1]." },
-  { name: "LLM_TOP_K", default: "40", description: "Default top-k (0 disables)." },
-  { name: "LLM_MIN_P", default: "0.05", description: "Default min-p (0–1)." },
-  { name: "LLM_REPEAT_PENALTY", default: "1.1", description: "Default repeat penalty (1 disables)." },
-  { name: "COURSE_NAME", default: "生成式人工智慧導論", description: "Course name in the system prompt." },
-  { name: "COURSE_TIMEZONE", default: "Asia/Taipei", description: "Time zone for today's date." },
-  {
-    name: "HOMEWORK_POLICY",
-    default: "hints",
-    description: "`hints` (guide, do not hand over solutions) or `full`.",
-  },
-  { name: "CHUNK_SIZE", default: "450", description: "Target chunk length in characters." },
-  { name: "CHUNK_OVERLAP", default: "60", description: "Overlap between chunks in characters." },
-  { name: "RETRIEVAL_TOP_K", default: "5", description: "Passages given to the model." },
-  {
-    name: "RERANK_MODEL",
-    default: "none",
-    description:
-      "Cross-encoder that reorders the best fused passages: a Hugging Face id (`Xenova/bge-reranker-base` recommended), a local folder, or `none`. Off by default: seconds per question on 2 cores (see Benchmarks).",
-  },
-  {
-    name: "RERANK_CANDIDATES",
-    default: "10",
-    description: "Fused passages the reranker rescores (2–30); its cost grows in proportion.",
-  },
-  {
-    name: "RERANK_MAX_TOKENS",
-    default: "256",
-    description: "Tokens each (question, passage) pair is cut to before reranking (32–512).",
-  },
-  {
-    name: "RELEVANCE_OFF_TOPIC",
-    default: "0.8",
-    description:
-      "Best-passage relevance under which a question that mentions nothing of the course is declined.",
-  },
-  {
-    name: "RELEVANCE_NOT_COVERED",
-    default: "0.2",
-    description: "Best-passage relevance under which even a course question gets the not-covered reply.",
-  },
-  { name: "MESSAGE_MAX_CHARS", default: "4000", description: "Longest accepted question." },
-  { name: "BODY_MAX_BYTES", default: "65536", description: "Largest accepted JSON request body." },
-  {
-    name: "ADMIN_TOKEN",
-    default: "random at start",
-    description:
-      "Bearer token for /api/admin and /admin (at least 16 characters). When unset, a random one is used and only a one-time login link is printed, never the token.",
-  },
-  {
-    name: "HTTP_RATE_LIMIT_BURST",
-    default: "10",
-    description: "Questions one client address may send in a row to /api/chat and /v1/chat/completions.",
-  },
-  {
-    name: "HTTP_RATE_LIMIT_PER_MINUTE",
-    default: "6",
-    description:
-      "Questions a client address regains per minute; beyond the limit HTTP 429 with Retry-After. 0 turns the limit off.",
-  },
-  {
-    name: "ADMIN_LOGIN_MAX_FAILURES",
-    default: "5",
-    description:
-      "Wrong admin tokens (login form, one-time link, Bearer) a client address may send in a row; then one more a minute, 429 until then.",
-  },
-  {
-    name: "TRACE_RETENTION_DAYS",
-    default: "180",
-    description: "Traces older than this are deleted (at start and every 6 h).",
-  },
-  {
-    name: "WEAK_RETRIEVAL_SCORE",
-    default: "3",
-    description: "Admin “weak retrieval”: best full-text (BM25) score below this…",
-  },
-  {
-    name: "WEAK_RETRIEVAL_SIMILARITY",
-    default: "0.3",
-    description: "…and best vector similarity below this (both retrievers must be weak).",
-  },
-  {
-    name: "PSEUDONYM_SECRET",
-    default: "the admin token",
-    description: "Key for student pseudonyms in the admin page; set it so pseudonyms stay stable.",
-  },
-  {
-    name: "ADMIN_UPLOAD_MAX_BYTES",
-    default: "5242880",
-    description: "Largest document upload in the admin page.",
-  },
-  { name: "ADMIN_SESSION_HOURS", default: "12", description: "Admin session lifetime." },
-  {
-    name: "INFERENCE_TOKEN",
-    default: "unset",
-    description:
-      "Lets other TA instances use this one as a plain inference backend (their LLM_API_KEY); at least 16 characters.",
-  },
-  {
-    name: "RELAY_SECRET",
-    default: "unset",
-    description:
-      "Shared with the edge Worker (at least 16 characters); enables POST /internal/relay/:platform and the client address the Worker forwards.",
-  },
-  {
-    name: "DISCORD_TOKEN",
-    default: "unset",
-    description: "Discord bot token; the gateway bot runs only when set.",
-  },
-  {
-    name: "DISCORD_APPLICATION_ID",
-    default: "unset",
-    description: "With the token, registers the /ask and /reset slash commands at start.",
-  },
-  {
-    name: "DISCORD_PUBLIC_KEY",
-    default: "unset",
-    description: "Ed25519 public key (hex); turns on POST /webhooks/discord (HTTP interactions).",
-  },
-  {
-    name: "DISCORD_API_BASE_URL",
-    default: "https://discord.com/api",
-    description: "Discord API base (tests use a fake).",
-  },
-  {
-    name: "LINE_CHANNEL_SECRET",
-    default: "unset",
-    description: "Checks X-Line-Signature on POST /webhooks/line.",
-  },
-  {
-    name: "LINE_CHANNEL_ACCESS_TOKEN",
-    default: "unset",
-    description: "LINE Messaging API token (LINE needs both).",
-  },
-  {
-    name: "LINE_API_BASE_URL",
-    default: "https://api.line.me",
-    description: "LINE API base (tests use a fake).",
-  },
-  {
-    name: "LINE_REPLY_DEADLINE_MS",
-    default: "20000",
-    description: "After this, a short “still thinking” reply goes out and the answer follows by push.",
-  },
-  {
-    name: "LINE_GROUP_PREFIX",
-    default: "/ask",
-    description: "In LINE groups, messages starting with this (or a mention) are for the bot.",
-  },
-  {
-    name: "BOT_RATE_LIMIT_BURST",
-    default: "5",
-    description: "Questions a student may ask in a row on Discord/LINE.",
-  },
-  { name: "BOT_RATE_LIMIT_PER_MINUTE", default: "2", description: "Questions regained per minute." },
-  {
-    name: "BOT_STATE_FILE",
-    default: "<DATA_DIR>/bot-state.jsonl (local DATA_DIR)",
-    description: "Links bot answers to traces so 👍/👎 count after a restart; `none` keeps it in memory.",
-  },
-  { name: "LOG_LEVEL", default: "info", description: "debug, info, warn or error." },
-];
-
-function readString(env: Env, name: string, fallback: string): string {
-  const value = env[name]?.trim();
-  return value ? value : fallback;
-}
-
-function readNumber(
-  env: Env,
-  name: string,
-  fallback: number,
-  range: { min: number; max: number; integer?: boolean },
-): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  const kind = range.integer ? "an integer" : "a number";
-  if (!Number.isFinite(value) || (range.integer && !Number.isInteger(value))) {
-    throw new ConfigError(
-      `${name}=${JSON.stringify(raw)} is not ${kind}: set it to ${kind} between ${range.min} and ${range.max}`,
-    );
-  }
-  if (value < range.min || value > range.max) {
-    throw new ConfigError(`${name}=${raw} is out of range: set it between ${range.min} and ${range.max}`);
-  }
-  return value;
-}
-
-function readChoice<T extends string>(env: Env, name: string, fallback: T, choices: readonly T[]): T {
-  const raw = env[name]?.trim().toLowerCase();
-  if (!raw) return fallback;
-  if (!(choices as readonly string[]).includes(raw)) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not valid: use one of ${choices.join(", ")}`);
-  }
-  return raw as T;
-}
-
-const OBJECT_STORE_URI = /^(s3|s3\+ddb|gs|az|memory):\/\//i;
-
-/** Local paths are resolved against the working directory; object-store URIs pass through. */
-function readLocation(env: Env, name: string, fallback: string, allowObjectStore: boolean): string {
-  const value = readString(env, name, fallback);
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    if (allowObjectStore && OBJECT_STORE_URI.test(value)) return value;
-    throw new ConfigError(
-      `${name}=${value} uses an unsupported scheme: give a local folder${allowObjectStore ? " or an s3://, gs:// or az:// URI" : ""}`,
-    );
-  }
-  return resolve(value);
-}
-
-function readTimeZone(env: Env): string {
-  const zone = readString(env, "COURSE_TIMEZONE", "Asia/Taipei");
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-  } catch {
-    throw new ConfigError(`COURSE_TIMEZONE=${zone} is not an IANA time zone: use e.g. Asia/Taipei`);
-  }
-  return zone;
-}
-
-function readRemoteUrl(env: Env): string {
-  const value = env["LLM_BASE_URL"]?.trim();
-  if (!value) throw new ConfigError("LLM_BACKEND=openai needs LLM_BASE_URL, e.g. http://inference:8000/v1");
-  try {
-    const url = new URL(value);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("scheme");
-  } catch {
-    throw new ConfigError(`LLM_BASE_URL=${value} is not an http(s) URL: use e.g. http://inference:8000/v1`);
-  }
-  return value;
-}
-
-function optional(env: Env, name: string): string | undefined {
-  return env[name]?.trim() || undefined;
-}
-
-/** Shortest accepted shared secret: a short one can be guessed or brute-forced. */
-export const SECRET_MIN_CHARS = 16;
-
-function readSecret(env: Env, name: string): string | undefined {
-  const value = optional(env, name);
-  if (value !== undefined && value.length < SECRET_MIN_CHARS) {
-    throw new ConfigError(
-      `${name} is ${value.length} characters: use at least ${SECRET_MIN_CHARS} (e.g. the output of \`openssl rand -base64 24\`)`,
-    );
-  }
-  return value;
-}
-
-function botStateFile(env: Env, dataDir: string): string | undefined {
-  const value = env["BOT_STATE_FILE"]?.trim();
-  if (value === "none") return undefined;
-  if (value) return resolve(value);
-  return OBJECT_STORE_URI.test(dataDir) ? undefined : join(dataDir, "bot-state.jsonl");
-}
-
 export function loadConfig(env: Env = process.env): Config {
-  const dataDir = readLocation(env, "DATA_DIR", "./data", true);
-  const backend = readChoice(env, "LLM_BACKEND", "local", ["local", "openai"] as const);
-  const model = readString(env, "MODEL", "hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M");
-  const remoteModel = /^(hf:|https?:\/\/)/.test(model);
-  if (model !== "none" && !model.startsWith("hf:") && !model.toLowerCase().endsWith(".gguf")) {
-    throw new ConfigError(
-      `MODEL=${model} is not usable: pass a .gguf path, an hf: URI, an https:// URL of a .gguf, or none`,
-    );
-  }
+  const s = readSettings(env);
   return {
-    host: readString(env, "HOST", "127.0.0.1"),
-    port: readNumber(env, "PORT", 8787, { min: 0, max: 65535, integer: true }),
-    corpusDir: readLocation(env, "CORPUS_DIR", "./corpus", false),
-    dataDir,
-    storeRefreshSeconds: readNumber(env, "STORE_REFRESH_SECONDS", 2, { min: 0, max: 3600 }),
-    ingestOnStart: readChoice(env, "INGEST_ON_START", "true", ["true", "false"] as const) === "true",
-    modelsDir: readLocation(env, "MODELS_DIR", "./models", false),
-    promptsDir: readLocation(env, "PROMPTS_DIR", "./prompts", false),
-    embedModel: readString(env, "EMBED_MODEL", "Xenova/multilingual-e5-small"),
-    model: remoteModel || model === "none" ? model : resolve(model),
+    host: s.HOST,
+    port: s.PORT,
+    corpusDir: s.CORPUS_DIR,
+    dataDir: s.DATA_DIR,
+    storeRefreshSeconds: s.STORE_REFRESH_SECONDS,
+    ingestOnStart: s.INGEST_ON_START,
+    modelsDir: s.MODELS_DIR,
+    promptsDir: s.PROMPTS_DIR,
+    embedModel: s.EMBED_MODEL,
+    model: s.MODEL,
     llm: {
-      backend,
-      remote: {
-        baseUrl: backend === "openai" ? readRemoteUrl(env) : "",
-        apiKey: env["LLM_API_KEY"]?.trim() || undefined,
-        model: readString(env, "LLM_MODEL", "default"),
-      },
-      gpu: readChoice(env, "LLM_GPU", "auto", ["auto", "cpu", "cuda", "vulkan", "metal"] as const),
-      threads: readNumber(env, "LLM_THREADS", availableParallelism(), { min: 1, max: 256, integer: true }),
-      contextSize: readNumber(env, "LLM_CONTEXT_SIZE", 8192, { min: 256, max: 1_048_576, integer: true }),
-      parallel: readNumber(env, "LLM_PARALLEL", 2, { min: 1, max: 64, integer: true }),
-      queueMax: readNumber(env, "LLM_QUEUE_MAX", 32, { min: 0, max: 10_000, integer: true }),
-      timeoutMs: readNumber(env, "LLM_TIMEOUT_MS", 120_000, { min: 1000, max: 3_600_000, integer: true }),
+      backend: s.LLM_BACKEND,
+      remote: { baseUrl: s.LLM_BASE_URL, apiKey: s.LLM_API_KEY, model: s.LLM_MODEL },
+      gpu: s.LLM_GPU,
+      threads: s.LLM_THREADS,
+      contextSize: s.LLM_CONTEXT_SIZE,
+      parallel: s.LLM_PARALLEL,
+      queueMax: s.LLM_QUEUE_MAX,
+      timeoutMs: s.LLM_TIMEOUT_MS,
     },
     sampling: {
-      temperature: readNumber(env, "LLM_TEMPERATURE", 0.3, { min: 0, max: 2 }),
-      topP: readNumber(env, "LLM_TOP_P", 0.9, { min: 0.01, max: 1 }),
-      topK: readNumber(env, "LLM_TOP_K", 40, { min: 0, max: 1000, integer: true }),
-      minP: readNumber(env, "LLM_MIN_P", 0.05, { min: 0, max: 1 }),
-      repeatPenalty: readNumber(env, "LLM_REPEAT_PENALTY", 1.1, { min: 1, max: 2 }),
-      maxTokens: readNumber(env, "LLM_MAX_TOKENS", 768, { min: 1, max: 32_768, integer: true }),
+      temperature: s.LLM_TEMPERATURE,
+      topP: s.LLM_TOP_P,
+      topK: s.LLM_TOP_K,
+      minP: s.LLM_MIN_P,
+      repeatPenalty: s.LLM_REPEAT_PENALTY,
+      maxTokens: s.LLM_MAX_TOKENS,
     },
-    course: {
-      name: readString(env, "COURSE_NAME", "生成式人工智慧導論"),
-      timeZone: readTimeZone(env),
-      homeworkPolicy: readChoice(env, "HOMEWORK_POLICY", "hints", ["hints", "full"] as const),
-    },
-    chunk: {
-      targetChars: readNumber(env, "CHUNK_SIZE", 450, { min: 100, max: 4000, integer: true }),
-      overlapChars: readNumber(env, "CHUNK_OVERLAP", 60, { min: 0, max: 1000, integer: true }),
-    },
-    retrieval: {
-      topK: readNumber(env, "RETRIEVAL_TOP_K", 5, { min: 1, max: 50, integer: true }),
-      candidates: 30,
-    },
-    rerank: {
-      model: readString(env, "RERANK_MODEL", "none"),
-      candidates: readNumber(env, "RERANK_CANDIDATES", 10, { min: 2, max: 30, integer: true }),
-      maxTokens: readNumber(env, "RERANK_MAX_TOKENS", 256, { min: 32, max: 512, integer: true }),
-    },
-    relevance: {
-      offTopicBelow: readNumber(env, "RELEVANCE_OFF_TOPIC", 0.8, { min: 0, max: 2 }),
-      notCoveredBelow: readNumber(env, "RELEVANCE_NOT_COVERED", 0.2, { min: 0, max: 2 }),
-    },
-    limits: {
-      messageMaxChars: readNumber(env, "MESSAGE_MAX_CHARS", 4000, { min: 1, max: 100_000, integer: true }),
-      bodyMaxBytes: readNumber(env, "BODY_MAX_BYTES", 65_536, { min: 1024, max: 10_485_760, integer: true }),
-    },
+    course: { name: s.COURSE_NAME, timeZone: s.COURSE_TIMEZONE, homeworkPolicy: s.HOMEWORK_POLICY },
+    chunk: { targetChars: s.CHUNK_SIZE, overlapChars: s.CHUNK_OVERLAP },
+    retrieval: { topK: s.RETRIEVAL_TOP_K, candidates: s.RETRIEVAL_CANDIDATES },
+    rerank: { model: s.RERANK_MODEL, candidates: s.RERANK_CANDIDATES, maxTokens: s.RERANK_MAX_TOKENS },
+    relevance: { offTopicBelow: s.RELEVANCE_OFF_TOPIC, notCoveredBelow: s.RELEVANCE_NOT_COVERED },
+    limits: { messageMaxChars: s.MESSAGE_MAX_CHARS, bodyMaxBytes: s.BODY_MAX_BYTES },
     discord: {
-      token: optional(env, "DISCORD_TOKEN"),
-      applicationId: optional(env, "DISCORD_APPLICATION_ID"),
-      publicKey: optional(env, "DISCORD_PUBLIC_KEY"),
-      apiBaseUrl: readString(env, "DISCORD_API_BASE_URL", "https://discord.com/api"),
+      token: s.DISCORD_TOKEN,
+      applicationId: s.DISCORD_APPLICATION_ID,
+      publicKey: s.DISCORD_PUBLIC_KEY,
+      apiBaseUrl: s.DISCORD_API_BASE_URL,
     },
     line: {
-      channelSecret: optional(env, "LINE_CHANNEL_SECRET"),
-      channelAccessToken: optional(env, "LINE_CHANNEL_ACCESS_TOKEN"),
-      apiBaseUrl: readString(env, "LINE_API_BASE_URL", "https://api.line.me"),
-      replyDeadlineMs: readNumber(env, "LINE_REPLY_DEADLINE_MS", 20_000, {
-        min: 10,
-        max: 60_000,
-        integer: true,
-      }),
-      groupPrefix: readString(env, "LINE_GROUP_PREFIX", "/ask"),
+      channelSecret: s.LINE_CHANNEL_SECRET,
+      channelAccessToken: s.LINE_CHANNEL_ACCESS_TOKEN,
+      apiBaseUrl: s.LINE_API_BASE_URL,
+      replyDeadlineMs: s.LINE_REPLY_DEADLINE_MS,
+      groupPrefix: s.LINE_GROUP_PREFIX,
     },
     bots: {
-      rateLimit: {
-        burst: readNumber(env, "BOT_RATE_LIMIT_BURST", 5, { min: 1, max: 1000, integer: true }),
-        perMinute: readNumber(env, "BOT_RATE_LIMIT_PER_MINUTE", 2, { min: 0.01, max: 10_000 }),
-      },
-      stateFile: botStateFile(env, dataDir),
+      rateLimit: { burst: s.BOT_RATE_LIMIT_BURST, perMinute: s.BOT_RATE_LIMIT_PER_MINUTE },
+      stateFile: s.BOT_STATE_FILE,
     },
     admin: {
-      traceRetentionDays: readNumber(env, "TRACE_RETENTION_DAYS", 180, {
-        min: 1,
-        max: 36_500,
-        integer: true,
-      }),
-      weakRetrievalScore: readNumber(env, "WEAK_RETRIEVAL_SCORE", 3, { min: 0, max: 1000 }),
-      weakRetrievalSimilarity: readNumber(env, "WEAK_RETRIEVAL_SIMILARITY", 0.3, { min: -1, max: 1 }),
-      pseudonymSecret: optional(env, "PSEUDONYM_SECRET"),
-      uploadMaxBytes: readNumber(env, "ADMIN_UPLOAD_MAX_BYTES", 5_242_880, {
-        min: 1024,
-        max: 1_073_741_824,
-        integer: true,
-      }),
-      sessionHours: readNumber(env, "ADMIN_SESSION_HOURS", 12, { min: 0.1, max: 24 * 90 }),
+      traceRetentionDays: s.TRACE_RETENTION_DAYS,
+      weakRetrievalScore: s.WEAK_RETRIEVAL_SCORE,
+      weakRetrievalSimilarity: s.WEAK_RETRIEVAL_SIMILARITY,
+      pseudonymSecret: s.PSEUDONYM_SECRET,
+      uploadMaxBytes: s.ADMIN_UPLOAD_MAX_BYTES,
+      sessionHours: s.ADMIN_SESSION_HOURS,
     },
-    httpRateLimit: {
-      burst: readNumber(env, "HTTP_RATE_LIMIT_BURST", 10, { min: 1, max: 100_000, integer: true }),
-      perMinute: readNumber(env, "HTTP_RATE_LIMIT_PER_MINUTE", 6, { min: 0, max: 100_000 }),
-    },
-    adminLoginMaxFailures: readNumber(env, "ADMIN_LOGIN_MAX_FAILURES", 5, {
-      min: 1,
-      max: 1_000_000,
-      integer: true,
-    }),
-    adminToken: readSecret(env, "ADMIN_TOKEN"),
-    relaySecret: readSecret(env, "RELAY_SECRET"),
-    inferenceToken: readSecret(env, "INFERENCE_TOKEN"),
-    logLevel: readChoice(env, "LOG_LEVEL", "info", ["debug", "info", "warn", "error"] as const),
+    httpRateLimit: { burst: s.HTTP_RATE_LIMIT_BURST, perMinute: s.HTTP_RATE_LIMIT_PER_MINUTE },
+    adminLoginMaxFailures: s.ADMIN_LOGIN_MAX_FAILURES,
+    adminToken: s.ADMIN_TOKEN,
+    relaySecret: s.RELAY_SECRET,
+    inferenceToken: s.INFERENCE_TOKEN,
+    logLevel: s.LOG_LEVEL,
   };
 }
