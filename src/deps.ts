@@ -14,7 +14,6 @@ import {
   type PromptTemplates,
   prepareChat,
 } from "./chat/index.ts";
-import { createProgressBar } from "./cli/progress.ts";
 import type { Config } from "./config.ts";
 import { type Embedder, loadEmbedder, loadReranker, type Reranker } from "./embed/index.ts";
 import { AppError, errorCode, errorMessage } from "./errors.ts";
@@ -166,10 +165,20 @@ export async function loadPromptTemplates(promptsDir: string): Promise<PromptTem
   };
 }
 
+/** Shows a long task's progress (the CLI passes a terminal progress bar). */
+export interface ProgressReporter {
+  update(done: number, total: number): void;
+  stop(): void;
+}
+
+/** Reports nothing: tests, and callers that show no progress. */
+export const silentProgress = (): ProgressReporter => ({ update() {}, stop() {} });
+
 /** Loads the chat model, or returns the reason it could not (the service then runs retrieval-only). */
 export async function createLlmEngine(
   config: Config,
   logger: Logger,
+  progress: (label: string) => ProgressReporter = silentProgress,
 ): Promise<{ engine: LlmEngine | null; problem?: string }> {
   if (config.llm.backend === "openai") {
     const engine = createOpenAiEngine({
@@ -187,7 +196,7 @@ export async function createLlmEngine(
     return { engine };
   }
   if (config.model === "none") return { engine: null, problem: "MODEL=none: answers are retrieval-only" };
-  const bar = createProgressBar("downloading model");
+  const bar = progress("downloading model");
   try {
     const engine = await loadLlmEngine({
       modelPath: config.model,
@@ -247,6 +256,8 @@ async function skippedIngest(corpus: Corpus): Promise<IngestSummary> {
 export interface ServiceOptions {
   /** Start the Discord and LINE bots when configured. `npm run chat` turns them off. Default true. */
   bots?: boolean;
+  /** Shows model downloads (the CLI passes a terminal progress bar). Default: silent. */
+  progress?: (label: string) => ProgressReporter;
 }
 
 /** Everything `npm start` runs, minus the listening socket (tests call this too). */
@@ -278,7 +289,7 @@ export async function createService(
   const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
   if (interrupted > 0) log.warn(`${interrupted} unfinished trace(s) from an earlier run marked failed`);
   const retriever = createCorpusRetriever(config, corpus, embedder, log, await createReranker(config, log));
-  const { engine, problem } = await createLlmEngine(config, log);
+  const { engine, problem } = await createLlmEngine(config, log, options.progress);
   if (!engine) log.warn(`RUNNING WITHOUT A MODEL — answers are retrieval-only. ${problem ?? ""}`);
 
   const chatDeps: ChatDeps = {

@@ -7,6 +7,7 @@ import { createAppLogger, createService } from "../deps.ts";
 import { errorMessage } from "../errors.ts";
 import type { Passage } from "../types.ts";
 import { runMain } from "./args.ts";
+import { createProgressBar } from "./progress.ts";
 
 function sourceLine(passage: Passage): string {
   const where = [passage.chunk.title, passage.chunk.location].filter(Boolean).join(" · ");
@@ -16,7 +17,7 @@ function sourceLine(passage: Passage): string {
 runMain(async () => {
   const config = loadConfig();
   const logger = createAppLogger(config);
-  const service = await createService(config, logger, { bots: false });
+  const service = await createService(config, logger, { bots: false, progress: createProgressBar });
   const conversationId = `cli-${newConversationId()}`;
   const terminal = createInterface({ input: process.stdin, output: process.stdout });
   process.stdout.write("Ask a question about the course (/reset starts over, /exit or Ctrl-D quits).\n");

@@ -3,11 +3,12 @@ import { loadConfig } from "../config.ts";
 import { createAppLogger, createService } from "../deps.ts";
 import { startHttpServer } from "../http/server.ts";
 import { runMain } from "./args.ts";
+import { createProgressBar } from "./progress.ts";
 
 runMain(async () => {
   const config = loadConfig();
   const logger = createAppLogger(config);
-  const service = await createService(config, logger);
+  const service = await createService(config, logger, { progress: createProgressBar });
   const { ingest } = service;
   logger.info(
     config.ingestOnStart
