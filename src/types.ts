@@ -45,7 +45,8 @@ export interface Chunk {
   contentHash: string;
 }
 
-export type RetrieverName = "vector" | "fulltext";
+/** fulltext: character-bigram terms; words: word-segmented terms; vector: embeddings. */
+export type RetrieverName = "vector" | "fulltext" | "words";
 
 export interface RetrieverHit {
   retriever: RetrieverName;

@@ -9,6 +9,7 @@ function clip(text: string, length = 160): string {
 
 const RETRIEVER_LABELS = {
   fulltext: "Full-text (BM25, reranked by coverage)",
+  words: "Full-text, words (BM25 over word segmentation, reranked by coverage)",
   vector: "Vector (cosine similarity)",
 };
 

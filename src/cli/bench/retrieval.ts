@@ -21,6 +21,7 @@ import { ingestCorpus } from "../../ingest/ingest.ts";
 import { createRetriever, type Retriever } from "../../retrieve/index.ts";
 import { ChunkStore, IngestLog, openDatabase, type StoredChunk } from "../../store/index.ts";
 import { indexTerms } from "../../text/terms.ts";
+import { indexWords } from "../../text/words.ts";
 import { peakRssMb, round, seededRandom, summarize } from "./stats.ts";
 
 const SYNTHETIC_DIMENSION = 384; // multilingual-e5-small, the production default
@@ -98,6 +99,7 @@ function syntheticChunks(count: number, random: () => number): StoredChunk[] {
       link: "",
       text: body,
       terms: indexTerms(body),
+      words: indexWords(body),
       position: index % 50,
       contentHash: "synthetic",
       ingestedAt: "2026-01-01T00:00:00.000Z",
