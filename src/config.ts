@@ -43,7 +43,16 @@ export interface Config {
   };
   course: { name: string; timeZone: string; homeworkPolicy: "hints" | "full" };
   chunk: { targetChars: number; overlapChars: number };
-  retrieval: { topK: number; candidates: number };
+  retrieval: {
+    topK: number;
+    candidates: number;
+    /** Most passage tokens per prompt (the chat model's tokenizer); 0 = no cap, no merging, no dropping. */
+    contextTokens: number;
+    /** Staff glossary (YAML); undefined = none. */
+    glossaryFile: string | undefined;
+    /** GLOSSARY_FILE was set explicitly (a missing file is then an error, not "no glossary"). */
+    glossaryFileRequired: boolean;
+  };
   relevance: { offTopicBelow: number; notCoveredBelow: number };
   limits: { messageMaxChars: number; bodyMaxBytes: number };
   discord: {
@@ -148,6 +157,18 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   { name: "CHUNK_SIZE", default: "450", description: "Target chunk length in characters." },
   { name: "CHUNK_OVERLAP", default: "60", description: "Overlap between chunks in characters." },
   { name: "RETRIEVAL_TOP_K", default: "5", description: "Passages given to the model." },
+  {
+    name: "RETRIEVAL_CONTEXT_TOKENS",
+    default: "0",
+    description:
+      "Most passage tokens per prompt, counted with the chat model's tokenizer; passages far below the best are dropped and neighbouring chunks merged first. 0 = off (all top-k passages as retrieved).",
+  },
+  {
+    name: "GLOSSARY_FILE",
+    default: "<CORPUS_DIR>/glossary.yaml when present",
+    description:
+      "Staff glossary of synonyms that questions are expanded with (see Retrieval quality); `none` turns it off.",
+  },
   {
     name: "RELEVANCE_OFF_TOPIC",
     default: "0.8",
@@ -343,6 +364,16 @@ function botStateFile(env: Env, dataDir: string): string | undefined {
   return OBJECT_STORE_URI.test(dataDir) ? undefined : join(dataDir, "bot-state.jsonl");
 }
 
+function glossaryFile(
+  env: Env,
+  corpusDir: string,
+): { glossaryFile: string | undefined; glossaryFileRequired: boolean } {
+  const value = env["GLOSSARY_FILE"]?.trim();
+  if (value === "none") return { glossaryFile: undefined, glossaryFileRequired: false };
+  if (value) return { glossaryFile: resolve(value), glossaryFileRequired: true };
+  return { glossaryFile: join(corpusDir, "glossary.yaml"), glossaryFileRequired: false };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = readLocation(env, "DATA_DIR", "./data", true);
   const backend = readChoice(env, "LLM_BACKEND", "local", ["local", "openai"] as const);
@@ -398,6 +429,12 @@ export function loadConfig(env: Env = process.env): Config {
     retrieval: {
       topK: readNumber(env, "RETRIEVAL_TOP_K", 5, { min: 1, max: 50, integer: true }),
       candidates: 30,
+      contextTokens: readNumber(env, "RETRIEVAL_CONTEXT_TOKENS", 0, {
+        min: 0,
+        max: 1_000_000,
+        integer: true,
+      }),
+      ...glossaryFile(env, readLocation(env, "CORPUS_DIR", "./corpus", false)),
     },
     relevance: {
       offTopicBelow: readNumber(env, "RELEVANCE_OFF_TOPIC", 0.8, { min: 0, max: 2 }),

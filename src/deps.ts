@@ -24,7 +24,9 @@ import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/inges
 import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
 import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { EMPTY_GLOSSARY, type Glossary, parseGlossary } from "./text/glossary.ts";
 import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
+import { approximateTokenCount, fitPassagesToBudget } from "./retrieve/context.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
 import {
   ChunkStore,
@@ -73,17 +75,55 @@ export async function createEmbedder(config: Config, logger: Logger): Promise<Em
   return embedder;
 }
 
+/**
+ * The staff glossary (GLOSSARY_FILE): none when the default `<CORPUS_DIR>/glossary.yaml` is absent,
+ * an error when a file set explicitly is missing or malformed.
+ */
+export async function loadStaffGlossary(config: Config): Promise<Glossary> {
+  const path = config.retrieval.glossaryFile;
+  if (!path) return EMPTY_GLOSSARY;
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (!config.retrieval.glossaryFileRequired) return EMPTY_GLOSSARY;
+    throw new AppError(
+      `GLOSSARY_FILE=${path} cannot be read (${errorMessage(error)}): fix the path or set GLOSSARY_FILE=none`,
+      "config_invalid",
+    );
+  }
+  return parseGlossary(text, `GLOSSARY_FILE ${path}`);
+}
+
+export interface CorpusRetrieverExtras {
+  /** Staff glossary (loadStaffGlossary). Default none. */
+  glossary?: Glossary;
+  /**
+   * The chat model's token counter: with RETRIEVAL_CONTEXT_TOKENS > 0 the passages are fitted to
+   * that budget with it. Default approximateTokenCount.
+   */
+  countTokens?: (text: string) => number;
+}
+
 export function createCorpusRetriever(
   config: Config,
   corpus: Corpus,
   embedder: Embedder | null,
   logger: Logger,
+  extras: CorpusRetrieverExtras = {},
 ): Retriever {
+  const budgetTokens = config.retrieval.contextTokens;
+  const countTokens = extras.countTokens ?? approximateTokenCount;
   return createRetriever({
     chunks: corpus.chunks,
     embedder,
     topK: config.retrieval.topK,
     candidates: config.retrieval.candidates,
+    glossary: extras.glossary,
+    fitContext:
+      budgetTokens > 0
+        ? (passages) => fitPassagesToBudget(passages, { budgetTokens, countTokens })
+        : undefined,
     onWarning: (message) => logger.warn(message),
   });
 }
@@ -251,8 +291,12 @@ export async function createService(
   const conversations = await ConversationStore.open(corpus.database);
   const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
   if (interrupted > 0) log.warn(`${interrupted} unfinished trace(s) from an earlier run marked failed`);
-  const retriever = createCorpusRetriever(config, corpus, embedder, log);
+  const glossary = await loadStaffGlossary(config);
   const { engine, problem } = await createLlmEngine(config, log);
+  const retriever = createCorpusRetriever(config, corpus, embedder, log, {
+    glossary,
+    countTokens: engine ? (text) => engine.countTokens(text) : undefined,
+  });
   if (!engine) log.warn(`RUNNING WITHOUT A MODEL — answers are retrieval-only. ${problem ?? ""}`);
 
   const chatDeps: ChatDeps = {

@@ -12,15 +12,17 @@ import {
   createCorpusRetriever,
   createEmbedder,
   ingestConfiguredCorpus,
+  loadStaffGlossary,
   openCorpus,
 } from "../deps.ts";
+import { approximateTokenCount } from "../retrieve/context.ts";
 import { AppError } from "../errors.ts";
 import { type EvalQuestion, evaluateRetrieval, type RetrievalReport } from "../retrieve/evaluation.ts";
 import { evaluateRefusals } from "../safety/calibration.ts";
 import { parseCliArgs, runMain } from "./args.ts";
 
 const USAGE =
-  "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--offtopic FILE.jsonl] [--misses] [--json]";
+  "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--offtopic FILE.jsonl] [--misses] [--json] [--budget TOKENS]";
 
 async function readQuestions(path: string): Promise<EvalQuestion[]> {
   const text = await readFile(path, "utf8").catch(() => {
@@ -38,6 +40,9 @@ async function readQuestions(path: string): Promise<EvalQuestion[]> {
     });
 }
 
+/** Budget the prompt figures are reported at when RETRIEVAL_CONTEXT_TOKENS is 0 (off). */
+const DEFAULT_EVAL_BUDGET = 1000;
+
 /** One line per set: the figures the README's Retrieval quality table shows. */
 function formatReport(
   mode: string,
@@ -49,7 +54,12 @@ function formatReport(
   for (const set of sets)
     lines.push(
       `${set.set}: ${set.questions} questions  recall@1 ${set.recallAt1}  recall@${k} ${set.recallAtK}  ` +
-        `MRR ${set.mrr}  avg passage ${set.averagePassageChars} chars  p95 ${set.p95Ms} ms`,
+        `MRR ${set.mrr}  avg passage ${set.averagePassageChars} chars  p95 ${set.p95Ms} ms` +
+        (set.budget
+          ? `\n  budget ${set.budget.budgetTokens} tokens: answer inside ${set.budget.recallInBudget}, ` +
+            `median passage tokens ${set.budget.medianTokensBefore} -> ${set.budget.medianTokensAfter}, ` +
+            `${set.budget.averagePassagesAfter} passages`
+          : ""),
     );
   return `${lines.join("\n")}\n`;
 }
@@ -64,6 +74,7 @@ runMain(async () => {
       embed: { type: "string" },
       misses: { type: "boolean" },
       json: { type: "boolean" },
+      budget: { type: "string" },
       offtopic: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -89,7 +100,19 @@ runMain(async () => {
     const corpus = await openCorpus(config);
     const embedder = await createEmbedder(config, logger);
     const summary = await ingestConfiguredCorpus(config, corpus, embedder);
-    const retriever = createCorpusRetriever(config, corpus, embedder, logger);
+    // Ranks are measured on the fused passages; the budget figures fit them afterwards.
+    const retriever = createCorpusRetriever(
+      { ...config, retrieval: { ...config.retrieval, contextTokens: 0 } },
+      corpus,
+      embedder,
+      logger,
+      { glossary: await loadStaffGlossary(config) },
+    );
+    const budgetTokens = Number(values.budget ?? (config.retrieval.contextTokens || DEFAULT_EVAL_BUDGET));
+    if (!Number.isInteger(budgetTokens) || budgetTokens < 0)
+      throw new AppError(`--budget must be a whole number of tokens, got ${values.budget}`, "bad_request");
+    // No chat model is loaded here: tokens are estimated (approximateTokenCount).
+    const budget = { budgetTokens, countTokens: approximateTokenCount };
     const sets = await Promise.all(
       values.questions.map(async (path) => ({ path, questions: await readQuestions(path) })),
     );
@@ -99,7 +122,7 @@ runMain(async () => {
     const perSet: Array<{ set: string } & Omit<RetrievalReport, "misses">> = [];
     const misses: Array<RetrievalReport["misses"][number] & { set: string }> = [];
     for (const set of sets) {
-      const { misses: setMisses, ...figures } = await evaluateRetrieval(retriever, set.questions, k);
+      const { misses: setMisses, ...figures } = await evaluateRetrieval(retriever, set.questions, k, budget);
       perSet.push({ set: basename(set.path), ...figures });
       misses.push(...setMisses.map((miss) => ({ ...miss, set: basename(set.path) })));
     }

@@ -4,7 +4,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { loadConfig } from "../config.ts";
-import { createAppLogger, createCorpusRetriever, createEmbedder, openCorpus } from "../deps.ts";
+import {
+  createAppLogger,
+  createCorpusRetriever,
+  createEmbedder,
+  loadStaffGlossary,
+  openCorpus,
+} from "../deps.ts";
 import { AppError } from "../errors.ts";
 import type { Passage } from "../types.ts";
 import { parseCliArgs, runMain } from "./args.ts";
@@ -75,7 +81,9 @@ runMain(async () => {
   if ((await corpus.chunks.countChunks()) === 0)
     logger.warn(`the corpus in ${config.dataDir} is empty: run npm run ingest first`);
   const embedder = await createEmbedder(config, logger);
-  const retriever = createCorpusRetriever(config, corpus, embedder, logger);
+  const retriever = createCorpusRetriever(config, corpus, embedder, logger, {
+    glossary: await loadStaffGlossary(config),
+  });
 
   if (values.queries) {
     for (const line of questions) {
