@@ -24,7 +24,6 @@ import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/inges
 import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
 import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { EMPTY_GLOSSARY, type Glossary, parseGlossary } from "./text/glossary.ts";
 import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
 import { approximateTokenCount, fitPassagesToBudget } from "./retrieve/context.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
@@ -36,6 +35,7 @@ import {
   openDatabase,
   TraceStore,
 } from "./store/index.ts";
+import { EMPTY_GLOSSARY, type Glossary, parseGlossary } from "./text/glossary.ts";
 
 export interface Corpus {
   database: Database;

@@ -15,8 +15,8 @@ import {
   loadStaffGlossary,
   openCorpus,
 } from "../deps.ts";
-import { approximateTokenCount } from "../retrieve/context.ts";
 import { AppError } from "../errors.ts";
+import { approximateTokenCount } from "../retrieve/context.ts";
 import { type EvalQuestion, evaluateRetrieval, type RetrievalReport } from "../retrieve/evaluation.ts";
 import { evaluateRefusals } from "../safety/calibration.ts";
 import { parseCliArgs, runMain } from "./args.ts";

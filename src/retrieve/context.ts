@@ -29,9 +29,9 @@ export function approximateTokenCount(text: string): number {
   return cjk + Math.ceil(Math.max(0, other) / 4);
 }
 
-/** Longest end of `first` that `second` starts with (the chunker's overlap), up to half of either. */
+/** Longest end of `first` (8 characters or more) that `second` starts with: the chunker's overlap. */
 function overlapLength(first: string, second: string): number {
-  const limit = Math.min(Math.floor(first.length / 2), Math.floor(second.length / 2));
+  const limit = Math.min(first.length, second.length) - 1;
   for (let length = limit; length >= 8; length--) {
     if (first.endsWith(second.slice(0, length))) return length;
   }

@@ -85,12 +85,10 @@ function latinTerm(text: string): string | undefined {
 /** Enough text to tell a term the corpus uses from a one-off (keeps mining fast on huge corpora). */
 const COUNTED_CHARS = 2_000_000;
 
-function termOf(text: string, usedTwice: (term: string) => boolean): string | undefined {
-  const normalized = normalizeForSearch(text).trim().toLowerCase();
-  if (!normalized) return undefined;
-  return new RegExp(`^[${HAN}]+$`, "u").test(normalized)
-    ? chineseTermBefore(normalized, usedTwice)
-    : latinTerm(normalized);
+/** A term set off by a bar (「HW4｜作業四」): the whole of it, normalized. */
+function delimitedTerm(text: string): string | undefined {
+  const term = normalizeForSearch(text).trim().toLowerCase();
+  return term.length >= 2 ? term : undefined;
 }
 
 /** Pairs of synonyms found in the corpus texts (see the patterns above), one group per pair. */
@@ -110,16 +108,12 @@ export function mineGlossary(texts: Iterable<string>): Glossary {
     if (a && b && a !== b) pairs.set([a, b].sort().join("\0"), [a, b]);
   };
   for (const raw of all) {
-    for (const match of raw.matchAll(BAR_PAIR))
-      add(termOf(match[1]!, usedTwice), termOf(match[2]!, usedTwice));
+    for (const match of raw.matchAll(BAR_PAIR)) add(delimitedTerm(match[1]!), delimitedTerm(match[2]!));
     const text = normalizeForSearch(raw);
     for (const match of text.matchAll(CHINESE_THEN_LATIN))
       add(chineseTermBefore(match[1]!.toLowerCase(), usedTwice), latinTerm(match[2]!));
-    for (const match of text.matchAll(LATIN_THEN_CHINESE)) {
-      const chinese = match[2]!;
-      if (!FILLER_STARTS.has(chinese[0]!) && !CHINESE_PARTICLES.has(chinese[0]!))
-        add(latinTerm(match[1]!), chinese);
-    }
+    // The bracket delimits the Chinese term whole (「對話模板」 starts with 對 and is still a term).
+    for (const match of text.matchAll(LATIN_THEN_CHINESE)) add(latinTerm(match[1]!), match[2]!);
   }
   // Pairs stay pairs: chaining them (「參數」 = parameter, 「參數」 = ...) would join unrelated terms.
   return { groups: [...pairs.values()] };
