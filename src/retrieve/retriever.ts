@@ -140,8 +140,14 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       if (options.embedder) rankings.push({ retriever: "vector", hits: vector });
       const fused = fuseRankings(rankings, { limit: retrieveOptions?.topK ?? options.topK ?? 5 });
       const passages = options.fitContext ? options.fitContext(fused) : fused;
+      // Relevance over the bigram view's top k, the ranking the refusal thresholds were calibrated on
+      // (the word view surfaces passages that share words but less of the question's text).
       const profile = profileQuery(question);
-      const relevance = Math.max(0, ...passages.map((passage) => coverageScore(profile, passage.chunk.text)));
+      const limit = retrieveOptions?.topK ?? options.topK ?? 5;
+      const relevance = Math.max(
+        0,
+        ...rankings[0]!.hits.slice(0, limit).map((hit) => coverageScore(profile, hit.chunk.text)),
+      );
       return { passages, rankings, queryTerms: terms, relevance, retrievalMs: performance.now() - started };
     },
   };

@@ -56,8 +56,10 @@ function arabicNumerals(text: string): string {
     NUMERAL_RUN,
     (whole, before: string | undefined, numeral: string, after: string | undefined) => {
       if (!before && !after) return whole;
-      // 「兩」 is a number only before a counter (「兩個」), never after 第.
+      // 「兩」 is a number only before a counter (「兩個」), never after 第; a lone 「一」 before a
+      // counter is mostly the article 「a」 (「一個」, 「一點」, 「一次」), so only 「第一」 becomes 1.
       if (numeral === "兩" && !after) return whole;
+      if (numeral === "一" && !before) return whole;
       const value = chineseNumeralValue(numeral);
       return value === undefined ? whole : `${before ?? ""}${value}${after ?? ""}`;
     },

@@ -14,6 +14,8 @@ describe("normalizeForSearch", () => {
     expect(normalizeForSearch("作業四什麼時候截止")).toBe("作業4什麼時候截止");
     expect(normalizeForSearch("三個數字、第十二週、一百零五頁")).toBe("3個數字、第12週、105頁");
     expect(normalizeForSearch("一樣的統一標準")).toBe("一樣的統一標準");
+    // A lone 一 before a counter is the article: 「講一個笑話」 must not turn into a number.
+    expect(normalizeForSearch("講一個笑話，第一講")).toBe("講一個笑話,第1講");
     expect(normalizeForSearch("兩者")).toBe("兩者");
   });
 
