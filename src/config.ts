@@ -45,7 +45,16 @@ export interface Config {
   };
   course: { name: string; timeZone: string; homeworkPolicy: "hints" | "full" };
   chunk: { targetChars: number; overlapChars: number };
-  retrieval: { topK: number; candidates: number };
+  retrieval: {
+    topK: number;
+    candidates: number;
+    /** Most passage tokens per prompt (the chat model's tokenizer); 0 = no cap, no merging, no dropping. */
+    contextTokens: number;
+    /** Staff glossary (YAML); undefined = none. */
+    glossaryFile: string | undefined;
+    /** GLOSSARY_FILE was set explicitly (a missing file is then an error, not "no glossary"). */
+    glossaryFileRequired: boolean;
+  };
   /** Optional cross-encoder stage after fusion (off when model is "none"). */
   rerank: { model: string; candidates: number; maxTokens: number };
   relevance: { offTopicBelow: number; notCoveredBelow: number };
@@ -115,7 +124,13 @@ export function loadConfig(env: Env = process.env): Config {
     },
     course: { name: s.COURSE_NAME, timeZone: s.COURSE_TIMEZONE, homeworkPolicy: s.HOMEWORK_POLICY },
     chunk: { targetChars: s.CHUNK_SIZE, overlapChars: s.CHUNK_OVERLAP },
-    retrieval: { topK: s.RETRIEVAL_TOP_K, candidates: s.RETRIEVAL_CANDIDATES },
+    retrieval: {
+      topK: s.RETRIEVAL_TOP_K,
+      candidates: s.RETRIEVAL_CANDIDATES,
+      contextTokens: s.RETRIEVAL_CONTEXT_TOKENS,
+      glossaryFile: s.GLOSSARY_FILE,
+      glossaryFileRequired: Boolean(env["GLOSSARY_FILE"]?.trim()) && env["GLOSSARY_FILE"]?.trim() !== "none",
+    },
     rerank: { model: s.RERANK_MODEL, candidates: s.RERANK_CANDIDATES, maxTokens: s.RERANK_MAX_TOKENS },
     relevance: { offTopicBelow: s.RELEVANCE_OFF_TOPIC, notCoveredBelow: s.RELEVANCE_NOT_COVERED },
     limits: { messageMaxChars: s.MESSAGE_MAX_CHARS, bodyMaxBytes: s.BODY_MAX_BYTES },

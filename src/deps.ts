@@ -25,6 +25,7 @@ import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.t
 import { createLogger, type Logger } from "./log.ts";
 import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
 import { pseudonymizeIdentifiers } from "./pseudonym.ts";
+import { approximateTokenCount, fitPassagesToBudget } from "./retrieve/context.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
 import {
   ChunkStore,
@@ -34,6 +35,7 @@ import {
   openDatabase,
   TraceStore,
 } from "./store/index.ts";
+import { EMPTY_GLOSSARY, type Glossary, parseGlossary } from "./text/glossary.ts";
 
 export interface Corpus {
   database: Database;
@@ -94,20 +96,59 @@ export async function createReranker(config: Config, logger: Logger): Promise<Re
   });
 }
 
+/**
+ * The staff glossary (GLOSSARY_FILE): none when the default `<CORPUS_DIR>/glossary.yaml` is absent,
+ * an error when a file set explicitly is missing or malformed.
+ */
+export async function loadStaffGlossary(config: Config): Promise<Glossary> {
+  const path = config.retrieval.glossaryFile;
+  if (!path) return EMPTY_GLOSSARY;
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    if (!config.retrieval.glossaryFileRequired) return EMPTY_GLOSSARY;
+    throw new AppError(
+      `GLOSSARY_FILE=${path} cannot be read (${errorMessage(error)}): fix the path or set GLOSSARY_FILE=none`,
+      "config_invalid",
+    );
+  }
+  return parseGlossary(text, `GLOSSARY_FILE ${path}`);
+}
+
+export interface CorpusRetrieverExtras {
+  /** Staff glossary (loadStaffGlossary). Default none. */
+  glossary?: Glossary;
+  /**
+   * The chat model's token counter: with RETRIEVAL_CONTEXT_TOKENS > 0 the passages are fitted to
+   * that budget with it. Default approximateTokenCount.
+   */
+  countTokens?: (text: string) => number;
+  /** The cross-encoder stage (createReranker). Default none: the fused order. */
+  reranker?: Reranker | null;
+}
+
 export function createCorpusRetriever(
   config: Config,
   corpus: Corpus,
   embedder: Embedder | null,
   logger: Logger,
-  reranker: Reranker | null = null,
+  extras: CorpusRetrieverExtras = {},
 ): Retriever {
+  const budgetTokens = config.retrieval.contextTokens;
+  const countTokens = extras.countTokens ?? approximateTokenCount;
   return createRetriever({
     chunks: corpus.chunks,
     embedder,
     topK: config.retrieval.topK,
     candidates: config.retrieval.candidates,
-    reranker,
+    reranker: extras.reranker ?? null,
     rerankCandidates: config.rerank.candidates,
+    glossary: extras.glossary,
+    fitContext:
+      budgetTokens > 0
+        ? (passages) => fitPassagesToBudget(passages, { budgetTokens, countTokens })
+        : undefined,
     onWarning: (message) => logger.warn(message),
   });
 }
@@ -288,8 +329,13 @@ export async function createService(
   const conversations = await ConversationStore.open(corpus.database, { logger: log });
   const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
   if (interrupted > 0) log.warn(`${interrupted} unfinished trace(s) from an earlier run marked failed`);
-  const retriever = createCorpusRetriever(config, corpus, embedder, log, await createReranker(config, log));
+  const glossary = await loadStaffGlossary(config);
   const { engine, problem } = await createLlmEngine(config, log, options.progress);
+  const retriever = createCorpusRetriever(config, corpus, embedder, log, {
+    glossary,
+    countTokens: engine ? (text) => engine.countTokens(text) : undefined,
+    reranker: await createReranker(config, log),
+  });
   if (!engine) log.warn(`RUNNING WITHOUT A MODEL — answers are retrieval-only. ${problem ?? ""}`);
 
   const chatDeps: ChatDeps = {

@@ -45,8 +45,11 @@ export interface Chunk {
   contentHash: string;
 }
 
-/** "reranker" is the optional cross-encoder stage that reorders the fused list (see retrieve/rerank-stage.ts). */
-export type RetrieverName = "vector" | "fulltext" | "reranker";
+/**
+ * fulltext: character-bigram terms; words: word-segmented terms; vector: embeddings; reranker: the
+ * optional cross-encoder stage that reorders the fused list (see retrieve/rerank-stage.ts).
+ */
+export type RetrieverName = "vector" | "fulltext" | "words" | "reranker";
 
 export interface RetrieverHit {
   retriever: RetrieverName;

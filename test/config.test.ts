@@ -42,7 +42,13 @@ describe("defaults", () => {
       repeatPenalty: 1.1,
       maxTokens: 768,
     });
-    expect(config.retrieval).toEqual({ topK: 5, candidates: 30 });
+    expect(config.retrieval).toEqual({
+      topK: 5,
+      candidates: 30,
+      contextTokens: 0,
+      glossaryFile: join(resolve("corpus"), "glossary.yaml"),
+      glossaryFileRequired: false,
+    });
     expect(config.course).toEqual({
       name: "生成式人工智慧導論",
       timeZone: "Asia/Taipei",
@@ -75,6 +81,10 @@ describe("defaults", () => {
     LINE_CHANNEL_SECRET: (c) => expect(c.line.channelSecret).toBeUndefined(),
     LINE_CHANNEL_ACCESS_TOKEN: (c) => expect(c.line.channelAccessToken).toBeUndefined(),
     BOT_STATE_FILE: (c) => expect(c.bots.stateFile).toBe(join(resolve("data"), "bot-state.jsonl")),
+    GLOSSARY_FILE: (c) => {
+      expect(c.retrieval.glossaryFile).toBe(join(resolve("corpus"), "glossary.yaml"));
+      expect(c.retrieval.glossaryFileRequired).toBe(false); // absent is fine; an explicit path must exist
+    },
   };
 
   it.each(settings.filter(([, setting]) => literalDefault(setting) === undefined))(

@@ -5,7 +5,7 @@
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
 import {
   createAppLogger,
@@ -13,15 +13,17 @@ import {
   createEmbedder,
   createReranker,
   ingestConfiguredCorpus,
+  loadStaffGlossary,
   openCorpus,
 } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { type EvalQuestion, evaluateRetrieval } from "../retrieve/evaluation.ts";
+import { approximateTokenCount } from "../retrieve/context.ts";
+import { type EvalQuestion, evaluateRetrieval, type RetrievalReport } from "../retrieve/evaluation.ts";
 import { evaluateRefusals } from "../safety/calibration.ts";
 import { parseCliArgs, runMain } from "./args.ts";
 
 const USAGE =
-  "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--rerank MODEL|none] [--offtopic FILE.jsonl] [--misses]";
+  "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--rerank MODEL|none] [--offtopic FILE.jsonl] [--misses] [--json] [--budget TOKENS]";
 
 async function readQuestions(path: string): Promise<EvalQuestion[]> {
   const text = await readFile(path, "utf8").catch(() => {
@@ -39,6 +41,30 @@ async function readQuestions(path: string): Promise<EvalQuestion[]> {
     });
 }
 
+/** Budget the prompt figures are reported at when RETRIEVAL_CONTEXT_TOKENS is 0 (off). */
+const DEFAULT_EVAL_BUDGET = 1000;
+
+/** One line per set: the figures the README's Retrieval quality table shows. */
+function formatReport(
+  mode: string,
+  chunks: number,
+  sets: ReadonlyArray<{ set: string } & Omit<RetrievalReport, "misses">>,
+  k: number,
+): string {
+  const lines = [`mode ${mode}, ${chunks} chunks`];
+  for (const set of sets)
+    lines.push(
+      `${set.set}: ${set.questions} questions  recall@1 ${set.recallAt1}  recall@${k} ${set.recallAtK}  ` +
+        `MRR ${set.mrr}  avg passage ${set.averagePassageChars} chars  p95 ${set.p95Ms} ms` +
+        (set.budget
+          ? `\n  budget ${set.budget.budgetTokens} tokens: answer inside ${set.budget.recallInBudget}, ` +
+            `median passage tokens ${set.budget.medianTokensBefore} -> ${set.budget.medianTokensAfter}, ` +
+            `${set.budget.averagePassagesAfter} passages`
+          : ""),
+    );
+  return `${lines.join("\n")}\n`;
+}
+
 runMain(async () => {
   const { values } = parseCliArgs(
     process.argv.slice(2),
@@ -49,6 +75,8 @@ runMain(async () => {
       embed: { type: "string" },
       rerank: { type: "string" },
       misses: { type: "boolean" },
+      json: { type: "boolean" },
+      budget: { type: "string" },
       offtopic: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -76,19 +104,38 @@ runMain(async () => {
     const embedder = await createEmbedder(config, logger);
     const summary = await ingestConfiguredCorpus(config, corpus, embedder);
     const reranker = await createReranker(config, logger);
-    const retriever = createCorpusRetriever(config, corpus, embedder, logger, reranker);
-    const questions = (await Promise.all(values.questions.map(readQuestions))).flat();
+    // Ranks are measured on the fused passages; the budget figures fit them afterwards.
+    const retriever = createCorpusRetriever(
+      { ...config, retrieval: { ...config.retrieval, contextTokens: 0 } },
+      corpus,
+      embedder,
+      logger,
+      { glossary: await loadStaffGlossary(config), reranker },
+    );
+    const budgetTokens = Number(values.budget ?? (config.retrieval.contextTokens || DEFAULT_EVAL_BUDGET));
+    if (!Number.isInteger(budgetTokens) || budgetTokens < 0)
+      throw new AppError(`--budget must be a whole number of tokens, got ${values.budget}`, "bad_request");
+    // No chat model is loaded here: tokens are estimated (approximateTokenCount).
+    const budget = { budgetTokens, countTokens: approximateTokenCount };
+    const sets = await Promise.all(
+      values.questions.map(async (path) => ({ path, questions: await readQuestions(path) })),
+    );
+    const questions = sets.flatMap((set) => set.questions);
 
-    const result = await evaluateRetrieval(retriever, questions, k);
-    const { misses, ...figures } = result;
+    // One report per --questions file, so a gain on one set cannot hide a loss on another.
+    const perSet: Array<{ set: string } & Omit<RetrievalReport, "misses">> = [];
+    const misses: Array<RetrievalReport["misses"][number] & { set: string }> = [];
+    for (const set of sets) {
+      const { misses: setMisses, ...figures } = await evaluateRetrieval(retriever, set.questions, k, budget);
+      perSet.push({ set: basename(set.path), ...figures });
+      misses.push(...setMisses.map((miss) => ({ ...miss, set: basename(set.path) })));
+    }
     const report = {
       mode: retriever.mode,
       reranker: reranker?.modelId ?? "none",
       chunks: await corpus.chunks.countChunks(),
       documents: summary.added.length,
-      ...figures,
-      [`recall@1`]: figures.recallAt1,
-      [`recall@${k}`]: figures.recallAtK,
+      sets: perSet,
     };
     let refusals: Record<string, unknown> | undefined;
     if (values.offtopic) {
@@ -105,10 +152,17 @@ runMain(async () => {
         thresholds: config.relevance,
       };
     }
-    process.stdout.write(`${JSON.stringify(refusals ? { ...report, refusals } : report, null, 2)}\n`);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(refusals ? { ...report, refusals } : report, null, 2)}\n`);
+    } else {
+      process.stdout.write(formatReport(report.mode, report.chunks, perSet, k));
+      if (refusals) process.stdout.write(`refusals: ${JSON.stringify(refusals)}\n`);
+    }
     if (values.misses) {
       for (const miss of misses)
-        process.stdout.write(`miss: ${miss.question}  [${miss.mustContain}]  terms: ${miss.queryTerms}\n`);
+        process.stdout.write(
+          `miss [${miss.set}]: ${miss.question}  [${miss.mustContain}]  terms: ${miss.queryTerms}\n`,
+        );
     }
     return 0;
   } finally {

@@ -9,6 +9,7 @@ import {
   createCorpusRetriever,
   createEmbedder,
   createReranker,
+  loadStaffGlossary,
   openCorpus,
 } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -81,13 +82,10 @@ runMain(async () => {
   if ((await corpus.chunks.countChunks()) === 0)
     logger.warn(`the corpus in ${config.dataDir} is empty: run npm run ingest first`);
   const embedder = await createEmbedder(config, logger);
-  const retriever = createCorpusRetriever(
-    config,
-    corpus,
-    embedder,
-    logger,
-    await createReranker(config, logger),
-  );
+  const retriever = createCorpusRetriever(config, corpus, embedder, logger, {
+    glossary: await loadStaffGlossary(config),
+    reranker: await createReranker(config, logger),
+  });
 
   if (values.queries) {
     for (const line of questions) {

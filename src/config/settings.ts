@@ -152,6 +152,20 @@ export const SETTINGS = {
     description:
       "Candidates each retriever (full-text, vector) returns before fusion picks RETRIEVAL_TOP_K passages.",
   }),
+  RETRIEVAL_CONTEXT_TOKENS: integer({
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+    description:
+      "Most passage tokens per prompt, counted with the chat model's tokenizer; passages scoring under 0.3 × the best are dropped and neighbouring chunks of one document merged first. `0` = off (all top-k passages as retrieved). See Retrieval quality for what a budget costs in recall.",
+  }),
+  GLOSSARY_FILE: file({
+    default: computed("<CORPUS_DIR>/glossary.yaml when present", (lookup: Lookup) =>
+      join(String(lookup("CORPUS_DIR")), "glossary.yaml"),
+    ),
+    description:
+      "Staff glossary: groups of synonyms questions are expanded with (format under Retrieval quality). `none` turns it off; a path set here that cannot be read is an error.",
+  }),
   RERANK_MODEL: text({
     default: "none",
     description:

@@ -10,13 +10,14 @@ import type { Embedder } from "../embed/index.ts";
 import { AppError, errorMessage } from "../errors.ts";
 import type { ChunkStore, IngestLog, StoredChunk } from "../store/index.ts";
 import { indexTerms } from "../text/terms.ts";
+import { indexWords } from "../text/words.ts";
 import type { ChunkDraft, LoadedDocument } from "../types.ts";
 import { type ChunkOptions, chunkDocument } from "./chunker.ts";
 import { linkAtTime } from "./links.ts";
 import { loadDocument, SUPPORTED_EXTENSIONS } from "./loaders/index.ts";
 
 /** Bump when chunking or term analysis changes in a way that needs every document re-ingested. */
-const PIPELINE_REVISION = "terms-v3+positions+lecture";
+const PIPELINE_REVISION = "terms-v4+words+header";
 
 export interface IngestOptions {
   corpusDir: string;
@@ -79,6 +80,24 @@ export function positionLabel(position: number, total: number): string {
   return `第 ${position + 1}/${total} 段（約 ${Math.round((position / total) * 100)}% 處）`;
 }
 
+/**
+ * What every chunk of a document is indexed with besides its own text: the document title, the
+ * lecture and the section heading. 「第三講」 or 「Chat template」 then finds a passage of that
+ * lecture even when the passage itself never says so. A bare lecture number (front matter
+ * `lecture: 3`) is spelled both ways, 「第 3 講」 and "Lecture 3".
+ */
+export function contextualHeader(title: string, lecture: string | undefined, location: string): string {
+  const label = lecture?.trim() ?? "";
+  const lectureLabel = /^\d{1,2}$/.test(label) ? `第 ${label} 講 Lecture ${label}` : label;
+  return [title, lectureLabel, location].filter((part) => part.trim() !== "").join("\n");
+}
+
+/** Both lexical views of a chunk: its header and text as bigram terms and as words. */
+function searchFields(header: string, text: string): { terms: string; words: string } {
+  const indexed = `${header}\n${text}`;
+  return { terms: indexTerms(indexed), words: indexWords(indexed) };
+}
+
 function toStoredChunks(
   document: LoadedDocument,
   drafts: ChunkDraft[],
@@ -94,7 +113,7 @@ function toStoredChunks(
     link: linkAtTime(document.url, draft.startSeconds),
     text: draft.text,
     // The lecture (front matter `lecture`, `講次`, `時間`) is searchable: 「第 3 講」, 「1/21 那堂課」.
-    terms: indexTerms(`${document.title} ${document.lecture ?? ""} ${draft.location} ${draft.text}`),
+    ...searchFields(contextualHeader(document.title, document.lecture, draft.location), draft.text),
     position: draft.position,
     contentHash: hash,
     ingestedAt,
@@ -223,7 +242,7 @@ async function carryOver(chunks: ChunkStore, path: string, pipeline: string): Pr
   return (await chunks.chunksOf(path)).map((chunk) => ({
     ...chunk,
     id: chunkId(chunk.documentPath, chunk.contentHash, chunk.position, pipeline),
-    terms: indexTerms(`${chunk.title} ${chunk.location} ${chunk.text}`),
+    ...searchFields(contextualHeader(chunk.title, undefined, chunk.location), chunk.text),
     ingestedAt,
   }));
 }

@@ -1,4 +1,5 @@
 /** Retrieval quality over a question set: recall@1, recall@k, MRR, passage length, latency. */
+import { type ContextBudgetOptions, fitPassagesToBudget } from "./context.ts";
 import type { Retriever } from "./retriever.ts";
 
 export interface EvalQuestion {
@@ -16,6 +17,17 @@ export interface RetrievalReport {
   averagePassageChars: number;
   p50Ms: number;
   p95Ms: number;
+  /** With a context budget: what the model would be shown (see context.ts). */
+  budget?: {
+    budgetTokens: number;
+    /** Share of questions whose answer-bearing passage is among the fitted passages. */
+    recallInBudget: number;
+    /** Median passage tokens per prompt: the top-k passages as retrieved, and after fitting. */
+    medianTokensBefore: number;
+    medianTokensAfter: number;
+    /** Mean passages per prompt after fitting. */
+    averagePassagesAfter: number;
+  };
   misses: { question: string; mustContain: string; queryTerms: string }[];
 }
 
@@ -26,7 +38,12 @@ export async function evaluateRetrieval(
   retriever: Retriever,
   questions: readonly EvalQuestion[],
   k = 5,
+  budget?: ContextBudgetOptions,
 ): Promise<RetrievalReport> {
+  let inBudget = 0;
+  let passagesAfter = 0;
+  const tokensBefore: number[] = [];
+  const tokensAfter: number[] = [];
   let hitsAt1 = 0;
   let hitsAtK = 0;
   let reciprocalRankSum = 0;
@@ -42,6 +59,15 @@ export async function evaluateRetrieval(
     for (const passage of result.passages) {
       passageChars += [...passage.chunk.text].length;
       passageCount++;
+    }
+    if (budget) {
+      const fitted = fitPassagesToBudget(result.passages, budget);
+      const total = (passages: typeof fitted) =>
+        passages.reduce((sum, passage) => sum + budget.countTokens(passage.chunk.text), 0);
+      tokensBefore.push(total(result.passages));
+      tokensAfter.push(total(fitted));
+      passagesAfter += fitted.length;
+      if (fitted.some((passage) => compact(passage.chunk.text).includes(phrase))) inBudget++;
     }
     if (rank === 1) hitsAt1++;
     if (rank >= 1) {
@@ -62,6 +88,22 @@ export async function evaluateRetrieval(
     averagePassageChars: Math.round(passageChars / Math.max(1, passageCount)),
     p50Ms: round(latencies[Math.floor(latencies.length * 0.5)] ?? 0),
     p95Ms: round(latencies[Math.floor(latencies.length * 0.95)] ?? 0),
+    ...(budget && {
+      budget: {
+        budgetTokens: budget.budgetTokens,
+        recallInBudget: round(inBudget / count),
+        medianTokensBefore: median(tokensBefore),
+        medianTokensAfter: median(tokensAfter),
+        averagePassagesAfter: round(passagesAfter / count),
+      },
+    }),
     misses,
   };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return 0;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : Math.round((sorted[middle - 1]! + sorted[middle]!) / 2);
 }

@@ -5,6 +5,7 @@
  * (「型只」 in 「模型只是」). A passage that contains more of the question's bigrams, and longer
  * runs of the question's characters, is more likely to be the one a student means.
  */
+import { normalizeForSearch } from "../text/normalize.ts";
 import { stripQuestionWords } from "../text/terms.ts";
 
 const CJK_RUN = /[\p{Script=Han}]+|[\p{L}\p{N}]+/gu;
@@ -36,7 +37,7 @@ export function profileQuery(question: string): QueryProfile {
 
 /** Share of the question's bigrams, trigrams and words that the passage contains, in [0, 2]. */
 export function coverageScore(profile: QueryProfile, passageText: string): number {
-  const text = passageText.toLowerCase().replace(/\s+/g, "");
+  const text = normalizeForSearch(passageText).toLowerCase().replace(/\s+/g, "");
   const share = (items: string[]) =>
     items.length === 0 ? 0 : items.filter((item) => text.includes(item)).length / items.length;
   const units = profile.bigrams.length + profile.words.length;

@@ -1,8 +1,19 @@
-/** Hybrid retrieval: the question's terms against the full-text index, its embedding against the vectors. */
+/**
+ * Hybrid retrieval: two lexical views of the question (character bigrams, words) against their
+ * full-text indexes, its embedding against the vectors, fused by reciprocal rank.
+ */
 import type { Embedder, Reranker } from "../embed/index.ts";
 import { errorMessage } from "../errors.ts";
 import type { ChunkHit, ChunkStore } from "../store/index.ts";
+import {
+  EMPTY_GLOSSARY,
+  type Glossary,
+  glossaryExpansion,
+  mergeGlossaries,
+  mineGlossary,
+} from "../text/glossary.ts";
 import { queryTerms } from "../text/terms.ts";
+import { queryWords } from "../text/words.ts";
 import type { Passage } from "../types.ts";
 import { fuseRankings, type RankedList } from "./fusion.ts";
 import { coverageScore, profileQuery } from "./rerank.ts";
@@ -19,6 +30,18 @@ export interface RetrieverOptions {
   reranker?: Reranker | null;
   /** Fused passages the reranker rescores. Default 10. */
   rerankCandidates?: number;
+  /** Staff-edited synonyms (GLOSSARY_FILE). Default none. */
+  glossary?: Glossary;
+  /**
+   * Also expand questions with synonyms mined from the corpus (「檢索增強生成（RAG）」), re-mined
+   * when the corpus changes. Default true.
+   */
+  mineGlossary?: boolean;
+  /**
+   * Applied to the fused passages before they are returned (the chat service passes the context
+   * budget here: see context.ts). Default none: the fused passages as they are.
+   */
+  fitContext?: (passages: Passage[]) => Passage[];
   onWarning?: (message: string) => void;
 }
 
@@ -46,6 +69,8 @@ export interface Retriever {
  * overrode it more often than it helped (see README, Retrieval quality).
  */
 const COVERAGE_WEIGHT = 0.5;
+/** How often the retriever asks whether the corpus changed (and the mined glossary is stale). */
+const GLOSSARY_RECHECK_MS = 30_000;
 
 function rerankFullText(question: string, hits: ChunkHit[]): ChunkHit[] {
   if (hits.length === 0) return hits;
@@ -82,22 +107,60 @@ export function createRetriever(options: RetrieverOptions): Retriever {
     }
   }
 
+  const staffGlossary = options.glossary ?? EMPTY_GLOSSARY;
+  let glossary: { version: number; checkedAt: number; value: Promise<Glossary> } | undefined;
+
+  /** Staff glossary plus the one mined from the corpus, re-mined when the corpus version changed. */
+  async function currentGlossary(): Promise<Glossary> {
+    if (options.mineGlossary === false) return staffGlossary;
+    if (glossary && Date.now() - glossary.checkedAt < GLOSSARY_RECHECK_MS) return glossary.value;
+    const version = await options.chunks.version();
+    if (glossary?.version === version) {
+      glossary.checkedAt = Date.now();
+      return glossary.value;
+    }
+    const value = options.chunks.allTexts().then(
+      (texts) => mergeGlossaries(staffGlossary, mineGlossary(texts)),
+      (error) => {
+        options.onWarning?.(`mining the glossary failed: ${errorMessage(error)}`);
+        return staffGlossary;
+      },
+    );
+    glossary = { version, checkedAt: Date.now(), value };
+    return value;
+  }
+
   return {
     mode: options.embedder ? "hybrid" : "fulltext",
     async retrieve(question, retrieveOptions) {
       const started = performance.now();
-      const terms = queryTerms(question);
-      const [fulltext, vector] = await Promise.all([
+      // Two lexical views fused by rank: the literal question as words (plain BM25), and the
+      // question with its glossary synonyms as character bigrams (BM25 nudged by coverage).
+      const expansion = glossaryExpansion(question, await currentGlossary());
+      const terms = queryTerms(expansion ? `${question}\n${expansion}` : question);
+      const words = queryWords(question);
+      const [fulltext, wordHits, vector] = await Promise.all([
         options.chunks.searchFullText(terms, candidates),
+        options.chunks.searchFullText(words, candidates, "words"),
         vectorHits(question),
       ]);
-      const rankings: RankedList[] = [{ retriever: "fulltext", hits: rerankFullText(question, fulltext) }];
+      const rankings: RankedList[] = [
+        { retriever: "fulltext", hits: rerankFullText(question, fulltext) },
+        { retriever: "words", hits: wordHits },
+      ];
       if (options.embedder) rankings.push({ retriever: "vector", hits: vector });
       const topK = retrieveOptions?.topK ?? options.topK ?? 5;
       const fused = fuseRankings(rankings, { limit: Math.max(topK, rerankCandidates) });
-      const passages = (await rerank(question, fused)).slice(0, topK);
+      const ranked = (await rerank(question, fused)).slice(0, topK);
+      const passages = options.fitContext ? options.fitContext(ranked) : ranked;
+      // Relevance over the bigram view's top k, the ranking the refusal thresholds were calibrated on
+      // (the word view surfaces passages that share words but less of the question's text).
       const profile = profileQuery(question);
-      const relevance = Math.max(0, ...passages.map((passage) => coverageScore(profile, passage.chunk.text)));
+      const limit = retrieveOptions?.topK ?? options.topK ?? 5;
+      const relevance = Math.max(
+        0,
+        ...rankings[0]!.hits.slice(0, limit).map((hit) => coverageScore(profile, hit.chunk.text)),
+      );
       return { passages, rankings, queryTerms: terms, relevance, retrievalMs: performance.now() - started };
     },
   };

@@ -12,6 +12,8 @@ import { type Database, openTableIfExists, sqlString, type Table } from "./datab
 const CHUNKS_TABLE = "chunks";
 const INGESTS_TABLE = "ingests";
 const FULL_TEXT_COLUMN = "terms";
+/** The word-level view (ICU word segmentation, see text/words.ts): one full-text index per column. */
+const WORDS_COLUMN = "words";
 /** Below this many rows a brute-force vector scan is faster than training an index. */
 const VECTOR_INDEX_MIN_ROWS = 5000;
 /** Old versions stay restorable this long. */
@@ -20,6 +22,8 @@ const VERSION_RETENTION_DAYS = 90;
 export interface StoredChunk extends Chunk {
   /** Space-separated search terms (see text/terms.ts). */
   terms: string;
+  /** Space-separated words (see text/words.ts). */
+  words: string;
   ingestedAt: string;
   vector?: number[];
 }
@@ -59,6 +63,7 @@ function chunkSchema(dimension: number): Schema {
     new Field("link", new Utf8(), false),
     new Field("text", new Utf8(), false),
     new Field(FULL_TEXT_COLUMN, new Utf8(), false),
+    new Field(WORDS_COLUMN, new Utf8(), false),
     new Field("position", new Int32(), false),
     new Field("contentHash", new Utf8(), false),
     new Field("ingestedAt", new Utf8(), false),
@@ -169,6 +174,14 @@ export class ChunkStore {
     }
   }
 
+  /** Every chunk's text (for mining the course glossary); [] without a corpus. */
+  async allTexts(): Promise<string[]> {
+    const table = await this.current();
+    if (!table) return [];
+    const rows = await table.query().select(["text"]).toArray();
+    return rows.map((row) => String(row.text));
+  }
+
   async chunksOf(documentPath: string): Promise<Chunk[]> {
     const table = await this.current();
     if (!table) return [];
@@ -231,8 +244,10 @@ export class ChunkStore {
     await this.current();
     if (!this.table) return;
     const existing = new Set((await this.table.listIndices()).map((index) => index.columns.join(",")));
-    if (!existing.has(FULL_TEXT_COLUMN)) {
-      await this.table.createIndex(FULL_TEXT_COLUMN, {
+    const columns = new Set((await this.table.schema()).fields.map((field) => field.name));
+    for (const column of [FULL_TEXT_COLUMN, WORDS_COLUMN]) {
+      if (existing.has(column) || !columns.has(column)) continue;
+      await this.table.createIndex(column, {
         config: lancedb.Index.fts({
           baseTokenizer: "whitespace",
           lowercase: false,
@@ -261,15 +276,29 @@ export class ChunkStore {
     }
   }
 
-  async searchFullText(terms: string, limit: number): Promise<ChunkHit[]> {
+  /**
+   * BM25 over one lexical view: `terms` (character bigrams, the default) or `words` (word
+   * segmentation). A table written before the words view existed answers [] for it.
+   */
+  async searchFullText(terms: string, limit: number, view: "terms" | "words" = "terms"): Promise<ChunkHit[]> {
     const table = await this.current();
     if (!table || terms.trim() === "") return [];
+    const column = view === "words" ? WORDS_COLUMN : FULL_TEXT_COLUMN;
+    if (column === WORDS_COLUMN && !(await this.hasColumn(table, WORDS_COLUMN))) return [];
     const rows = await table
-      .search(terms, "fts", FULL_TEXT_COLUMN)
+      .search(terms, "fts", column)
       .select([...CHUNK_COLUMNS, "_score"])
       .limit(limit)
       .toArray();
     return rows.map((row) => ({ chunk: toChunk(row), score: Number(row._score) }));
+  }
+
+  private columnCache: { table: Table; names: Set<string> } | undefined;
+
+  private async hasColumn(table: Table, name: string): Promise<boolean> {
+    if (this.columnCache?.table !== table)
+      this.columnCache = { table, names: new Set((await table.schema()).fields.map((field) => field.name)) };
+    return this.columnCache.names.has(name);
   }
 
   /** Cosine similarity search; scores are similarities (1 = identical direction). */

@@ -6,20 +6,22 @@
  * Latin words become lowercase words, so BM25 works for both and for mixed text ("LLM 的 token").
  */
 
+import { courseNumberTerms, normalizeForSearch } from "./normalize.ts";
+
 const CJK = "\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\p{Script=Hangul}";
 // Latin words exclude CJK characters: \p{L} alone would glue 「LLaMA有幾個Token」 into one term.
 const TOKEN_PATTERN = new RegExp(`[${CJK}]+|(?:(?![${CJK}])[\\p{L}\\p{N}])+`, "gu");
 const CJK_RUN = new RegExp(`^[${CJK}]+$`, "u");
 
 /** Latin words too common to help ranking. */
-const ENGLISH_STOP_WORDS = new Set(
+export const ENGLISH_STOP_WORDS: ReadonlySet<string> = new Set(
   "a an and are as at be but by can do does for from how i if in is it me my of on or so that the this to was what when where which who why will with you your".split(
     " ",
   ),
 );
 
 /** Characters that carry grammar rather than topic; they split CJK runs in questions. */
-const CHINESE_PARTICLES = new Set([
+export const CHINESE_PARTICLES: ReadonlySet<string> = new Set([
   ..."的了嗎呢吧啊呀喔哦嘛啦欸耶和與及或是在有就都也還再很跟要會去用我你他它把被對從",
 ]);
 
@@ -101,10 +103,10 @@ const QUESTION_PHRASES = [
 ];
 
 function normalize(text: string): string {
-  return text.normalize("NFKC").toLowerCase();
+  return normalizeForSearch(text).toLowerCase();
 }
 
-function lightStem(word: string): string {
+export function lightStem(word: string): string {
   if (word.length > 4 && word.endsWith("ies")) return `${word.slice(0, -3)}y`;
   if (word.length > 3 && word.endsWith("s") && !word.endsWith("ss")) return word.slice(0, -1);
   return word;
@@ -127,7 +129,7 @@ const CAMEL_CASE_PARTS = /\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{N}+/gu;
 function termsOf(text: string, mode: "index" | "query"): string[] {
   const terms: string[] = [];
   let previous: { word: string; end: number } | undefined;
-  const normalized = text.normalize("NFKC");
+  const normalized = normalizeForSearch(text);
   for (const match of normalized.matchAll(TOKEN_PATTERN)) {
     const token = match[0];
     if (CJK_RUN.test(token)) {
@@ -149,6 +151,7 @@ function termsOf(text: string, mode: "index" | "query"): string[] {
     }
     previous = { word, end: match.index + token.length };
   }
+  terms.push(...courseNumberTerms(normalized));
   return terms;
 }
 
@@ -198,8 +201,14 @@ const QUERY_EXPANSIONS: ReadonlyArray<[RegExp, string]> = [
  * nothing (「是什麼？」 alone still searches something).
  */
 export function queryTerms(question: string): string {
-  const expansions = QUERY_EXPANSIONS.filter(([pattern]) => pattern.test(question)).map(([, words]) => words);
-  const stripped = termsOf(`${stripQuestionWords(question)} ${expansions.join(" ")}`, "query");
+  const stripped = termsOf(`${stripQuestionWords(question)} ${queryExpansions(question)}`, "query");
   const terms = stripped.length > 0 ? stripped : termsOf(question, "index");
   return [...new Set(terms)].join(" ");
+}
+
+/** The syllabus's words for what a question asks about (see QUERY_EXPANSIONS), space-separated. */
+export function queryExpansions(question: string): string {
+  return QUERY_EXPANSIONS.filter(([pattern]) => pattern.test(question))
+    .map(([, words]) => words)
+    .join(" ");
 }

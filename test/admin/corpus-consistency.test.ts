@@ -106,6 +106,7 @@ describe("one rule for what is in the corpus, for ingest and admin", () => {
           location: "",
           link: "",
           text: "隱藏資料夾裡的筆記",
+          words: "",
           terms: "隱藏 筆記",
           position: 0,
           contentHash: hidden,

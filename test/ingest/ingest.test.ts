@@ -122,8 +122,10 @@ describe("ingestCorpus with a real LanceDB", () => {
     expect(result.passages[0]!.chunk.documentPath).toBe("lectures/tokens.md");
     const fulltext = result.passages[0]!.retrievers.find((hit) => hit.retriever === "fulltext");
     expect(fulltext?.score).toBeGreaterThan(0);
-    expect(result.rankings.map((ranking) => ranking.retriever)).toEqual(["fulltext", "vector"]);
+    // Two lexical views (character bigrams, words) and the vector leg, fused by rank.
+    expect(result.rankings.map((ranking) => ranking.retriever)).toEqual(["fulltext", "words", "vector"]);
     expect(result.rankings[1]!.hits.length).toBeGreaterThan(0);
+    expect(result.rankings[2]!.hits.length).toBeGreaterThan(0);
     const vectorHit = result.passages
       .flatMap((passage) => passage.retrievers)
       .find((hit) => hit.retriever === "vector");
@@ -170,7 +172,7 @@ describe("ingestCorpus with a real LanceDB", () => {
     expect(retriever.mode).toBe("fulltext");
     const found = await retriever.retrieve("溫度越高會怎樣");
     expect(found.passages[0]!.chunk.documentPath).toBe("lectures/temperature.srt");
-    expect(found.passages[0]!.retrievers.map((hit) => hit.retriever)).toEqual(["fulltext"]);
+    expect(found.passages[0]!.retrievers.map((hit) => hit.retriever).sort()).toEqual(["fulltext", "words"]);
   });
 });
 

@@ -10,6 +10,7 @@ function clip(text: string, length = 160): string {
 
 const RETRIEVER_LABELS: Record<RetrieverName, string> = {
   fulltext: "Full-text (BM25, reranked by coverage)",
+  words: "Full-text, words (BM25 over word segmentation, reranked by coverage)",
   vector: "Vector (cosine similarity)",
   reranker: "Reranker (cross-encoder)",
 };

@@ -22,6 +22,7 @@ import { ingestCorpus } from "../../ingest/ingest.ts";
 import { createRetriever, type Retriever } from "../../retrieve/index.ts";
 import { ChunkStore, IngestLog, openDatabase, type StoredChunk } from "../../store/index.ts";
 import { indexTerms } from "../../text/terms.ts";
+import { indexWords } from "../../text/words.ts";
 import { benchRerank } from "./rerank.ts";
 import { peakRssMb, round, seededRandom, summarize } from "./stats.ts";
 
@@ -100,6 +101,7 @@ function syntheticChunks(count: number, random: () => number): StoredChunk[] {
       link: "",
       text: body,
       terms: indexTerms(body),
+      words: indexWords(body),
       position: index % 50,
       contentHash: "synthetic",
       ingestedAt: "2026-01-01T00:00:00.000Z",
