@@ -11,7 +11,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import type { Retriever } from "../../src/retrieve/index.ts";
-import { classifyMessage, decideRelevance } from "../../src/safety/rules.ts";
+import { decideReply, type ReplyDecision } from "../../src/safety/reply-decision.ts";
+import { classifyMessage } from "../../src/safety/rules.ts";
 import { fulltextRetrieverOver, readEvalSet } from "../helpers/eval-sets.ts";
 
 const root = mkdtempSync(join(tmpdir(), "distress-"));
@@ -22,21 +23,14 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-type Outcome =
-  | "crisis"
-  | "harmful"
-  | "smalltalk"
-  | "answer"
-  | "refuse-off-topic"
-  | "say-not-covered"
-  | "support";
+type Outcome = ReplyDecision;
 
-/** What the student would get, decided as runChat decides it (rules, then retrieval relevance). */
+/** What the student would get: the pipeline's own decision (rules, then retrieval relevance). */
 async function outcomeOf(text: string): Promise<Outcome> {
-  const kind = classifyMessage(text);
-  if (kind !== "question") return kind;
+  const first = decideReply(text);
+  if (first !== "retrieve") return first;
   const { relevance } = await retriever.retrieve(text);
-  return decideRelevance(text, relevance, loadConfig({}).relevance).fallback ?? "answer";
+  return decideReply(text, { searchText: text, relevance }, loadConfig({}).relevance);
 }
 
 /** Outcomes whose fixed reply carries the help lines (the model's own instructions cover "answer"). */
