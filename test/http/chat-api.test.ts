@@ -208,7 +208,12 @@ describe("POST /api/chat with the tiny model", () => {
     ["a body over the size limit", { message: "x".repeat(70_000) }, 413, "payload_too_large"],
   ])("refuses %s with a clear 4xx", async (_name, body, status, code) => {
     const before = (await service.service.traces.count()) as number;
-    const response = await postChat(service, body);
+    // Only a request and a response: in-process (app.request), no socket.
+    const response = await service.service.app.request("/api/chat", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
     expect(response.status).toBe(status);
     const payload = (await response.json()) as { error: { code: string; message: string } };
     expect(payload.error.code).toBe(code);
@@ -217,7 +222,7 @@ describe("POST /api/chat with the tiny model", () => {
   });
 
   it("refuses a body that is not JSON by content type", async () => {
-    const response = await fetch(`${service.url}/api/chat`, { method: "POST", body: "message=hi" });
+    const response = await service.service.app.request("/api/chat", { method: "POST", body: "message=hi" });
     expect(response.status).toBe(400);
   });
 
