@@ -227,7 +227,7 @@ describe("limits", () => {
     const retrieval = await request(`/api/admin/retrieval?q=${encodeURIComponent("作業")}`, { headers });
     expect(retrieval.status).toBe(200);
     const body = (await retrieval.json()) as { rankings: { retriever: string }[]; passages: unknown[] };
-    expect(body.rankings.map((ranking) => ranking.retriever).sort()).toEqual(["fulltext", "vector"]);
+    expect(body.rankings.map((ranking) => ranking.retriever).sort()).toEqual(["fulltext", "vector", "words"]);
     const next = await request("/api/admin/next-token", {
       method: "POST",
       headers: { ...headers, "content-type": "application/json" },

@@ -178,6 +178,7 @@ describe("trace pages in Chromium", () => {
       expect(await cell("Fused rank")).toBe(`#${expected.rank} (${format(expected.score, 4)})`);
       for (const [label, retriever, digits] of [
         ["Full-text", "fulltext", 2],
+        ["Words", "words", 2],
         ["Vector", "vector", 3],
       ] as const) {
         const hit = expected.retrievers.find((candidate) => candidate.retriever === retriever);
@@ -197,8 +198,8 @@ describe("trace pages in Chromium", () => {
       const external = source.locator(`a[target=_blank]`);
       await expect(external.getAttribute("href")).resolves.toBe(new URL(expected.link).href);
     }
-    // Both retrievers ran on the real corpus, so both columns were really checked against numbers.
-    expect([...retrieversSeen].sort()).toEqual(["fulltext", "vector"]);
+    // Every retriever ran on the real corpus, so every column was really checked against numbers.
+    expect([...retrieversSeen].sort()).toEqual(["fulltext", "vector", "words"]);
 
     // The model, and first-token time and speed, as the trace recorded them (a real generation: > 0).
     const facts = await factsIn("#facts");

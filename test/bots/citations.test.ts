@@ -106,6 +106,6 @@ describe("answer rendering", () => {
     };
     const answer = await readAnswer(startAnswer(refused, { message: "hi", platform: "line" }));
     expect(answer.error).toEqual({ code: "overloaded", message: "busy" });
-    expect(renderFinalAnswer(answer, "plain")).toContain("請稍後再試");
+    expect(renderFinalAnswer(answer, "plain")).toContain("助教現在有點忙");
   });
 });

@@ -3,7 +3,7 @@
  * (tiny model, full-text retrieval as calibrated) against a fake LINE Messaging API on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningBots, startBots } from "../../src/bots/index.ts";
+import type { RunningBots } from "../../src/bots/index.ts";
 import type { Trace } from "../../src/types.ts";
 import {
   type FakeLine,
@@ -12,7 +12,7 @@ import {
   postLineWebhook,
   startFakeLine,
 } from "../helpers/fake-line.ts";
-import { startTestService, type TestService } from "../helpers/service.ts";
+import { startLineBotOn, startTestService, type TestService } from "../helpers/service.ts";
 
 const SECRET = "line-channel-secret-for-tests";
 const ACCESS_TOKEN = "line-access-token-for-tests-0123456789";
@@ -29,15 +29,10 @@ describe("safety replies through the LINE bot", () => {
     // Full-text only: the mode the relevance thresholds are calibrated in.
     service = await startTestService({ env: { EMBED_MODEL: "none" } });
     fake = await startFakeLine();
-    bots = await startBots({
-      chat: service.service.chat,
-      traces: service.service.traces,
-      conversations: service.service.conversations,
-      logger: service.service.logger,
-      line: { channelSecret: SECRET, channelAccessToken: ACCESS_TOKEN, apiBaseUrl: fake.baseUrl },
-      retry: { initialMs: 50, maxMs: 200 },
+    bots = await startLineBotOn(service, fake.baseUrl, {
+      channelSecret: SECRET,
+      channelAccessToken: ACCESS_TOKEN,
     });
-    Object.assign(service.service.webhooks, bots.webhooks);
     await fake.waitUntil(() => fake.requests.some((request) => request.path === "/v2/bot/info"), 5000);
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { inject } from "vitest";
+import { type RunningBots, startBots } from "../../src/bots/index.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createAppLogger, createService, type Service } from "../../src/deps.ts";
 import { startHttpServer } from "../../src/http/server.ts";
@@ -122,4 +123,22 @@ export async function getTrace(service: TestService, id: string): Promise<Trace>
   });
   if (response.status !== 200) throw new Error(`GET /api/admin/traces/${id} answered ${response.status}`);
   return (await response.json()) as Trace;
+}
+
+/** Starts the real LINE bot on a test service, talking to a fake LINE API; stop() the result. */
+export async function startLineBotOn(
+  service: TestService,
+  fakeLineBaseUrl: string,
+  credentials: { channelSecret: string; channelAccessToken: string },
+): Promise<RunningBots> {
+  const bots = await startBots({
+    chat: service.service.chat,
+    traces: service.service.traces,
+    conversations: service.service.conversations,
+    logger: service.service.logger,
+    line: { ...credentials, apiBaseUrl: fakeLineBaseUrl },
+    retry: { initialMs: 50, maxMs: 200 },
+  });
+  Object.assign(service.service.webhooks, bots.webhooks);
+  return bots;
 }

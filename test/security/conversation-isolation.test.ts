@@ -4,7 +4,7 @@
  * real LINE SDK against the fake LINE API on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningBots, startBots } from "../../src/bots/index.ts";
+import type { RunningBots } from "../../src/bots/index.ts";
 import {
   isHttpConversationId,
   newConversationId,
@@ -12,7 +12,7 @@ import {
 } from "../../src/chat/conversation-ids.ts";
 import type { Trace } from "../../src/types.ts";
 import { type FakeLine, lineTextEvent, postLineWebhook, startFakeLine } from "../helpers/fake-line.ts";
-import { postChat, readSse, startTestService, type TestService } from "../helpers/service.ts";
+import { postChat, readSse, startLineBotOn, startTestService, type TestService } from "../helpers/service.ts";
 
 const SECRET = "line-channel-secret-for-tests";
 const STUDENT = "Ustudent0000000000000000000isolation";
@@ -27,19 +27,10 @@ describe("a bot student's conversation through the HTTP API", () => {
   beforeAll(async () => {
     service = await startTestService({ env: { EMBED_MODEL: "none" } });
     fake = await startFakeLine();
-    bots = await startBots({
-      chat: service.service.chat,
-      traces: service.service.traces,
-      conversations: service.service.conversations,
-      logger: service.service.logger,
-      line: {
-        channelSecret: SECRET,
-        channelAccessToken: "line-access-token-0123456789",
-        apiBaseUrl: fake.baseUrl,
-      },
-      retry: { initialMs: 50, maxMs: 200 },
+    bots = await startLineBotOn(service, fake.baseUrl, {
+      channelSecret: SECRET,
+      channelAccessToken: "line-access-token-0123456789",
     });
-    Object.assign(service.service.webhooks, bots.webhooks);
   });
   afterAll(async () => {
     await bots?.stop();

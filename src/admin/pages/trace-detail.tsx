@@ -38,6 +38,7 @@ function Passages(props: { passages: TracePassage[] }) {
           <tr>
             <th class="num">{reranked ? "Final" : "Fused"}</th>
             <th>Full-text rank (BM25)</th>
+            <th>Words rank (BM25)</th>
             <th>Vector rank (cosine)</th>
             {reranked && <th>Reranker rank (cross-encoder)</th>}
             <th>Source</th>
@@ -51,6 +52,9 @@ function Passages(props: { passages: TracePassage[] }) {
               </td>
               <td data-label="Full-text">
                 <RetrieverCell passage={passage} retriever="fulltext" />
+              </td>
+              <td data-label="Words">
+                <RetrieverCell passage={passage} retriever="words" />
               </td>
               <td data-label="Vector">
                 <RetrieverCell passage={passage} retriever="vector" />
