@@ -10,8 +10,8 @@ export function errorBody(code: string, message: string) {
 }
 
 /** OpenAI's error shape ({message, type, param, code}); `code` is this service's error code. */
-export function openAiErrorBody(code: string, message: string) {
-  const status = httpStatusOf(code as ErrorCode);
+export function openAiErrorBody(code: ErrorCode, message: string) {
+  const status = httpStatusOf(code);
   const type =
     status === 401 ? "authentication_error" : status >= 500 ? "server_error" : "invalid_request_error";
   return { error: { message, type, param: null, code } };
