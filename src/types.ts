@@ -90,6 +90,12 @@ export type ChatMode = "answer" | "retrieval-only" | "crisis" | "refusal" | "sma
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
+  /**
+   * Leading prompt tokens the model already held from an earlier request (not evaluated again);
+   * `promptTokens - reusedPromptTokens` were evaluated. Absent on older traces and answers that
+   * never reached the model: read it as 0.
+   */
+  reusedPromptTokens?: number;
 }
 
 export interface Timings {

@@ -33,6 +33,7 @@ export async function* streamGeneration(
   const result = await llm.generate(request);
   trace.prompt = result.promptText;
   trace.usage.promptTokens = result.promptTokens;
+  trace.usage.reusedPromptTokens = result.reusedPromptTokens;
   let firstTokenAt = 0;
   for await (const text of result.stream) {
     if (text === "") continue;

@@ -58,6 +58,11 @@ export interface GenerateResult {
   /** The exact prompt the model saw, special tokens included. */
   promptText: string;
   promptTokens: number;
+  /**
+   * Leading prompt tokens the model already held from an earlier request on the same sequence, so
+   * only `promptTokens - reusedPromptTokens` were evaluated. 0 when nothing was reused (and for remote backends).
+   */
+  reusedPromptTokens: number;
   /** Settles when generation ends; rejects with the same AppError as the stream. */
   completion: Promise<{ completionTokens: number; stopReason: StopReason }>;
 }

@@ -61,6 +61,11 @@ function checkSampling(sampling: SamplingOptions): void {
 
 const noop = () => {};
 
+/** How many leading `tokens` the sequence already holds (evaluated). */
+function sharedPrefixLength(sequence: LlamaContextSequence, tokens: readonly Token[]): number {
+  return sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex;
+}
+
 export class LlamaEngine implements LlmEngine {
   readonly modelName: string;
   readonly contextSize: number;
@@ -130,16 +135,23 @@ export class LlamaEngine implements LlmEngine {
     };
   }
 
-  /** Runs `work` on a free sequence with a clean state, tracked so close() can stop it. */
+  /**
+   * Runs `work` on the free sequence holding the longest prefix of `tokens`, tracked so close() can
+   * stop it. The sequence keeps what it evaluated before; `reusedTokens` of `tokens` are already in
+   * it (always fewer than all: the last token is evaluated again to get the next token's logits).
+   */
   private async withSequence<T>(
     request: { signal?: AbortSignal; ticket?: ModelTicket },
-    work: (sequence: LlamaContextSequence, abort: AbortController) => Promise<T>,
-  ): Promise<{ started: Promise<T>; abort: AbortController }> {
+    tokens: readonly Token[],
+    work: (sequence: LlamaContextSequence, abort: AbortController, reusedTokens: number) => Promise<T>,
+  ): Promise<{ started: Promise<T>; abort: AbortController; reusedTokens: number }> {
     this.assertOpen();
     const { abort, detach } = this.requestController(request.signal);
     let sequence: LlamaContextSequence;
     try {
-      sequence = await this.pool.ticketFor(request.ticket).acquire(abort.signal);
+      sequence = await this.pool
+        .ticketFor(request.ticket)
+        .acquire(abort.signal, (free) => sharedPrefixLength(free, tokens));
     } catch (error) {
       detach();
       throw error;
@@ -149,14 +161,15 @@ export class LlamaEngine implements LlmEngine {
       this.pool.release(sequence);
       throw new AppError("The model is shutting down", "model_unavailable");
     }
+    const reusedTokens = Math.min(sharedPrefixLength(sequence, tokens), tokens.length - 1);
     const entry = { abort, done: Promise.resolve() };
     this.running.add(entry);
     const started = (async () => {
       try {
-        // A clean state per request: same seed + same input => same output, whatever ran before.
-        await sequence.clearHistory();
-        return await work(sequence, abort);
+        return await work(sequence, abort, reusedTokens);
       } catch (error) {
+        // After a failure the sequence's state is not trusted: the next request starts it empty.
+        await sequence.clearHistory().catch(noop);
         if (abort.signal.aborted) throw abort.signal.reason;
         if (error instanceof AppError) throw error;
         throw new AppError(`Generation failed: ${errorMessage(error)}`, "generation_failed", error);
@@ -167,7 +180,7 @@ export class LlamaEngine implements LlmEngine {
       }
     })();
     entry.done = started.then(noop, noop);
-    return { started, abort };
+    return { started, abort, reusedTokens };
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
@@ -189,28 +202,33 @@ export class LlamaEngine implements LlmEngine {
     const stream = new TextStream(() =>
       reader.abort?.abort(new AppError("The reader stopped reading", "cancelled")),
     );
-    const { started, abort } = await this.withSequence(request, async (sequence, abort) => {
-      const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.parts.chatWrapper });
-      const outputTokensBefore = sequence.tokenMeter.usedOutputTokens;
-      try {
-        const response = await chat.generateResponse(history, {
-          signal: abort.signal,
-          onTextChunk: (text) => stream.push(text),
-          maxTokens: Math.min(sampling.maxTokens, room),
-          temperature: sampling.temperature,
-          topP: sampling.topP,
-          topK: sampling.topK,
-          minP: sampling.minP,
-          seed: sampling.seed,
-          // LlamaChat applies a 1.1 penalty when given {}, so 1 must mean "off".
-          repeatPenalty: sampling.repeatPenalty === 1 ? false : { penalty: sampling.repeatPenalty },
-        });
-        const stopReason: StopReason = response.metadata.stopReason === "maxTokens" ? "length" : "stop";
-        return { completionTokens: sequence.tokenMeter.usedOutputTokens - outputTokensBefore, stopReason };
-      } finally {
-        chat.dispose({ disposeSequence: false });
-      }
-    });
+    // LlamaChat keeps the sequence's tokens that match the new prompt and evaluates only the rest.
+    const { started, abort, reusedTokens } = await this.withSequence(
+      request,
+      promptTokens,
+      async (sequence, abort) => {
+        const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.parts.chatWrapper });
+        const outputTokensBefore = sequence.tokenMeter.usedOutputTokens;
+        try {
+          const response = await chat.generateResponse(history, {
+            signal: abort.signal,
+            onTextChunk: (text) => stream.push(text),
+            maxTokens: Math.min(sampling.maxTokens, room),
+            temperature: sampling.temperature,
+            topP: sampling.topP,
+            topK: sampling.topK,
+            minP: sampling.minP,
+            seed: sampling.seed,
+            // LlamaChat applies a 1.1 penalty when given {}, so 1 must mean "off".
+            repeatPenalty: sampling.repeatPenalty === 1 ? false : { penalty: sampling.repeatPenalty },
+          });
+          const stopReason: StopReason = response.metadata.stopReason === "maxTokens" ? "length" : "stop";
+          return { completionTokens: sequence.tokenMeter.usedOutputTokens - outputTokensBefore, stopReason };
+        } finally {
+          chat.dispose({ disposeSequence: false });
+        }
+      },
+    );
     reader.abort = abort;
     const completion = started.then(
       (value) => {
@@ -228,11 +246,23 @@ export class LlamaEngine implements LlmEngine {
       stream,
       promptText: this.parts.model.detokenize(promptTokens, true),
       promptTokens: promptTokens.length,
+      reusedPromptTokens: reusedTokens,
       completion,
     };
   }
 
   async nextTokenProbabilities(prompt: string, topN: number): Promise<TokenProbability[]> {
+    return (await this.probeNextTokens(prompt, topN)).probabilities;
+  }
+
+  /**
+   * nextTokenProbabilities, also saying how many prompt tokens the chosen sequence already held
+   * (only the rest were evaluated): tests prove with it that a warm prompt equals a cold one.
+   */
+  async probeNextTokens(
+    prompt: string,
+    topN: number,
+  ): Promise<{ probabilities: TokenProbability[]; reusedTokens: number }> {
     this.assertOpen();
     if (!(Number.isInteger(topN) && topN >= 1))
       throw new AppError("topN must be an integer ≥ 1", "bad_request");
@@ -245,18 +275,25 @@ export class LlamaEngine implements LlmEngine {
         "bad_request",
       );
     }
-    const { started } = await this.withSequence({}, async (sequence) => {
-      const input: ControlledEvaluateInputItem[] = tokens.map((token, index) =>
-        index === tokens.length - 1 ? [token, { generateNext: { probabilities: true } }] : token,
-      );
-      const output = await sequence.controlledEvaluate(input);
-      const probabilities = output[tokens.length - 1]?.next.probabilities ?? new Map<Token, number>();
-      // The map is sorted most likely first.
-      return [...probabilities.entries()]
-        .slice(0, topN)
-        .map(([token, probability]) => ({ token: model.detokenize([token], true), probability }));
-    });
-    return started;
+    const { started, reusedTokens } = await this.withSequence(
+      {},
+      tokens,
+      async (sequence, _abort, reused) => {
+        if (sequence.nextTokenIndex > reused)
+          await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
+        const rest = tokens.slice(reused);
+        const input: ControlledEvaluateInputItem[] = rest.map((token, index) =>
+          index === rest.length - 1 ? [token, { generateNext: { probabilities: true } }] : token,
+        );
+        const output = await sequence.controlledEvaluate(input);
+        const probabilities = output[rest.length - 1]?.next.probabilities ?? new Map<Token, number>();
+        // The map is sorted most likely first.
+        return [...probabilities.entries()]
+          .slice(0, topN)
+          .map(([token, probability]) => ({ token: model.detokenize([token], true), probability }));
+      },
+    );
+    return { probabilities: await started, reusedTokens };
   }
 
   close(): Promise<void> {

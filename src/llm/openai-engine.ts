@@ -213,6 +213,8 @@ export function createOpenAiEngine(options: OpenAiEngineOptions): LlmEngine {
       get promptTokens() {
         return promptTokens || estimateTokens(promptText);
       },
+      // The server's cache is not visible from here.
+      reusedPromptTokens: 0,
       completion,
     };
   }

@@ -22,20 +22,26 @@ export class PoolTicket<Slot> {
   constructor(
     readonly pool: SequencePool<Slot>,
     private readonly giveBack: () => void,
-    private readonly take: (signal: AbortSignal | undefined) => Promise<Slot>,
+    private readonly take: (
+      signal: AbortSignal | undefined,
+      affinity: SlotAffinity<Slot> | undefined,
+    ) => Promise<Slot>,
   ) {}
 
   /**
    * Resolves with a slot, waiting in line if none is free (never refused as busy: the place is
    * already held). Once called, the slot (when granted) is returned with `pool.release(slot)`;
    * if the wait fails (abort, close), the place is given back here. Callable once.
+   * @param affinity scores a free slot (higher is better, e.g. tokens it already holds of the new
+   * prompt); among free slots the best one is taken. Default: any free slot. A slot handed over by
+   * `release` to a waiting request is not scored (first come, first served).
    */
-  acquire(signal?: AbortSignal): Promise<Slot> {
+  acquire(signal?: AbortSignal, affinity?: SlotAffinity<Slot>): Promise<Slot> {
     if (this.state !== "reserved") {
       return Promise.reject(new AppError("This model ticket was already used or released", "internal"));
     }
     this.state = "acquiring";
-    return this.take(signal).catch((error: unknown) => {
+    return this.take(signal, affinity).catch((error: unknown) => {
       this.giveBack();
       throw error;
     });
@@ -53,6 +59,9 @@ export class PoolTicket<Slot> {
     return this.state === "reserved";
   }
 }
+
+/** How well a free slot suits a request (higher is better), e.g. the prompt tokens it already holds. */
+export type SlotAffinity<Slot> = (slot: Slot) => number;
 
 export class SequencePool<Slot> {
   private readonly free: Slot[];
@@ -90,7 +99,7 @@ export class SequencePool<Slot> {
       () => {
         this.admitted--;
       },
-      (signal) => this.take(signal),
+      (signal, affinity) => this.take(signal, affinity),
     );
   }
 
@@ -105,20 +114,20 @@ export class SequencePool<Slot> {
   }
 
   /** reserve() and acquire() in one step: resolves with a slot or rejects ("overloaded", abort reason, close error). */
-  acquire(signal?: AbortSignal): Promise<Slot> {
+  acquire(signal?: AbortSignal, affinity?: SlotAffinity<Slot>): Promise<Slot> {
     let ticket: PoolTicket<Slot>;
     try {
       ticket = this.reserve();
     } catch (error) {
       return Promise.reject(error);
     }
-    return ticket.acquire(signal);
+    return ticket.acquire(signal, affinity);
   }
 
-  private take(signal: AbortSignal | undefined): Promise<Slot> {
+  private take(signal: AbortSignal | undefined, affinity: SlotAffinity<Slot> | undefined): Promise<Slot> {
     if (this.closedError !== undefined) return Promise.reject(this.closedError);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const slot = this.free.pop();
+    const slot = this.takeFree(affinity);
     if (slot !== undefined) return Promise.resolve(slot);
     return new Promise<Slot>((resolve, reject) => {
       const onAbort = () => {
@@ -133,6 +142,23 @@ export class SequencePool<Slot> {
       signal?.addEventListener("abort", onAbort, { once: true });
       this.waiting.push(waiter);
     });
+  }
+
+  /** The free slot with the highest affinity (ties: the most recently freed), removed from the free list. */
+  private takeFree(affinity: SlotAffinity<Slot> | undefined): Slot | undefined {
+    if (this.free.length === 0) return undefined;
+    let best = this.free.length - 1;
+    if (affinity) {
+      let bestScore = Number.NEGATIVE_INFINITY;
+      for (let index = this.free.length - 1; index >= 0; index--) {
+        const score = affinity(this.free[index]!);
+        if (score > bestScore) {
+          bestScore = score;
+          best = index;
+        }
+      }
+    }
+    return this.free.splice(best, 1)[0];
   }
 
   /** Returns a slot taken with acquire: to the longest-waiting request, or to the free list. */

@@ -112,7 +112,13 @@ export function createScriptedEngine(options: ScriptedEngineOptions = {}): Scrip
         }
       })();
       const promptText = render(request.messages);
-      return { stream: counted, promptText, promptTokens: [...promptText].length, completion };
+      return {
+        stream: counted,
+        promptText,
+        promptTokens: [...promptText].length,
+        reusedPromptTokens: 0,
+        completion,
+      };
     },
     async nextTokenProbabilities() {
       return [];

@@ -144,6 +144,8 @@ export interface TraceDetailProps {
 export function TraceDetailPage(props: TraceDetailProps) {
   const { trace } = props;
   const { sampling, usage, timings } = trace;
+  // Older traces have no reuse count: nothing was reused then.
+  const reusedPromptTokens = usage.reusedPromptTokens ?? 0;
   return (
     <Layout title="Trace" section="traces">
       <h1>
@@ -201,6 +203,8 @@ export function TraceDetailPage(props: TraceDetailProps) {
           <Facts
             rows={[
               ["Prompt tokens", formatNumber(usage.promptTokens)],
+              ["Prompt tokens evaluated", formatNumber(usage.promptTokens - reusedPromptTokens)],
+              ["Prompt tokens reused", formatNumber(reusedPromptTokens)],
               ["Answer tokens", formatNumber(usage.completionTokens)],
               ["Retrieval", `${formatNumber(timings.retrievalMs, 1)} ms`],
               ["First token", `${formatNumber(timings.firstTokenMs, 1)} ms`],
