@@ -10,6 +10,7 @@ import type { Logger } from "../log.ts";
 import {
   buildUserTurn,
   fillTemplate,
+  formatCourseDate,
   formatPassages,
   type HistoryTurn,
   type HomeworkPolicy,
@@ -302,9 +303,10 @@ async function* generateAnswer(
   trace: Trace,
   deps: ChatDeps,
 ): AsyncGenerator<ChatEvent, StopReason> {
+  const now = deps.clock.now();
   const systemPrompt = renderSystemPrompt(deps.templates.system, {
     courseName: deps.course.name,
-    now: deps.clock.now(),
+    now,
     timeZone: deps.course.timeZone,
     modelName: llm.modelName,
     homeworkPolicy: deps.course.homeworkPolicy,
@@ -313,7 +315,12 @@ async function* generateAnswer(
   const plan = planPrompt({
     systemPrompt,
     history: request.history,
-    userTurn: buildUserTurn(request.message, formatPassages(request.retrieval.passages)),
+    // The time of day goes with the question: the system prompt changes only once a day.
+    userTurn: buildUserTurn(
+      request.message,
+      formatPassages(request.retrieval.passages),
+      formatCourseDate(now, deps.course.timeZone).time,
+    ),
     contextSize: llm.contextSize,
     maxAnswerTokens: request.sampling.maxTokens,
     countTokens: (text) => llm.countTokens(text),

@@ -13,6 +13,7 @@ export {
   NO_PASSAGES_NOTE,
   neutralizeDelimiters,
   QUESTION_LABEL,
+  TIME_LABEL,
 } from "./passages.ts";
 export {
   DEFAULT_TEMPLATE_OVERHEAD_TOKENS,

@@ -30,13 +30,15 @@ export const DEFAULT_HOMEWORK_RULES: Record<HomeworkPolicy, string> = {
     "解答仍須以課程段落為依據並標註出處，並簡要說明解題思路，幫助學生理解，而不只是抄寫答案。",
 };
 
-/** Placeholders the system prompt template may use. */
+/**
+ * Placeholders the system prompt template may use. No time of day: the system prompt stays
+ * byte-identical all day so the model reuses its evaluation; the time goes in the user turn.
+ */
 export const SYSTEM_PROMPT_PLACEHOLDERS = [
   "courseName",
   "date",
   "weekday",
   "weekdayEnglish",
-  "time",
   "timeZone",
   "modelName",
   "homeworkRule",
@@ -58,13 +60,12 @@ export function renderSystemPrompt(template: string, values: SystemPromptValues)
       : PROMPT_TEMPLATE_FILES.homeworkFull;
   // The rule file is a template too, so staff comments are stripped and stray placeholders are caught.
   const homeworkRule = fillTemplate(ruleTemplate, {}, { templateName: ruleFile });
-  const { date, weekday, weekdayEnglish, time } = formatCourseDate(values.now, values.timeZone);
+  const { date, weekday, weekdayEnglish } = formatCourseDate(values.now, values.timeZone);
   const filled: Record<(typeof SYSTEM_PROMPT_PLACEHOLDERS)[number], string> = {
     courseName: values.courseName,
     date,
     weekday,
     weekdayEnglish,
-    time,
     timeZone: values.timeZone,
     modelName: values.modelName,
     homeworkRule,

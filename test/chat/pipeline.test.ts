@@ -20,6 +20,7 @@ import { loadPromptTemplates } from "../../src/deps.ts";
 import { AppError } from "../../src/errors.ts";
 import type { LlmEngine } from "../../src/llm/index.ts";
 import { createLogger } from "../../src/log.ts";
+import { TIME_LABEL } from "../../src/prompt/index.ts";
 import type { Retriever } from "../../src/retrieve/index.ts";
 import { decideReply } from "../../src/safety/reply-decision.ts";
 import { ConversationStore, openDatabase, TraceStore } from "../../src/store/index.ts";
@@ -102,7 +103,13 @@ describe("prepareChat and its events", () => {
     });
     expect(trace.prompt).toContain(answer.passages[0]!.chunk.text.slice(0, 20)); // the passages reached the model
     expect(trace.usage.completionTokens).toBe(3);
+    expect(trace.usage.reusedPromptTokens).toBe(0); // the engine's count, kept through the store
     expect(engine.requests).toHaveLength(1);
+    // The time of day goes with the question, after the passages; the system prompt has none.
+    const [systemMessage, ...rest] = engine.requests[0]!.messages;
+    expect(systemMessage!.content).not.toMatch(/\d{1,2}:\d{2}/);
+    const userTurn = rest.at(-1)!.content;
+    expect(userTurn.indexOf(TIME_LABEL)).toBeGreaterThan(userTurn.indexOf("</passages>"));
     expect(engine.admitted).toBe(0);
     const history = await conversations.history(chatInput.conversationId!);
     expect(history.map((turn) => [turn.role, turn.content])).toEqual([

@@ -28,6 +28,23 @@ describe("SequencePool", () => {
     await expect(second).resolves.toBe("only");
   });
 
+  it("takes the free slot with the highest affinity, and hands a freed slot to the first waiter", async () => {
+    const held: Record<string, number> = { a: 3, b: 9, c: 1 };
+    const pool = new SequencePool(["a", "b", "c"], 1);
+    const byHeld = (slot: string) => held[slot] ?? 0;
+    await expect(pool.acquire(undefined, byHeld)).resolves.toBe("b");
+    await expect(pool.acquire(undefined, byHeld)).resolves.toBe("a");
+    await expect(pool.acquire(undefined, (slot) => (slot === "a" ? 5 : 0))).resolves.toBe("c");
+    // No free slot: the waiter takes whichever slot is freed first, whatever its affinity.
+    const waiting = pool.acquire(undefined, (slot) => (slot === "b" ? 100 : 0));
+    pool.release("c");
+    await expect(waiting).resolves.toBe("c");
+    pool.release("a");
+    pool.release("b");
+    // Through a reserved ticket too.
+    await expect(pool.reserve().acquire(undefined, (slot) => (slot === "a" ? 1 : 0))).resolves.toBe("a");
+  });
+
   it("rejects waiting and new requests once closed", async () => {
     const pool = new SequencePool([1], 1);
     await pool.acquire();

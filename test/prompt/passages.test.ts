@@ -7,6 +7,7 @@ import {
   planPrompt,
   QUESTION_LABEL,
   renderRetrievalOnlyReply,
+  TIME_LABEL,
 } from "../../src/prompt/index.ts";
 import { catchAppError, countCharacters, makePassage, readPromptFile } from "./helpers.ts";
 
@@ -105,6 +106,14 @@ describe("buildUserTurn", () => {
     const questionAt = turn.indexOf(`${QUESTION_LABEL}\n<question>\n期中作業佔多少？\n</question>`);
     expect(passagesAt).toBeGreaterThan(0);
     expect(questionAt).toBeGreaterThan(turn.indexOf("</passages>"));
+  });
+
+  it("puts the time of day, when given, after the passages and before the question", () => {
+    const turn = buildUserTurn("今天幾點上課？", formatPassages([syllabus]), "14:05");
+    const timeAt = turn.indexOf(`${TIME_LABEL}14:05`);
+    expect(timeAt).toBeGreaterThan(turn.indexOf("</passages>"));
+    expect(timeAt).toBeLessThan(turn.indexOf(QUESTION_LABEL));
+    expect(buildUserTurn("今天幾點上課？", formatPassages([syllabus]))).not.toContain(TIME_LABEL);
   });
 
   it("keeps a question from faking its own passages", () => {

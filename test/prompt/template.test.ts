@@ -80,6 +80,24 @@ describe("renderSystemPrompt with the shipped prompts/system.md", () => {
     expect(prompt).toContain("星期二");
   });
 
+  it("stays byte-identical all day (no time of day) and changes with the date", () => {
+    const at = (iso: string) =>
+      renderSystemPrompt(template, { ...values, now: new Date(iso), homeworkRules });
+    // 2026-11-24 in Taipei runs from 2026-11-23T16:00Z to 2026-11-24T16:00Z.
+    const morning = at("2026-11-23T16:00:00Z");
+    expect(at("2026-11-24T06:05:00Z")).toBe(morning);
+    expect(at("2026-11-24T15:59:59Z")).toBe(morning);
+    expect(morning).not.toMatch(/\d{1,2}:\d{2}/);
+    expect(at("2026-11-24T16:00:00Z")).not.toBe(morning);
+    expect(at("2026-11-24T16:00:00Z")).toContain("2026-11-25");
+  });
+
+  it("refuses a {{time}} placeholder: the time of day goes with the question", () => {
+    const error = catchAppError(() => renderSystemPrompt(`${template}\n{{time}}`, values));
+    expect(error.code).toBe("config_invalid");
+    expect(error.message).toContain("{{time}}");
+  });
+
   it("keeps the core rules: citations, passages as data, Traditional Chinese", () => {
     const prompt = renderSystemPrompt(template, { ...values, homeworkRules });
     expect(prompt).toContain("[1]");
