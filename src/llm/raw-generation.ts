@@ -107,7 +107,7 @@ export async function loadRawGenerator(options: RawGeneratorOptions): Promise<Ra
         "bad_request",
       );
     }
-    // An empty sequence each time, like the service: no prompt prefix is reused between runs.
+    // An empty sequence each time: a cold baseline (the service reuses a shared prompt prefix; this never does).
     await sequence.clearHistory();
     const started = performance.now();
     let firstAt = 0;
