@@ -26,7 +26,7 @@ import { decideReply } from "../../src/safety/reply-decision.ts";
 import { ConversationStore, openDatabase, TraceStore } from "../../src/store/index.ts";
 import type { Trace } from "../../src/types.ts";
 import { fulltextRetrieverOver, readEvalSet } from "../helpers/eval-sets.ts";
-import { createScriptedEngine, type ScriptedEngineOptions } from "../helpers/scripted-engine.ts";
+import { createScriptedEngine } from "../helpers/scripted-engine.ts";
 
 const root = mkdtempSync(join(tmpdir(), "pipeline-"));
 const config = loadConfig({});

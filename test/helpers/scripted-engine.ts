@@ -35,7 +35,7 @@ export interface ScriptedEngine extends LlmEngine {
 }
 
 const render = (messages: ChatMessage[]) =>
-  messages.map((message) => `<|${message.role}|>${message.content}`).join("\n") + "\n<|assistant|>";
+  `${messages.map((message) => `<|${message.role}|>${message.content}`).join("\n")}\n<|assistant|>`;
 
 export function createScriptedEngine(options: ScriptedEngineOptions = {}): ScriptedEngine {
   const tokens = options.tokens ?? ["答案", "。"];
