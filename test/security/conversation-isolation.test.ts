@@ -83,19 +83,26 @@ describe("a bot student's conversation through the HTTP API", () => {
       const response = await fetch(`${service.url}/api/conversations/${path}`, { method: "DELETE" });
       expect(response.status, path).toBe(400);
     }
-    // The OpenAI-compatible route has no conversation ids: a stray one reaches nothing.
-    const completion = await fetch(`${service.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        messages: [{ role: "user", content: "top-p 是什麼？" }],
-        conversationId: CONVERSATION,
-        conversation_id: CONVERSATION,
-        user: STUDENT,
-      }),
-    });
-    expect(completion.status).toBe(200);
-    const { trace_id: completionTrace } = (await completion.json()) as { trace_id: string };
+    // The OpenAI-compatible route keeps no conversation: a platform id there is refused too, and a
+    // request without one never sees the student's history.
+    const completion = (extra: Record<string, unknown>) =>
+      fetch(`${service.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          messages: [{ role: "user", content: "top-p 是什麼？" }],
+          user: STUDENT,
+          ...extra,
+        }),
+      });
+    for (const extra of [{ conversationId: CONVERSATION }, { conversation_id: `LINE:user:${STUDENT}` }]) {
+      const refused = await completion(extra);
+      expect(refused.status, JSON.stringify(extra)).toBe(400);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("bad_request");
+    }
+    const plain = await completion({});
+    expect(plain.status).toBe(200);
+    const { trace_id: completionTrace } = (await plain.json()) as { trace_id: string };
     const strangerTrace = await service.service.traces.get(completionTrace);
     expect(strangerTrace?.conversationId).not.toBe(CONVERSATION);
     expect(strangerTrace?.prompt).not.toContain("B11223344");

@@ -5,6 +5,7 @@
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
+import { readHttpConversationId } from "../../chat/conversation-ids.ts";
 import { type ChatEvent, type ChatService, collectAnswer, type DoneEvent } from "../../chat/index.ts";
 import { AppError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
@@ -95,6 +96,9 @@ async function answerCompletion(c: Context, deps: OpenAiRoutesDeps): Promise<Res
       );
     }
   }
+  // This route keeps no conversation (the client sends the history), but an id that names a LINE
+  // or Discord conversation is refused, never ignored: nobody may think they reached one.
+  readHttpConversationId(body.conversationId ?? body.conversation_id);
   const allMessages = readMessages(body.messages);
   const messages = allMessages.filter((message) => message.role !== "system");
   const lastUserIndex = messages.map((message) => message.role).lastIndexOf("user");
