@@ -43,11 +43,11 @@ export function readHttpConversationId(value: unknown): string | undefined {
 /** The pipeline's own check: a conversation id must belong to the namespace of the platform asking. */
 export function assertConversationNamespace(platform: Platform, conversationId: string): void {
   const prefix = PLATFORM_NAMESPACES[platform];
-  const belongs = prefix
-    ? conversationId.startsWith(prefix) && conversationId.length <= 256
-    : isHttpConversationId(conversationId);
-  if (!belongs) {
-    if (!prefix) readHttpConversationId(conversationId); // throws the client-facing message
+  if (!prefix) {
+    readHttpConversationId(conversationId);
+    return;
+  }
+  if (!conversationId.startsWith(prefix) || conversationId.length > 256) {
     throw new AppError(`a ${platform} conversation id must start with ${prefix}`, "bad_request");
   }
 }

@@ -2,18 +2,17 @@
  * The Hono app: chat SSE (/api), the OpenAI-compatible API (/v1), webhooks, the relay, health, admin
  * pages and admin API. Each part is a sub-app built from only the services it uses.
  */
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createAdminContext } from "../admin/context.ts";
 import { createAdminPages } from "../admin/routes.tsx";
 import { RateLimiter } from "../rate-limiter.ts";
-import { bearerToken, tokensMatch } from "./auth.ts";
 import { questionRateLimit } from "./client-limits.ts";
 import { errorBody, errorResponder } from "./responses.ts";
 import { createAdminApi } from "./routes/admin-api.ts";
 import { createLoginThrottle, registerAdminAccess } from "./routes/admin-auth.ts";
 import { createChatRoutes } from "./routes/chat.ts";
-import { createOpenAiRoutes, RAW_INFERENCE_HEADER } from "./routes/openai.ts";
+import { createOpenAiRoutes, isAuthorizedRawInference } from "./routes/openai.ts";
 import { createRelayRoutes } from "./routes/relay.ts";
 import { createWebhookRoutes } from "./routes/webhooks.ts";
 import type { HttpServices } from "./services.ts";
@@ -84,19 +83,10 @@ function createQuestionLimit(services: HttpServices) {
   const limit = services.questionRateLimit ?? { burst: 10, perMinute: 6 };
   if (limit.perMinute <= 0) return undefined;
   const limiter = new RateLimiter(limit);
-  // Raw inference for other TA replicas: one address, many questions, already authorized.
-  const isAuthorizedInference = (c: Context) => {
-    const token = bearerToken(c.req.header("authorization"));
-    return Boolean(
-      c.req.header(RAW_INFERENCE_HEADER) === "1" &&
-        services.inferenceToken &&
-        token &&
-        tokensMatch(token, services.inferenceToken),
-    );
-  };
   return questionRateLimit({
     take: (key) => limiter.take(key),
     relaySecret: services.relaySecret,
-    exempt: isAuthorizedInference,
+    // Raw inference for other TA replicas: one address, many questions, already authorized.
+    exempt: (c) => isAuthorizedRawInference(c.req.raw.headers, services.inferenceToken),
   });
 }

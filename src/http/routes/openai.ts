@@ -19,6 +19,13 @@ import { errorResponder, openAiErrorBody, passageJson, publicErrorEvent } from "
  */
 export const RAW_INFERENCE_HEADER = "x-ta-raw-inference";
 
+/** True when a request asks for raw inference with the right INFERENCE_TOKEN. */
+export function isAuthorizedRawInference(headers: Headers, inferenceToken: string | undefined): boolean {
+  if (headers.get(RAW_INFERENCE_HEADER) !== "1" || !inferenceToken) return false;
+  const token = bearerToken(headers.get("authorization") ?? undefined);
+  return token !== undefined && tokensMatch(token, inferenceToken);
+}
+
 interface OpenAiMessage {
   role: "system" | "user" | "assistant";
   content: string;
@@ -88,8 +95,7 @@ async function answerCompletion(c: Context, deps: OpenAiRoutesDeps): Promise<Res
   const body = await readJsonObject(c.req.raw);
   const raw = c.req.header(RAW_INFERENCE_HEADER) === "1";
   if (raw) {
-    const token = bearerToken(c.req.header("authorization"));
-    if (!deps.inferenceToken || !token || !tokensMatch(token, deps.inferenceToken)) {
+    if (!isAuthorizedRawInference(c.req.raw.headers, deps.inferenceToken)) {
       throw new AppError(
         `${RAW_INFERENCE_HEADER} needs Authorization: Bearer $INFERENCE_TOKEN`,
         "unauthorized",
