@@ -7,31 +7,18 @@ import { deleteExpiredTraces } from "../../src/admin/retention.ts";
 import { createLogger } from "../../src/log.ts";
 import { openDatabase, TraceStore } from "../../src/store/index.ts";
 import type { Trace } from "../../src/types.ts";
+import { sampleTrace } from "../helpers/traces.ts";
 import { passage } from "./helpers.ts";
 
 const DAY_MS = 86_400_000;
 const NOW = Date.parse("2026-11-23T12:00:00Z");
 
-function trace(id: string, daysAgo: number, extra: Partial<Trace> = {}): Trace {
-  return {
-    id,
-    createdAt: new Date(NOW - daysAgo * DAY_MS).toISOString(),
-    conversationId: `conversation-${id}`,
-    platform: "discord",
-    userId: "42",
-    question: `question ${id}`,
-    answer: "answer",
+const trace = (id: string, daysAgo: number, extra: Partial<Trace> = {}): Trace =>
+  sampleTrace(id, new Date(NOW - daysAgo * DAY_MS).toISOString(), {
     passages: [passage({ fulltext: 5 })],
     prompt: "<|im_start|>user\nquestion<|im_end|>\n",
-    sampling: { temperature: 0.3, topP: 0.9, topK: 40, minP: 0.05, repeatPenalty: 1.1, maxTokens: 64 },
-    model: "tiny",
-    usage: { promptTokens: 10, completionTokens: 5 },
-    timings: { retrievalMs: 1, firstTokenMs: 2, totalMs: 3, tokensPerSecond: 4 },
-    status: "ok",
-    mode: "answer",
     ...extra,
-  };
-}
+  });
 
 let root: string;
 let traces: TraceStore;

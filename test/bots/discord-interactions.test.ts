@@ -3,7 +3,7 @@ import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningBots, startBots } from "../../src/bots/index.ts";
 import { REPLIES } from "../../src/bots/replies.ts";
-import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.ts";
+import { discordKeyPair, type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
 
 describe("Discord HTTP interactions", () => {
@@ -15,9 +15,9 @@ describe("Discord HTTP interactions", () => {
   beforeAll(async () => {
     service = await startTestService();
     fake = await startFakeDiscord();
-    const pair = generateKeyPairSync("ed25519");
+    const pair = discordKeyPair();
     privateKey = pair.privateKey;
-    const publicKeyHex = pair.publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
+    const publicKeyHex = pair.publicKeyHex;
     bots = await startBots({
       chat: service.service.chat,
       traces: service.service.traces,

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign } from "node:crypto";
+import { sign } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { backoffDelay } from "../../src/bots/backoff.ts";
 import { discordConversationId, lineConversationId } from "../../src/bots/conversation-ids.ts";
@@ -13,6 +13,7 @@ import { addressedText } from "../../src/bots/line/events.ts";
 import { feedbackData, markdownToPlain, parseFeedback } from "../../src/bots/line/messages.ts";
 import { errorReply, isResetCommand, rateLimitedReply } from "../../src/bots/replies.ts";
 import { maskSecrets } from "../../src/bots/safe-log.ts";
+import { discordKeyPair } from "../helpers/fake-discord.ts";
 
 const CONVERSATION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
@@ -73,8 +74,7 @@ describe("fixed replies", () => {
 });
 
 describe("Discord signature", () => {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
+  const { privateKey, publicKeyHex: raw } = discordKeyPair();
   const key = parseDiscordPublicKey(raw);
   const body = new TextEncoder().encode('{"type":1}');
   const timestamp = String(Math.floor(Date.now() / 1000));

@@ -5,6 +5,7 @@
  * Discord (a repeated nonce returns the message already created), and `faults` make the API answer
  * 429 or 5xx once, before or after it stores the write.
  */
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -401,4 +402,11 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
     },
   };
   return fake;
+}
+
+/** An application's Ed25519 key pair: the private key signs interactions, the hex public key is DISCORD_PUBLIC_KEY. */
+export function discordKeyPair(): { privateKey: KeyObject; publicKeyHex: string } {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const publicKeyHex = publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
+  return { privateKey, publicKeyHex };
 }

@@ -3,11 +3,11 @@
  * platform's own and the relay's), against fake LINE and Discord APIs on 127.0.0.1. Same rules as
  * fuzz.test.ts: no 5xx, readable 4xx; unsigned or badly signed requests are refused.
  */
-import { createHmac, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { createHmac, type KeyObject, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../../src/fixtures/random.ts";
 import { signRelay } from "../../src/relay-signature.ts";
-import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.ts";
+import { discordKeyPair, type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.ts";
 import { type FakeLine, lineTextEvent, startFakeLine } from "../helpers/fake-line.ts";
 import { type FuzzTarget, pick, randomBody, randomJsonValue, startFuzzTarget } from "./fuzz-helpers.ts";
 
@@ -86,17 +86,14 @@ describe("fuzzing the webhooks and relays", () => {
   beforeAll(async () => {
     fakeLine = await startFakeLine();
     fakeDiscord = await startFakeDiscord();
-    const keys = generateKeyPairSync("ed25519");
+    const keys = discordKeyPair();
     discordKey = keys.privateKey;
     target = await startFuzzTarget({
       RELAY_SECRET,
       LINE_CHANNEL_SECRET,
       LINE_CHANNEL_ACCESS_TOKEN: LINE_ACCESS_TOKEN,
       LINE_API_BASE_URL: fakeLine.baseUrl,
-      DISCORD_PUBLIC_KEY: keys.publicKey
-        .export({ format: "der", type: "spki" })
-        .subarray(-32)
-        .toString("hex"),
+      DISCORD_PUBLIC_KEY: keys.publicKeyHex,
       DISCORD_API_BASE_URL: fakeDiscord.apiBaseUrl,
     });
     ({ send } = target);

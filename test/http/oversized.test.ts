@@ -4,9 +4,9 @@
  * the same pool are answered too (no "other side closed"). Requests run back to back, so no pooled
  * socket sits idle long enough to meet Node's 5 s keep-alive timeout (a normal, retryable race).
  */
-import { createHmac, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { createHmac, type KeyObject, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.ts";
+import { discordKeyPair, type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.ts";
 import { type FakeLine, startFakeLine } from "../helpers/fake-line.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
 
@@ -74,7 +74,7 @@ describe("oversized bodies on a keep-alive connection", () => {
   beforeAll(async () => {
     fakeLine = await startFakeLine();
     fakeDiscord = await startFakeDiscord();
-    const keys = generateKeyPairSync("ed25519");
+    const keys = discordKeyPair();
     discordKey = keys.privateKey;
     service = await startTestService({
       env: {
@@ -83,10 +83,7 @@ describe("oversized bodies on a keep-alive connection", () => {
         LINE_CHANNEL_SECRET,
         LINE_CHANNEL_ACCESS_TOKEN: "line-access-token-for-oversize-0123456789",
         LINE_API_BASE_URL: fakeLine.baseUrl,
-        DISCORD_PUBLIC_KEY: keys.publicKey
-          .export({ format: "der", type: "spki" })
-          .subarray(-32)
-          .toString("hex"),
+        DISCORD_PUBLIC_KEY: keys.publicKeyHex,
         DISCORD_API_BASE_URL: fakeDiscord.apiBaseUrl,
       },
     });

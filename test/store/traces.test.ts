@@ -14,30 +14,10 @@ import {
   traceFilterSql,
 } from "../../src/store/index.ts";
 import type { Trace } from "../../src/types.ts";
+import { sampleTrace as trace } from "../helpers/traces.ts";
 
 const HOUR_MS = 3_600_000;
 const NOW = Date.parse("2026-11-23T12:00:00Z");
-
-function trace(id: string, createdAt: string, extra: Partial<Trace> = {}): Trace {
-  return {
-    id,
-    createdAt,
-    conversationId: `conversation-${id}`,
-    platform: "discord",
-    userId: "42",
-    question: `question ${id}`,
-    answer: "answer",
-    passages: [],
-    prompt: "prompt",
-    sampling: { temperature: 0.3, topP: 0.9, topK: 40, minP: 0.05, repeatPenalty: 1.1, maxTokens: 64 },
-    model: "tiny",
-    usage: { promptTokens: 10, completionTokens: 5 },
-    timings: { retrievalMs: 1, firstTokenMs: 2, totalMs: 3, tokensPerSecond: 4 },
-    status: "ok",
-    mode: "answer",
-    ...extra,
-  };
-}
 
 describe("traceFilterSql", () => {
   test("no filter selects everything", () => {
