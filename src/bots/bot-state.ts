@@ -8,8 +8,8 @@
  * writers appended are kept). Without a file both live in memory only.
  */
 import type { Logger } from "../log.ts";
+import { SeenEvents } from "../seen-events.ts";
 import { AnswerIndex } from "./answer-index.ts";
-import { SeenEvents } from "./seen-events.ts";
 import { StateFile } from "./state-file.ts";
 
 export interface BotStateOptions {

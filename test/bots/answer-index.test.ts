@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openBotState } from "../../src/bots/bot-state.ts";
-import { SeenEvents } from "../../src/bots/seen-events.ts";
+import { SeenEvents } from "../../src/seen-events.ts";
 
 const HOUR = 60 * 60_000;
 

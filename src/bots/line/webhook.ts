@@ -5,10 +5,10 @@
  * and so is one older than the ids remembered (it could not be recognised as a repeat).
  */
 import { messagingApi, validateSignature, type webhook } from "@line/bot-sdk";
+import { SeenEvents } from "../../seen-events.ts";
 import { type BackoffOptions, describeDelay, retryWithBackoff } from "../backoff.ts";
 import type { BotContext, BotWebhookHandler } from "../context.ts";
 import { describeError } from "../safe-log.ts";
-import { SeenEvents } from "../seen-events.ts";
 import { handleLineEvent } from "./events.ts";
 
 export interface LineBotOptions {

@@ -9,18 +9,16 @@
  */
 import { Hono } from "hono";
 import { RELAY_MAX_AGE_SECONDS, verifyRelay } from "../../relay-signature.ts";
+import { SeenEvents } from "../../seen-events.ts";
 import { errorBody } from "../responses.ts";
 import type { WebhookHandlers } from "../services.ts";
 
 /** Mounted at /internal. */
 export function createRelayRoutes(deps: { relaySecret?: string; webhooks: WebhookHandlers }): Hono {
   const app = new Hono();
-  // Keyed on the signature's decoded bytes (RelayCheck.replayKey), never on the header's spelling.
-  const seen = new Map<string, number>();
-  const forget = (nowSeconds: number) => {
-    for (const [replayKey, at] of seen)
-      if (nowSeconds - at > 2 * RELAY_MAX_AGE_SECONDS) seen.delete(replayKey);
-  };
+  // Keyed on the signature's decoded bytes (RelayCheck.replayKey), never on the header's spelling;
+  // remembered past the freshness window, after which verifyRelay refuses the signature anyway.
+  const seen = new SeenEvents({ ttlMs: 2 * RELAY_MAX_AGE_SECONDS * 1000 });
 
   app.post("/relay/:platform", async (c) => {
     if (!deps.relaySecret)
@@ -36,10 +34,7 @@ export function createRelayRoutes(deps: { relaySecret?: string; webhooks: Webhoo
       body: rawBody,
     });
     if (!check.ok) return c.json(errorBody("unauthorized", check.reason), 401);
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    forget(nowSeconds);
-    if (seen.has(check.replayKey)) return c.json(errorBody("unauthorized", "relay replayed"), 401);
-    seen.set(check.replayKey, nowSeconds);
+    if (!seen.firstTime(check.replayKey)) return c.json(errorBody("unauthorized", "relay replayed"), 401);
     if (!handler) return c.json(errorBody("not_found", `${platform} is not configured on this server`), 404);
     const result = await handler({ rawBody, headers: c.req.raw.headers });
     return c.json(result.body as object, result.status as 200, result.headers);

@@ -1,6 +1,7 @@
 /**
- * Remembers webhook event ids for a while (bounded), so a redelivered or replayed event is not
- * answered twice. bot-state.ts persists the ids to BOT_STATE_FILE, so this holds across restarts;
+ * Remembers event ids for a while (bounded), so a redelivered or replayed event is not answered
+ * twice: LINE webhook events in bots/ and relayed signatures in http/ (imports nothing, so both may
+ * use it). bots/bot-state.ts persists LINE's ids to BOT_STATE_FILE, so those hold across restarts;
  * an event older than the time to live can no longer be recognised, so callers refuse those
  * (`tooOld`) rather than answer them.
  */
