@@ -17,8 +17,12 @@ export function openAiErrorBody(code: ErrorCode, message: string) {
   return { error: { message, type, param: null, code } };
 }
 
-/** What a client may read of an error: 500-class messages are internal (traces and logs keep them). */
+/**
+ * What a client may read of an error: 500-class messages are internal, and a model that is unavailable
+ * may name a backend address or a file path; traces and logs keep the original.
+ */
 export function publicErrorMessage(code: ErrorCode, message: string): string {
+  if (code === "model_unavailable") return "the model is not available right now; try again in a minute";
   return httpStatusOf(code) === 500 && code !== "cancelled" ? "internal error" : message;
 }
 

@@ -171,9 +171,12 @@ describe("remote inference through an OpenAI-compatible server", () => {
       });
       const events = await readSse(response);
       expect(events.map((event) => event.event)).toEqual(["retrieval", "error"]);
-      expect((events[1]!.data as { code: string }).code).toBe("model_unavailable");
+      const failure = events[1]!.data as { code: string; message: string };
+      expect(failure.code).toBe("model_unavailable");
+      expect(failure.message).not.toContain("127.0.0.1:9"); // the backend's address stays internal
       const [trace] = await traces(orphan);
       expect(trace!.status).toBe("failed");
+      expect(JSON.stringify(trace)).toContain("127.0.0.1:9"); // the admin still sees which backend failed
       expect((await fetch(`${orphan.url}/healthz`)).status).toBe(200);
     } finally {
       await orphan.close();
