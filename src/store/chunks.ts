@@ -182,6 +182,31 @@ export class ChunkStore {
     return rows.map((row) => String(row.text));
   }
 
+  /**
+   * The chunks within `reach` positions of each given one, in its own document (the given ones
+   * included), in one query: what a retrieved passage is widened with.
+   */
+  async chunksNear(
+    chunks: ReadonlyArray<Pick<Chunk, "documentPath" | "position">>,
+    reach: number,
+  ): Promise<Chunk[]> {
+    const table = await this.current();
+    if (!table || chunks.length === 0) return [];
+    const positions = new Map<string, Set<number>>();
+    for (const chunk of chunks) {
+      const wanted = positions.get(chunk.documentPath) ?? new Set<number>();
+      for (let offset = -reach; offset <= reach; offset++) wanted.add(chunk.position + offset);
+      positions.set(chunk.documentPath, wanted);
+    }
+    const where = [...positions]
+      .map(
+        ([path, wanted]) => `(documentPath = ${sqlString(path)} AND position IN (${[...wanted].join(", ")}))`,
+      )
+      .join(" OR ");
+    const rows = await table.query().where(where).select(CHUNK_COLUMNS).toArray();
+    return rows.map(toChunk);
+  }
+
   async chunksOf(documentPath: string): Promise<Chunk[]> {
     const table = await this.current();
     if (!table) return [];
