@@ -162,7 +162,10 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
         corpus: folder,
         chunks: await chunks.countChunks(),
         hybridMs: await timeQueries(createRetriever({ chunks, embedder, passageChars }), options.rounds),
-        fulltextMs: await timeQueries(createRetriever({ chunks, embedder: null, passageChars }), options.rounds),
+        fulltextMs: await timeQueries(
+          createRetriever({ chunks, embedder: null, passageChars }),
+          options.rounds,
+        ),
       });
     }
 
@@ -234,7 +237,10 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
         writeSeconds: round(writeSeconds),
         indexSeconds: round(indexSeconds),
         hybridMs: hybrid,
-        fulltextMs: await timeQueries(createRetriever({ chunks, embedder: null, passageChars }), options.rounds),
+        fulltextMs: await timeQueries(
+          createRetriever({ chunks, embedder: null, passageChars }),
+          options.rounds,
+        ),
         target: "hybrid p95 < 50 ms at 100,000 chunks",
         meetsTarget: size < 100_000 ? undefined : hybrid.p95 < 50,
       });
