@@ -48,6 +48,8 @@ export interface Config {
   retrieval: {
     topK: number;
     candidates: number;
+    /** Longest passage a retrieved chunk is widened to with its neighbours; 0 = chunks as stored. */
+    passageChars: number;
     /** Most passage tokens per prompt (the chat model's tokenizer); 0 = no cap, no merging, no dropping. */
     contextTokens: number;
     /** Staff glossary (YAML); undefined = none. */
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
     retrieval: {
       topK: s.RETRIEVAL_TOP_K,
       candidates: s.RETRIEVAL_CANDIDATES,
+      passageChars: s.RETRIEVAL_PASSAGE_CHARS,
       contextTokens: s.RETRIEVAL_CONTEXT_TOKENS,
       glossaryFile: s.GLOSSARY_FILE,
       glossaryFileRequired: Boolean(env["GLOSSARY_FILE"]?.trim()) && env["GLOSSARY_FILE"]?.trim() !== "none",

@@ -142,6 +142,7 @@ export function createCorpusRetriever(
     embedder,
     topK: config.retrieval.topK,
     candidates: config.retrieval.candidates,
+    passageChars: config.retrieval.passageChars,
     reranker: extras.reranker ?? null,
     rerankCandidates: config.rerank.candidates,
     glossary: extras.glossary,

@@ -45,6 +45,7 @@ describe("defaults", () => {
     expect(config.retrieval).toEqual({
       topK: 5,
       candidates: 30,
+      passageChars: 600,
       contextTokens: 0,
       glossaryFile: join(resolve("corpus"), "glossary.yaml"),
       glossaryFileRequired: false,

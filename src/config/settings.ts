@@ -152,6 +152,13 @@ export const SETTINGS = {
     description:
       "Candidates each retriever (full-text, vector) returns before fusion picks RETRIEVAL_TOP_K passages.",
   }),
+  RETRIEVAL_PASSAGE_CHARS: integer({
+    default: 600,
+    min: 0,
+    max: 4000,
+    description:
+      "Longest passage, in characters: a retrieved chunk is widened with the text that follows it in its document (then the text before it) up to this length, so an answer one sentence past the words the question shares is still shown. `0` = chunks as stored.",
+  }),
   RETRIEVAL_CONTEXT_TOKENS: integer({
     default: 0,
     min: 0,

@@ -57,3 +57,26 @@ export function fuseRankings(lists: readonly RankedList[], options: FusionOption
 function bestRank(hits: RetrieverHit[]): number {
   return Math.min(...hits.map((hit) => hit.rank));
 }
+
+/**
+ * When the question names a kind of document (「投影片上…」, "slide 上"), the fused passages from
+ * documents of that kind are fused once more, as one more ranking (their fused order, same k):
+ * the slides' telling of an example then comes before the transcript's. Ranks are renumbered.
+ */
+export function preferKinds(
+  passages: readonly Passage[],
+  isAskedKind: (chunk: Chunk) => boolean,
+  options: { k?: number } = {},
+): Passage[] {
+  const k = options.k ?? 60;
+  let kindRank = 0;
+  const rescored = passages.map((passage, index) => {
+    if (!isAskedKind(passage.chunk)) return { passage, index };
+    kindRank += 1;
+    return { passage: { ...passage, score: passage.score + 1 / (k + kindRank) }, index };
+  });
+  if (kindRank === 0) return [...passages];
+  return rescored
+    .sort((a, b) => b.passage.score - a.passage.score || a.index - b.index)
+    .map((entry, index) => ({ ...entry.passage, rank: index + 1 }));
+}

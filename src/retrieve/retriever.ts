@@ -5,6 +5,7 @@
 import type { Embedder, Reranker } from "../embed/index.ts";
 import { errorMessage } from "../errors.ts";
 import type { ChunkHit, ChunkStore } from "../store/index.ts";
+import { askedDocumentKinds, type DocumentKind, documentKind } from "../text/document-kind.ts";
 import {
   EMPTY_GLOSSARY,
   type Glossary,
@@ -15,9 +16,10 @@ import {
 import { queryTerms } from "../text/terms.ts";
 import { queryWords } from "../text/words.ts";
 import type { Passage } from "../types.ts";
-import { fuseRankings, type RankedList } from "./fusion.ts";
+import { fuseRankings, preferKinds, type RankedList } from "./fusion.ts";
 import { coverageScore, profileQuery } from "./rerank.ts";
 import { createRerankStage } from "./rerank-stage.ts";
+import { WIDEN_REACH, widenPassages } from "./window.ts";
 
 export interface RetrieverOptions {
   chunks: ChunkStore;
@@ -30,6 +32,11 @@ export interface RetrieverOptions {
   reranker?: Reranker | null;
   /** Fused passages the reranker rescores. Default 10. */
   rerankCandidates?: number;
+  /**
+   * Longest passage, in characters: each found chunk is widened with its neighbours up to this
+   * (see window.ts). Default 0: chunks as stored.
+   */
+  passageChars?: number;
   /** Staff-edited synonyms (GLOSSARY_FILE). Default none. */
   glossary?: Glossary;
   /**
@@ -92,6 +99,21 @@ export function createRetriever(options: RetrieverOptions): Retriever {
     onWarning: options.onWarning,
   });
   let vectorWarningShown = false;
+  const passageChars = options.passageChars ?? 0;
+
+  /** The first `topK` passages, each widened with its neighbours (one store query for all of them). */
+  async function widen(passages: Passage[], topK: number): Promise<Passage[]> {
+    try {
+      const neighbours = await options.chunks.chunksNear(
+        passages.map((passage) => passage.chunk),
+        WIDEN_REACH,
+      );
+      return widenPassages(passages, neighbours, { maxChars: passageChars, limit: topK });
+    } catch (error) {
+      options.onWarning?.(`widening passages failed, using them as stored: ${errorMessage(error)}`);
+      return passages.slice(0, topK);
+    }
+  }
 
   async function vectorHits(question: string): Promise<ChunkHit[]> {
     if (!options.embedder) return [];
@@ -150,8 +172,14 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       ];
       if (options.embedder) rankings.push({ retriever: "vector", hits: vector });
       const topK = retrieveOptions?.topK ?? options.topK ?? 5;
-      const fused = fuseRankings(rankings, { limit: Math.max(topK, rerankCandidates) });
-      const ranked = (await rerank(question, fused)).slice(0, topK);
+      // Fused widely enough that passages dropped by widening (already inside a better one) are replaced.
+      const pool = Math.max(topK * 3, rerankCandidates);
+      const asked = askedDocumentKinds(question);
+      const fused = preferKinds(fuseRankings(rankings, { limit: pool }), (chunk) =>
+        asked.includes(documentKind(chunk.documentPath) as DocumentKind),
+      );
+      const reranked = await rerank(question, fused);
+      const ranked = passageChars > 0 ? await widen(reranked, topK) : reranked.slice(0, topK);
       const passages = options.fitContext ? options.fitContext(ranked) : ranked;
       // Relevance over the bigram view's top k, the ranking the refusal thresholds were calibrated on
       // (the word view surfaces passages that share words but less of the question's text).

@@ -10,10 +10,10 @@ import type { Chunk } from "../types.ts";
 import { type Database, openTableIfExists, sqlString, type Table } from "./database.ts";
 
 const CHUNKS_TABLE = "chunks";
-const INGESTS_TABLE = "ingests";
 const FULL_TEXT_COLUMN = "terms";
 /** The word-level view (ICU word segmentation, see text/words.ts): one full-text index per column. */
 const WORDS_COLUMN = "words";
+const DOCUMENT_PATH_COLUMN = "documentPath";
 /** Below this many rows a brute-force vector scan is faster than training an index. */
 const VECTOR_INDEX_MIN_ROWS = 5000;
 /** Old versions stay restorable this long. */
@@ -34,19 +34,6 @@ export interface DocumentSummary {
   contentHash: string;
   chunkCount: number;
   ingestedAt: string;
-}
-
-export interface IngestRecord {
-  version: number;
-  at: string;
-  kind: "ingest" | "rollback";
-  added: number;
-  updated: number;
-  unchanged: number;
-  removed: number;
-  failed: number;
-  embedModel: string;
-  note: string;
 }
 
 export interface ChunkHit {
@@ -182,6 +169,35 @@ export class ChunkStore {
     return rows.map((row) => String(row.text));
   }
 
+  /**
+   * The chunks within `reach` positions of each given one, in its own document (the given ones
+   * included), in one query: what a retrieved passage is widened with.
+   */
+  async chunksNear(
+    chunks: ReadonlyArray<Pick<Chunk, "documentPath" | "position">>,
+    reach: number,
+  ): Promise<Chunk[]> {
+    const table = await this.current();
+    if (!table || chunks.length === 0) return [];
+    const wanted = new Set<string>();
+    const positions = new Set<number>();
+    for (const chunk of chunks)
+      for (let offset = -reach; offset <= reach; offset++) {
+        wanted.add(`${chunk.documentPath}\0${chunk.position + offset}`);
+        positions.add(chunk.position + offset);
+      }
+    // Two IN lists (a superset, narrowed below) use the documentPath index; OR-ed pairs do not.
+    const paths = [...new Set(chunks.map((chunk) => chunk.documentPath))];
+    const rows = await table
+      .query()
+      .where(
+        `documentPath IN (${paths.map(sqlString).join(", ")}) AND position IN (${[...positions].join(", ")})`,
+      )
+      .select(CHUNK_COLUMNS)
+      .toArray();
+    return rows.map(toChunk).filter((chunk) => wanted.has(`${chunk.documentPath}\0${chunk.position}`));
+  }
+
   async chunksOf(documentPath: string): Promise<Chunk[]> {
     const table = await this.current();
     if (!table) return [];
@@ -260,6 +276,9 @@ export class ChunkStore {
         replace: true,
       });
     }
+    // A passage's neighbours are looked up by document (chunksNear) at every question.
+    if (!existing.has(DOCUMENT_PATH_COLUMN) && columns.has(DOCUMENT_PATH_COLUMN))
+      await this.table.createIndex(DOCUMENT_PATH_COLUMN, { config: lancedb.Index.btree(), replace: true });
     const rowCount = await this.table.countRows();
     if ((await this.vectorDimension()) > 0 && !existing.has("vector") && rowCount >= VECTOR_INDEX_MIN_ROWS) {
       await this.table.createIndex("vector", {
@@ -344,56 +363,5 @@ export class ChunkStore {
   async tableVersions(): Promise<number[]> {
     const table = await this.current();
     return table ? (await table.listVersions()).map((entry) => entry.version) : [];
-  }
-}
-
-const INGEST_SCHEMA = new Schema([
-  new Field("version", new Int32(), false),
-  new Field("at", new Utf8(), false),
-  new Field("kind", new Utf8(), false),
-  new Field("added", new Int32(), false),
-  new Field("updated", new Int32(), false),
-  new Field("unchanged", new Int32(), false),
-  new Field("removed", new Int32(), false),
-  new Field("failed", new Int32(), false),
-  new Field("embedModel", new Utf8(), false),
-  new Field("note", new Utf8(), false),
-]);
-
-/** The human history of the corpus: which chunk-table version each ingest or rollback produced. */
-export class IngestLog {
-  private constructor(private readonly table: Table) {}
-
-  static async open(database: Database): Promise<IngestLog> {
-    const table =
-      (await openTableIfExists(database, INGESTS_TABLE)) ??
-      (await database.createEmptyTable(INGESTS_TABLE, INGEST_SCHEMA, { existOk: true }));
-    return new IngestLog(table);
-  }
-
-  async record(entry: IngestRecord): Promise<void> {
-    await this.table.add([{ ...entry }]);
-  }
-
-  async list(): Promise<IngestRecord[]> {
-    const rows = await this.table.query().toArray();
-    return rows
-      .map((row) => ({
-        version: Number(row.version),
-        at: String(row.at),
-        kind: String(row.kind) as IngestRecord["kind"],
-        added: Number(row.added),
-        updated: Number(row.updated),
-        unchanged: Number(row.unchanged),
-        removed: Number(row.removed),
-        failed: Number(row.failed),
-        embedModel: String(row.embedModel),
-        note: String(row.note),
-      }))
-      .sort((a, b) => a.version - b.version || a.at.localeCompare(b.at));
-  }
-
-  async latest(): Promise<IngestRecord | undefined> {
-    return (await this.list()).at(-1);
   }
 }

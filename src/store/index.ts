@@ -1,13 +1,7 @@
-export {
-  type ChunkHit,
-  ChunkStore,
-  type DocumentSummary,
-  IngestLog,
-  type IngestRecord,
-  type StoredChunk,
-} from "./chunks.ts";
+export { type ChunkHit, ChunkStore, type DocumentSummary, type StoredChunk } from "./chunks.ts";
 export { ConversationStore } from "./conversations.ts";
 export { type Database, openDatabase } from "./database.ts";
+export { IngestLog, type IngestRecord } from "./ingest-log.ts";
 export {
   formatTraceCursor,
   parseTraceCursor,

@@ -91,6 +91,29 @@ function delimitedTerm(text: string): string | undefined {
   return term.length >= 2 ? term : undefined;
 }
 
+/** A date as written in a schedule (9/14, 11/2), not a fraction inside a longer number. */
+const SCHEDULE_DATE = /(?<![\d/.])(1[0-2]|0?[1-9])\/([12]\d|3[01]|0?[1-9])(?![\d/])/gu;
+const LECTURE_NUMBER = /第\s*(\d{1,2})\s*講/gu;
+
+/**
+ * A schedule table's rows (「| 9 | 11/2 | 檢索增強生成（RAG） | 第 6 講；HW4 公布 |」): the row's one date
+ * and the one lecture it names, so 「11/2 上課講的」 also searches 「第 6 講」. Rows naming several
+ * dates or lectures are skipped (which one would be meant is unclear).
+ */
+function scheduleRows(raw: string): Array<[string, string]> {
+  const rows: Array<[string, string]> = [];
+  for (const line of raw.split("\n")) {
+    if ((line.match(/\|/g) ?? []).length < 2) continue;
+    const normalized = normalizeForSearch(line);
+    const dates = [
+      ...new Set([...normalized.matchAll(SCHEDULE_DATE)].map((m) => `${Number(m[1])}/${Number(m[2])}`)),
+    ];
+    const lectures = [...new Set([...normalized.matchAll(LECTURE_NUMBER)].map((m) => Number(m[1])))];
+    if (dates.length === 1 && lectures.length === 1) rows.push([dates[0]!, `第${lectures[0]}講`]);
+  }
+  return rows;
+}
+
 /** Pairs of synonyms found in the corpus texts (see the patterns above), one group per pair. */
 export function mineGlossary(texts: Iterable<string>): Glossary {
   const all = [...texts];
@@ -108,6 +131,7 @@ export function mineGlossary(texts: Iterable<string>): Glossary {
     if (a && b && a !== b) pairs.set([a, b].sort().join("\0"), [a, b]);
   };
   for (const raw of all) {
+    for (const [date, lecture] of scheduleRows(raw)) add(date, lecture);
     for (const match of raw.matchAll(BAR_PAIR)) add(delimitedTerm(match[1]!), delimitedTerm(match[2]!));
     const text = normalizeForSearch(raw);
     for (const match of text.matchAll(CHINESE_THEN_LATIN))
@@ -202,7 +226,7 @@ export function parseGlossary(text: string, source = "glossary"): Glossary {
 }
 
 function mentions(normalizedQuestion: string, term: string): boolean {
-  if (/^[\p{Script=Latin}\p{N} .+-]+$/u.test(term)) {
+  if (/^[\p{Script=Latin}\p{N} .+/-]+$/u.test(term)) {
     const escaped = term.replace(/[.+]/g, "\\$&");
     return new RegExp(`(?<![a-z0-9])${escaped}(?![a-z0-9])`, "u").test(normalizedQuestion);
   }

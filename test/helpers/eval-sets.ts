@@ -23,5 +23,6 @@ export async function fulltextRetrieverOver(corpusDir: string, root: string): Pr
     embedder: null,
     chunkOptions: { targetChars: 450, maxChars: 630, overlapChars: 60 },
   });
-  return createRetriever({ chunks, embedder: null });
+  // The production default passage cap (RETRIEVAL_PASSAGE_CHARS).
+  return createRetriever({ chunks, embedder: null, passageChars: 600 });
 }

@@ -53,6 +53,22 @@ describe("mining the glossary from the corpus", () => {
     expect(groups).toContainEqual(["hw4", "作業4"]);
   });
 
+  it("pairs a schedule row's date with the one lecture it names, so a date finds the lecture", () => {
+    const glossary = mineGlossary([
+      "| 週次 | 日期 | 主題 | 講義 |\n|---|---|---|---|\n| 5 | 10/5 | Chat template | 第三講；HW2 公布 |\n" +
+        "| 9 | 11/2 | 檢索增強生成 | 第 6 講 |\n| 10 | 11/9 | 實作課 | 第 6、7 講 |\n| 11 | 11/16 | 微調 | 第 7 講 |\n",
+      "期中考在 11/16 之後，範圍到第 7 講。",
+    ]);
+    const groups = glossary.groups.map((group) => [...group].sort());
+    expect(groups).toContainEqual(["10/5", "第3講"]);
+    expect(groups).toContainEqual(["11/2", "第6講"]);
+    expect(groups).toContainEqual(["11/16", "第7講"]);
+    // A row naming two lectures says nothing about which one a date means; prose is no schedule.
+    expect(groups.flat()).not.toContain("11/9");
+    expect(glossaryExpansion("11/2上課講的RRF 公式", glossary)).toBe("第6講");
+    expect(glossaryExpansion("1/2 那天的作業", glossary)).toBe("");
+  });
+
   it("expands a question with the synonyms it does not use yet", () => {
     const glossary = mineGlossary(["檢索增強生成（RAG）"]);
     expect(glossaryExpansion("RAG 是什麼？", glossary)).toBe("檢索增強生成");

@@ -130,7 +130,10 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
     });
 
     // Chunked as `npm run ingest` chunks (CHUNK_SIZE, CHUNK_OVERLAP).
-    const chunkOptions = chunkOptionsFrom(loadConfig());
+    const config = loadConfig();
+    const chunkOptions = chunkOptionsFrom(config);
+    // Passages widened as the service widens them (RETRIEVAL_PASSAGE_CHARS): one more store query.
+    const passageChars = config.retrieval.passageChars;
     // Sample corpus: the team's corpus plus the real lecture material when present.
     const sampleFolders = [resolve("corpus"), ...(existsSync(COURSE_DIR) ? [COURSE_DIR] : [])];
     const sample: Record<string, unknown>[] = [];
@@ -158,8 +161,11 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
       sample.push({
         corpus: folder,
         chunks: await chunks.countChunks(),
-        hybridMs: await timeQueries(createRetriever({ chunks, embedder }), options.rounds),
-        fulltextMs: await timeQueries(createRetriever({ chunks, embedder: null }), options.rounds),
+        hybridMs: await timeQueries(createRetriever({ chunks, embedder, passageChars }), options.rounds),
+        fulltextMs: await timeQueries(
+          createRetriever({ chunks, embedder: null, passageChars }),
+          options.rounds,
+        ),
       });
     }
 
@@ -219,7 +225,11 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
       const indexStarted = performance.now();
       await chunks.ensureIndexes({ optimize: true });
       const indexSeconds = (performance.now() - indexStarted) / 1000;
-      const retriever = createRetriever({ chunks, embedder: randomEmbedder(SYNTHETIC_DIMENSION, 3) });
+      const retriever = createRetriever({
+        chunks,
+        embedder: randomEmbedder(SYNTHETIC_DIMENSION, 3),
+        passageChars,
+      });
       const hybrid = await timeQueries(retriever, options.rounds);
       synthetic.push({
         chunks: size,
@@ -227,7 +237,10 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
         writeSeconds: round(writeSeconds),
         indexSeconds: round(indexSeconds),
         hybridMs: hybrid,
-        fulltextMs: await timeQueries(createRetriever({ chunks, embedder: null }), options.rounds),
+        fulltextMs: await timeQueries(
+          createRetriever({ chunks, embedder: null, passageChars }),
+          options.rounds,
+        ),
         target: "hybrid p95 < 50 ms at 100,000 chunks",
         meetsTarget: size < 100_000 ? undefined : hybrid.p95 < 50,
       });
