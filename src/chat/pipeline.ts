@@ -312,25 +312,40 @@ async function* generateAnswer(
     homeworkPolicy: deps.course.homeworkPolicy,
     homeworkRules: deps.templates.homeworkRules,
   });
-  const plan = planPrompt({
-    systemPrompt,
-    history: request.history,
-    // The time of day goes with the question: the system prompt changes only once a day.
-    userTurn: buildUserTurn(
-      request.message,
-      formatPassages(request.retrieval.passages),
-      formatCourseDate(now, deps.course.timeZone).time,
-    ),
-    contextSize: llm.contextSize,
-    maxAnswerTokens: request.sampling.maxTokens,
-    countTokens: (text) => llm.countTokens(text),
-  });
-  const messages = fitRenderedPrompt(llm, plan.messages, request.sampling.maxTokens);
+  const timeOfDay = formatCourseDate(now, deps.course.timeZone).time;
+  const fitWith = (passages: Passage[]) => {
+    const plan = planPrompt({
+      systemPrompt,
+      history: request.history,
+      // The time of day goes with the question: the system prompt changes only once a day.
+      userTurn: buildUserTurn(request.message, formatPassages(passages), timeOfDay),
+      contextSize: llm.contextSize,
+      maxAnswerTokens: request.sampling.maxTokens,
+      countTokens: (text) => llm.countTokens(text),
+    });
+    return fitRenderedPrompt(llm, plan.messages, request.sampling.maxTokens);
+  };
+  // History goes first; when the question and its passages alone overflow the context, the
+  // lowest-ranked passages go too (the trace's prompt shows exactly which ones the model saw).
+  const passages = request.retrieval.passages;
+  let messages: ChatMessage[] | undefined;
+  for (let kept = passages.length; messages === undefined; kept--) {
+    try {
+      const fitted = fitWith(passages.slice(0, kept));
+      if (kept <= 1 || fitsContext(llm, fitted, request.sampling)) messages = fitted;
+    } catch (error) {
+      if (errorCode(error) !== "bad_request" || kept <= 1) throw error; // the question alone is too long
+    }
+  }
   return yield* streamGeneration(
     llm,
     { messages, sampling: request.sampling, signal: request.signal, ticket: request.ticket },
     trace,
   );
+}
+
+function fitsContext(llm: LlmEngine, messages: ChatMessage[], sampling: SamplingOptions): boolean {
+  return llm.renderPrompt(messages).tokens + sampling.maxTokens <= llm.contextSize;
 }
 
 /** Takes the question's place with the model, or refuses it as busy (nothing written, nothing sent). */

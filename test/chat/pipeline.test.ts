@@ -118,6 +118,27 @@ describe("prepareChat and its events", () => {
     ]);
   });
 
+  it("drops the lowest-ranked passages, not the question, when the passages overflow the context", async () => {
+    const roomy = createScriptedEngine();
+    const full = await run(deps(roomy), input("作業可以遲交嗎？"));
+    const passageCount = full.answer.passages.length;
+    expect(passageCount).toBeGreaterThan(2);
+    const fullPrompt = roomy.renderPrompt(roomy.requests[0]!.messages).tokens;
+    const lastPassage = full.answer.passages.at(-1)!.chunk.text;
+    // Room for everything but the last passage (the scripted engine counts one token per character).
+    const contextSize = fullPrompt + full.trace.sampling.maxTokens - Math.floor(lastPassage.length / 2);
+    const tight = createScriptedEngine({ contextSize });
+    const { answer, trace } = await run(deps(tight), input("作業可以遲交嗎？"));
+    expect(answer.mode).toBe("answer");
+    expect(trace.status).toBe("ok");
+    const userTurn = tight.requests[0]!.messages.at(-1)!.content;
+    expect(userTurn).toContain(full.answer.passages[0]!.chunk.text.slice(0, 30));
+    expect(userTurn).not.toContain(`[${passageCount}]`);
+    expect(
+      tight.renderPrompt(tight.requests[0]!.messages).tokens + trace.sampling.maxTokens,
+    ).toBeLessThanOrEqual(contextSize);
+  });
+
   it("answers retrieval-only without a model", async () => {
     const { answer, trace } = await run(deps(null), input("作業可以遲交嗎？"));
     expect(answer.mode).toBe("retrieval-only");

@@ -47,9 +47,6 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     MODEL: join(fixturesDir, "tiny-chat.gguf"),
     EMBED_MODEL: join(fixturesDir, "tiny-embed"),
     LLM_CONTEXT_SIZE: "4096",
-    // The generated tiny model's tokenizer spends several tokens per Chinese character: five passages
-    // widened to 600 characters overflow its 4096-token test context. Widening has its own tests.
-    RETRIEVAL_PASSAGE_CHARS: "0",
     LLM_PARALLEL: "2",
     LLM_THREADS: "1",
     LLM_MAX_TOKENS: "48",
