@@ -68,12 +68,17 @@ export function createAppLogger(config: Config, write?: (line: string) => void):
       config.line.channelSecret,
       config.line.channelAccessToken,
       config.admin.pseudonymSecret,
+      config.objectStore.secretAccessKey,
+      config.objectStore.sessionToken,
     ],
   });
 }
 
 export async function openCorpus(config: Config): Promise<Corpus> {
-  const database = await openDatabase(config.dataDir, { refreshSeconds: config.storeRefreshSeconds });
+  const database = await openDatabase(config.dataDir, {
+    refreshSeconds: config.storeRefreshSeconds,
+    objectStore: config.objectStore,
+  });
   return { database, chunks: await ChunkStore.open(database), log: await IngestLog.open(database) };
 }
 

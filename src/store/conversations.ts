@@ -4,7 +4,7 @@ import { Field, Int32, Schema, Utf8 } from "apache-arrow";
 import { createLogger, type Logger } from "../log.ts";
 import type { ConversationTurn } from "../types.ts";
 import { BackgroundCompaction, type CompactionOptions, compactTable } from "./compaction.ts";
-import { type Database, openTableIfExists, sqlString, type Table } from "./database.ts";
+import { type Database, openOrCreateTable, sqlString, storeCall, type Table } from "./database.ts";
 
 const CONVERSATIONS_TABLE = "conversations";
 /** Compact after this many appended exchanges. */
@@ -40,9 +40,7 @@ export class ConversationStore {
   }
 
   static async open(database: Database, options: ConversationStoreOptions = {}): Promise<ConversationStore> {
-    const table =
-      (await openTableIfExists(database, CONVERSATIONS_TABLE)) ??
-      (await database.createEmptyTable(CONVERSATIONS_TABLE, TURN_SCHEMA, { existOk: true }));
+    const table = await openOrCreateTable(database, CONVERSATIONS_TABLE, TURN_SCHEMA);
     const store = new ConversationStore(table, options.logger ?? createLogger());
     await store.ensureIndex();
     return store;
@@ -70,10 +68,12 @@ export class ConversationStore {
 
   /** Turns in chronological order. */
   async history(conversationId: string, limit = 200): Promise<ConversationTurn[]> {
-    const rows = await this.table
-      .query()
-      .where(`conversationId = ${sqlString(conversationId)}`)
-      .toArray();
+    const rows = await storeCall("reading the conversation", () =>
+      this.table
+        .query()
+        .where(`conversationId = ${sqlString(conversationId)}`)
+        .toArray(),
+    );
     return rows
       .map((row) => ({
         conversationId: String(row.conversationId),

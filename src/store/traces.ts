@@ -7,7 +7,7 @@ import { Field, Float64, Schema, Utf8 } from "apache-arrow";
 import { createLogger, type Logger } from "../log.ts";
 import type { Trace } from "../types.ts";
 import { BackgroundCompaction } from "./compaction.ts";
-import { type Database, openTableIfExists, sqlString, type Table } from "./database.ts";
+import { type Database, openOrCreateTable, sqlString, storeCall, type Table } from "./database.ts";
 import { newestFirst, type TraceFilter, traceFilterSql } from "./trace-filter.ts";
 
 const TRACES_TABLE = "traces";
@@ -143,9 +143,7 @@ export class TraceStore {
   }
 
   static async open(database: Database, options: TraceStoreOptions = {}): Promise<TraceStore> {
-    const table =
-      (await openTableIfExists(database, TRACES_TABLE)) ??
-      (await database.createEmptyTable(TRACES_TABLE, TRACE_SCHEMA, { existOk: true }));
+    const table = await openOrCreateTable(database, TRACES_TABLE, TRACE_SCHEMA);
     const store = new TraceStore(table, options);
     await store.ensureIndexes();
     return store;
@@ -175,11 +173,13 @@ export class TraceStore {
     const waiting = this.pending.get(id);
     if (waiting) return fromRow(waiting);
     await this.flushing; // a batch being written may hold this trace's newest state
-    const rows = await this.table
-      .query()
-      .where(`id = ${sqlString(id)}`)
-      .limit(1)
-      .toArray();
+    const rows = await storeCall("reading a trace", () =>
+      this.table
+        .query()
+        .where(`id = ${sqlString(id)}`)
+        .limit(1)
+        .toArray(),
+    );
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
@@ -203,7 +203,7 @@ export class TraceStore {
   /** How many traces the filter selects, its cursor included and its limit ignored. */
   async countMatching(filter: TraceFilter = {}): Promise<number> {
     await this.flush();
-    return this.table.countRows(traceFilterSql(filter));
+    return storeCall("counting traces", () => this.table.countRows(traceFilterSql(filter)));
   }
 
   async setFeedback(id: string, feedback: "up" | "down"): Promise<boolean> {
@@ -247,6 +247,10 @@ export class TraceStore {
   /** Reads only id and createdAt to pick the newest matches, then the chosen rows in full. */
   private async newest(filter: TraceFilter, columns?: string[]): Promise<Record<string, unknown>[]> {
     await this.flush();
+    return storeCall("listing traces", () => this.readNewest(filter, columns));
+  }
+
+  private async readNewest(filter: TraceFilter, columns?: string[]): Promise<Record<string, unknown>[]> {
     if (filter.limit === undefined) {
       let builder = this.table.query();
       if (columns) builder = builder.select(columns);
