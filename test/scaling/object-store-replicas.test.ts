@@ -1,0 +1,173 @@
+/**
+ * README "Scaling past one machine" on an object store: two replicas (the service `npm start` runs,
+ * started in this process) and `npm run ingest` (its own process) share DATA_DIR=s3://ta/course on
+ * a local S3-compatible server (s3rver on 127.0.0.1, conditional PUTs honoured as AWS S3 does).
+ * One replica ingests, the other has INGEST_ON_START=false and an empty CORPUS_DIR.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { type LocalS3, startLocalS3 } from "../helpers/s3.ts";
+import { startTestService, type TestService } from "../helpers/service.ts";
+
+const REFRESH_SECONDS = 1;
+let s3: LocalS3;
+let ingester: TestService;
+let replica: TestService;
+let shared: Record<string, string>;
+
+beforeAll(async () => {
+  s3 = await startLocalS3(["ta"]);
+  shared = { ...s3.env, DATA_DIR: "s3://ta/course", STORE_REFRESH_SECONDS: String(REFRESH_SECONDS) };
+  ingester = await startTestService({ env: shared });
+  const emptyCorpus = join(ingester.root, "replica-corpus");
+  mkdirSync(emptyCorpus);
+  replica = await startTestService({ env: { ...shared, INGEST_ON_START: "false", CORPUS_DIR: emptyCorpus } });
+});
+afterAll(async () => {
+  await replica?.close();
+  await ingester?.close();
+  await s3?.close();
+});
+
+function runIngest(): Promise<{ code: number | null; output: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ["--import", "tsx", resolve("src/cli/ingest.ts")], {
+      env: {
+        ...process.env,
+        ...shared,
+        LOG_LEVEL: "warn",
+        CORPUS_DIR: ingester.corpusDir,
+        EMBED_MODEL: join(inject("fixturesDir"), "tiny-embed"),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    child.on("close", (code) => done({ code, output }));
+  });
+}
+
+async function adminGet<T>(service: TestService, path: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${service.url}${path}`, {
+    headers: { authorization: `Bearer ${service.adminToken}` },
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+async function topSource(service: TestService, question: string): Promise<string | undefined> {
+  const { body } = await adminGet<{ passages: { source: string }[] }>(
+    service,
+    `/api/admin/retrieval?q=${encodeURIComponent(question)}`,
+  );
+  return body.passages[0]?.source;
+}
+
+async function ask(service: TestService, message: string, conversationId?: string) {
+  const response = await fetch(`${service.url}/api/chat`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ message, conversationId, stream: false, sampling: { maxTokens: 4 } }),
+  });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await response.json()) as { traceId: string; conversationId: string };
+}
+
+/** Trace ids the admin API lists (newest 200), as staff on that replica see them. */
+async function listedTraceIds(service: TestService): Promise<Set<string>> {
+  const { body } = await adminGet<{ traces: { id: string; status: string }[] }>(
+    service,
+    "/api/admin/traces?limit=200",
+  );
+  return new Set(body.traces.filter((trace) => trace.status === "ok").map((trace) => trace.id));
+}
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+}
+
+it("serves one corpus, one trace store and one history from two replicas on s3://", async () => {
+  expect(replica.logs.join("\n")).not.toMatch(/removed [1-9]/);
+  expect(await topSource(replica, "期末專題")).toBeDefined();
+
+  // A TA adds a document and runs `npm run ingest` while both replicas keep running.
+  writeFileSync(
+    join(ingester.corpusDir, "announcement.md"),
+    "# 補課公告\n\n颱風停課的那一週，補課改在 12 月 19 日星期六上午 9 點，地點在博雅館 101。\n",
+  );
+  const ingest = await runIngest();
+  expect(ingest.code, ingest.output).toBe(0);
+  expect(ingest.output).toMatch(/1 added/);
+  const question = "颱風停課要補課嗎？補課在哪裡";
+  const committed = Date.now();
+  const seen = await eventually(
+    () => topSource(replica, question),
+    (source) => source === "announcement.md",
+    (REFRESH_SECONDS + 5) * 1000,
+  );
+  expect(seen).toBe("announcement.md");
+  // Within STORE_REFRESH_SECONDS (plus the request that notices it).
+  expect(Date.now() - committed).toBeLessThan((REFRESH_SECONDS + 3) * 1000);
+
+  // A conversation moves between replicas (a load balancer without stickiness).
+  const first = await ask(replica, "颱風停課的補課是哪一天？");
+  const second = await ask(ingester, "那地點在哪？", first.conversationId);
+  const followUp = await eventually(
+    () => adminGet<{ prompt: string; status: string }>(replica, `/api/admin/traces/${second.traceId}`),
+    (result) => result.status === 200 && result.body.status === "ok",
+    5000,
+  );
+  expect(followUp.body.prompt).toContain("颱風停課的補課是哪一天？");
+  // A trace written through one replica is listed by the other's admin API.
+  const listed = await eventually(
+    () => listedTraceIds(ingester),
+    (ids) => ids.has(first.traceId),
+    5000,
+  );
+  expect(listed.has(first.traceId)).toBe(true);
+}, 90_000);
+
+it("loses no trace or conversation turn when both replicas write at once beside an ingest", async () => {
+  writeFileSync(join(ingester.corpusDir, "announcement.md"), "# 補課公告\n\n補課改到 12 月 26 日。\n");
+  const ingest = runIngest();
+  const asks = [ingester, replica, ingester, replica, ingester, replica].map((service, index) =>
+    ask(service, `第 ${index + 1} 週的作業什麼時候交？`),
+  );
+  const answers = await Promise.all(asks);
+  const finished = await ingest;
+  expect(finished.code, finished.output).toBe(0);
+  // Every conversation continues on the other replica with its first exchange in history.
+  const followUps = await Promise.all(
+    answers.map((answer, index) =>
+      ask(index % 2 === 0 ? replica : ingester, "那可以遲交嗎？", answer.conversationId),
+    ),
+  );
+  const wanted = [...answers, ...followUps].map((answer) => answer.traceId);
+  for (const service of [ingester, replica]) {
+    const ids = await eventually(
+      () => listedTraceIds(service),
+      (listed) => wanted.every((id) => listed.has(id)),
+      8000,
+    );
+    expect(wanted.filter((id) => !ids.has(id))).toEqual([]);
+  }
+  for (const [index, answer] of answers.entries()) {
+    // Read through a replica that did not write the follow-up: visible within STORE_REFRESH_SECONDS.
+    const history = await eventually(
+      () => replica.service.conversations.history(answer.conversationId),
+      (turns) => turns.length >= 4,
+      (REFRESH_SECONDS + 3) * 1000,
+    );
+    expect(history.map((turn) => turn.turn)).toEqual([0, 1, 2, 3]);
+    expect(history[0]!.content).toBe(`第 ${index + 1} 週的作業什麼時候交？`);
+  }
+  const logs = [...ingester.logs, ...replica.logs].join("\n");
+  expect(logs).not.toMatch(/could not be written|not saved/);
+}, 90_000);
