@@ -327,8 +327,10 @@ export async function createService(
     : await skippedIngest(corpus);
   for (const failure of ingest.failed) log.warn(`corpus file ${failure.path} was skipped: ${failure.reason}`);
   const traces = await TraceStore.open(corpus.database, {
-    onWriteError: (error, ids) =>
-      log.error(`trace(s) ${ids.join(", ")} could not be written: ${errorMessage(error)}`),
+    onWriteError: (error, ids, kept) =>
+      log.error(
+        `trace(s) ${ids.join(", ")} could not be written: ${errorMessage(error)}${kept ? " (kept; written when the store answers again)" : ""}`,
+      ),
     logger: log,
   });
   const conversations = await ConversationStore.open(corpus.database, { logger: log });

@@ -101,14 +101,24 @@ export type TraceSummary = Omit<Trace, "prompt">;
 const SUMMARY_COLUMNS = TRACE_SCHEMA.fields.map((field) => field.name).filter((name) => name !== "prompt");
 
 export interface TraceStoreOptions {
-  /** A batched write that failed (e.g. disk full): the answer was already delivered; log it. */
-  onWriteError?: (error: unknown, traceIds: string[]) => void;
+  /**
+   * A batched write that failed (the store unreachable, a full disk): the answer was already
+   * delivered; log it. `kept`: the traces stay queued and are written when the store answers again.
+   */
+  onWriteError?: (error: unknown, traceIds: string[], kept: boolean) => void;
   /** How long writes wait to be batched together, in ms. Default 40. */
   flushDelayMs?: number;
   /** Where failed compactions are reported. Default: a stderr logger at level info. */
   logger?: Logger;
 }
 
+/**
+ * Traces kept in memory for another try while writes fail; beyond this many the oldest failed batch
+ * is dropped, so a store that never comes back cannot grow memory without bound.
+ */
+const RETRY_MAX_PENDING = 10_000;
+/** Waits between tries of a failed batch, in ms (the last one repeats). */
+const RETRY_DELAYS_MS = [250, 1000, 2000, 5000, 10_000];
 /** Flush at once when this many traces are waiting. */
 const FLUSH_AT_PENDING = 256;
 /** Scalar indexes pay off once the table is this big. */
@@ -127,6 +137,9 @@ export class TraceStore {
   private readonly pending = new Map<string, TraceRow>();
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failedWrites = 0;
+  private closed = false;
   /** Newest createdAt written; undefined until first needed. */
   private latestCreatedAt: string | undefined;
 
@@ -240,6 +253,8 @@ export class TraceStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
     await this.flush();
     await this.compaction.idle();
   }
@@ -328,14 +343,34 @@ export class TraceStore {
         .whenMatchedUpdateAll()
         .whenNotMatchedInsertAll()
         .execute(lancedb.makeArrowTable(rows, { schema: TRACE_SCHEMA }));
+      this.failedWrites = 0;
       this.compaction.recordWrites(rows.length);
     } catch (error) {
-      // Dropped, not retried: a full disk must not grow memory without bound.
-      this.options.onWriteError?.(
-        error,
-        rows.map((row) => String(row.id)),
-      );
+      this.keepForRetry(rows, error);
     }
+  }
+
+  /**
+   * A failed batch goes back in the queue (behind any newer state of the same trace) and is tried
+   * again after a growing wait, so an object store that is away for a while loses no trace. Bounded
+   * by RETRY_MAX_PENDING: past it (or after close) the batch is dropped and logged.
+   */
+  private keepForRetry(rows: TraceRow[], error: unknown): void {
+    const ids = rows.map((row) => String(row.id));
+    const kept = !this.closed && this.pending.size + rows.length <= RETRY_MAX_PENDING;
+    if (kept) {
+      const newer = new Map(this.pending);
+      this.pending.clear();
+      for (const row of rows) this.pending.set(String(row.id), row);
+      for (const [id, row] of newer) this.pending.set(id, row);
+    }
+    this.options.onWriteError?.(error, ids, kept);
+    if (!kept) return;
+    const delay = RETRY_DELAYS_MS[Math.min(this.failedWrites, RETRY_DELAYS_MS.length - 1)]!;
+    this.failedWrites++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.flush(), delay);
+    this.retryTimer.unref();
   }
 
   private async ensureIndexes(): Promise<void> {
