@@ -22,19 +22,27 @@ afterAll(async () => {
   await s3?.close();
 });
 
-async function ask(message: string, conversationId?: string): Promise<{ status: number; body: any }> {
+/** The JSON answer (200) or error body (4xx/5xx) of POST /api/chat. */
+interface ChatReply {
+  answer: string;
+  traceId: string;
+  conversationId: string;
+  error: { code: string; message: string };
+}
+
+async function ask(message: string, conversationId?: string): Promise<{ status: number; body: ChatReply }> {
   const response = await fetch(`${service.url}/api/chat`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ message, conversationId, stream: false, sampling: { maxTokens: 4 } }),
   });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as ChatReply };
 }
 
 it("answers 503 while the store is away and recovers, losing nothing acknowledged", async () => {
   const first = await ask("期末專題什麼時候交？");
   expect(first.status).toBe(200);
-  const conversationId = first.body.conversationId as string;
+  const conversationId = first.body.conversationId;
 
   await s3.stop();
   const started = Date.now();
