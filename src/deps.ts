@@ -384,6 +384,9 @@ export async function createService(
       ingest: () => ingestConfiguredCorpus(config, corpus, embedder),
       rollback: (version) => rollbackCorpus(corpus.chunks, corpus.log, version),
       retrieve: (question) => retriever.retrieve(question),
+      changesRefused: config.ingestOnStart
+        ? undefined
+        : "this replica serves the corpus another process ingests (INGEST_ON_START=false): upload, delete, re-ingest and roll back on the ingesting replica",
     },
   });
   const stopTraceRetention = startTraceRetention({

@@ -96,6 +96,19 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 it("serves one corpus, one trace store and one history from two replicas on s3://", async () => {
   expect(replica.logs.join("\n")).not.toMatch(/removed [1-9]/);
   expect(await topSource(replica, "期末專題")).toBeDefined();
+  // The serving replica's CORPUS_DIR is not the corpus: its admin page refuses to re-ingest it.
+  const refused = await fetch(`${replica.url}/admin/corpus/reingest`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${replica.adminToken}`,
+      origin: replica.url,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: "",
+  });
+  expect(refused.status).toBe(400);
+  expect(await refused.text()).toContain("INGEST_ON_START=false");
+  expect(await topSource(replica, "期末專題")).toBeDefined();
 
   // A TA adds a document and runs `npm run ingest` while both replicas keep running.
   writeFileSync(
