@@ -38,6 +38,10 @@ export function isObjectStoreLocation(uri: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !/^file:\/\//i.test(uri);
 }
 
+function isS3Location(uri: string): boolean {
+  return /^s3(\+ddb)?:\/\//i.test(uri);
+}
+
 /** LanceDB's storage options: set values only, so anything unset still comes from the environment. */
 export function storageOptionsOf(options: ObjectStoreOptions): Record<string, string> {
   const entries: [string, string | undefined][] = [
@@ -52,9 +56,9 @@ export function storageOptionsOf(options: ObjectStoreOptions): Record<string, st
 }
 
 /** Where the store is, for messages: the URI and the endpoint, never a credential. */
-export function describeLocation(uri: string, objectStore: ObjectStoreOptions = {}): string {
-  if (!isObjectStoreLocation(uri)) return uri;
-  return `${uri} (endpoint ${objectStore.endpoint ?? "the provider's default"})`;
+export function describeLocation(uri: string, objectStore?: ObjectStoreOptions): string {
+  if (!objectStore) return uri;
+  return `${uri} (endpoint ${objectStore.endpoint ?? "AWS S3"})`;
 }
 
 /**
@@ -62,7 +66,8 @@ export function describeLocation(uri: string, objectStore: ObjectStoreOptions = 
  * at once, so unreachable endpoints and refused credentials stop the start with a clear message.
  */
 export async function openDatabase(uri: string, options: DatabaseOptions = {}): Promise<Database> {
-  const objectStore = isObjectStoreLocation(uri) ? options.objectStore : undefined;
+  // The AWS_* settings are for S3 (and S3-compatible servers); gs:// and az:// read their own variables.
+  const objectStore = isS3Location(uri) ? (options.objectStore ?? {}) : undefined;
   const where = describeLocation(uri, objectStore);
   try {
     const database = await lancedb.connect(uri, {
@@ -70,7 +75,7 @@ export async function openDatabase(uri: string, options: DatabaseOptions = {}): 
       storageOptions: objectStore ? storageOptionsOf(objectStore) : undefined,
     });
     // A table that does not exist answers "not found"; a store that cannot be read answers otherwise.
-    if (objectStore) await openTableIfExists(database, "chunks");
+    if (isObjectStoreLocation(uri)) await openTableIfExists(database, "chunks");
     return database;
   } catch (error) {
     throw new AppError(
