@@ -30,13 +30,20 @@ interface ChatReply {
   error: { code: string; message: string };
 }
 
-async function ask(message: string, conversationId?: string): Promise<{ status: number; body: ChatReply }> {
+async function ask(
+  message: string,
+  conversationId?: string,
+): Promise<{ status: number; body: ChatReply; retryAfter: string | null }> {
   const response = await fetch(`${service.url}/api/chat`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ message, conversationId, stream: false, sampling: { maxTokens: 4 } }),
   });
-  return { status: response.status, body: (await response.json()) as ChatReply };
+  return {
+    status: response.status,
+    body: (await response.json()) as ChatReply,
+    retryAfter: response.headers.get("retry-after"),
+  };
 }
 
 it("answers 503 while the store is away and recovers, losing nothing acknowledged", async () => {
@@ -50,6 +57,9 @@ it("answers 503 while the store is away and recovers, losing nothing acknowledge
   expect(refused.status).toBe(503);
   expect(refused.body.error.code).toBe("store_unavailable");
   expect(refused.body.error.message).toMatch(/data store is unavailable/);
+  expect(refused.retryAfter).toBe("5");
+  // Staff see LanceDB's reason in the log, with the endpoint.
+  expect(service.logs.join("\n")).toMatch(/data store is unavailable .*127\.0\.0\.1/);
   expect(JSON.stringify(refused.body)).not.toContain(s3.env.AWS_SECRET_ACCESS_KEY!);
   expect(Date.now() - started).toBeLessThan(20_000);
   // A reply that needs no store is still given, and acknowledged.
