@@ -2,9 +2,14 @@
  * The object store going away mid-run and coming back (s3rver on 127.0.0.1 stopped, then restarted
  * on the same port and data): questions that need the store get a clean 503 meanwhile, the service
  * answers again once it is back, and nothing it acknowledged is lost — a reply given during the
- * outage (small talk needs no store) keeps its trace and its place in the conversation.
+ * outage (small talk needs no store) keeps its trace and its place in the conversation. Also: a start
+ * with refused credentials or an unreachable endpoint fails with a message naming the endpoint, and
+ * no secret (checked on openCorpus, the first thing every entry point does).
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { loadConfig } from "../../src/config.ts";
+import { openCorpus } from "../../src/deps.ts";
+import { AppError } from "../../src/errors.ts";
 import { type LocalS3, startLocalS3 } from "../helpers/s3.ts";
 import { getTrace, startTestService, type TestService } from "../helpers/service.ts";
 
@@ -90,3 +95,30 @@ it("answers 503 while the store is away and recovers, losing nothing acknowledge
   ]);
   expect(service.logs.join("\n")).not.toContain(s3.env.AWS_SECRET_ACCESS_KEY!);
 }, 90_000);
+
+/** What `npm start`, `npm run ingest` and `npm run search` do first: open the corpus DATA_DIR names. */
+async function openFails(extra: Record<string, string>): Promise<string> {
+  const env = { ...s3.env, DATA_DIR: "s3://ta/outage", ...extra };
+  const failure = await openCorpus(loadConfig(env)).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(failure).toBeInstanceOf(AppError);
+  expect((failure as AppError).code).toBe("store_unavailable");
+  return (failure as AppError).message;
+}
+
+it("stops a start with refused credentials, naming the endpoint and not the secret", async () => {
+  const secret = "wrong-secret-key-0123456789";
+  const message = await openFails({ AWS_ACCESS_KEY_ID: "NOT-A-KEY", AWS_SECRET_ACCESS_KEY: secret });
+  expect(message).toContain(`s3://ta/outage (endpoint ${s3.endpoint})`);
+  expect(message).toMatch(/refused the credentials \(HTTP 403\)/);
+  expect(message).not.toContain(secret);
+});
+
+it("stops a start with an unreachable endpoint, naming it", async () => {
+  const unreachable = "http://127.0.0.1:9"; // the discard port: nothing listens there
+  const message = await openFails({ AWS_ENDPOINT: unreachable });
+  expect(message).toContain(`(endpoint ${unreachable})`);
+  expect(message).toMatch(/unreachable/);
+});
