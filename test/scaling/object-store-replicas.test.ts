@@ -140,7 +140,9 @@ it("serves one corpus, one trace store and one history from two replicas and an 
   // Within STORE_REFRESH_SECONDS (plus the request that notices it).
   expect(Date.now() - committed).toBeLessThan((REFRESH_SECONDS + 3) * 1000);
 
-  // Every conversation continues on the other replica (a load balancer without stickiness).
+  // Every conversation continues on the other replica (a load balancer without stickiness), once
+  // STORE_REFRESH_SECONDS have passed since its answer (README: sooner, the history may lag).
+  await new Promise((wait) => setTimeout(wait, REFRESH_SECONDS * 1000));
   const followUps = await Promise.all(
     answers.map((answer, index) =>
       ask(index % 2 === 0 ? replica : ingester, "那可以遲交嗎？", answer.conversationId),
