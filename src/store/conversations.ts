@@ -172,8 +172,12 @@ export class ConversationStore {
   }
 
   async reset(conversationId: string): Promise<number> {
-    const count = await this.table.countRows(`conversationId = ${sqlString(conversationId)}`);
-    if (count > 0) await this.table.delete(`conversationId = ${sqlString(conversationId)}`);
+    const where = `conversationId = ${sqlString(conversationId)}`;
+    const count = await storeCall("resetting the conversation", () => this.table.countRows(where));
+    if (count > 0) await storeCall("resetting the conversation", () => this.table.delete(where));
+    // Exchanges still waiting for the store belong to the history being forgotten.
+    const kept = this.unwritten.filter((entry) => entry.conversationId !== conversationId);
+    this.unwritten.splice(0, this.unwritten.length, ...kept);
     return count;
   }
 
