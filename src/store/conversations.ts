@@ -131,7 +131,8 @@ export class ConversationStore {
 
   private async writeUnwritten(): Promise<void> {
     while (this.unwritten.length > 0) {
-      const { conversationId, exchange } = this.unwritten[0]!;
+      const entry = this.unwritten[0]!;
+      const { conversationId, exchange } = entry;
       try {
         await this.writeExchange(conversationId, exchange);
       } catch (error) {
@@ -141,7 +142,9 @@ export class ConversationStore {
         this.scheduleRetry();
         return;
       }
-      this.unwritten.shift();
+      // By identity: a reset meanwhile may have removed entries.
+      const index = this.unwritten.indexOf(entry);
+      if (index >= 0) this.unwritten.splice(index, 1);
       this.failedTries = 0;
       this.background.recordWrites(1);
     }
