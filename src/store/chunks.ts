@@ -7,17 +7,9 @@ import * as lancedb from "@lancedb/lancedb";
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from "apache-arrow";
 import { AppError, errorMessage } from "../errors.ts";
 import type { Chunk } from "../types.ts";
-import {
-  type Database,
-  openOrCreateTable,
-  openTableIfExists,
-  sqlString,
-  storeCall,
-  type Table,
-} from "./database.ts";
+import { type Database, openTableIfExists, sqlString, storeCall, type Table } from "./database.ts";
 
 const CHUNKS_TABLE = "chunks";
-const INGESTS_TABLE = "ingests";
 const FULL_TEXT_COLUMN = "terms";
 /** The word-level view (ICU word segmentation, see text/words.ts): one full-text index per column. */
 const WORDS_COLUMN = "words";
@@ -41,19 +33,6 @@ export interface DocumentSummary {
   contentHash: string;
   chunkCount: number;
   ingestedAt: string;
-}
-
-export interface IngestRecord {
-  version: number;
-  at: string;
-  kind: "ingest" | "rollback";
-  added: number;
-  updated: number;
-  unchanged: number;
-  removed: number;
-  failed: number;
-  embedModel: string;
-  note: string;
 }
 
 export interface ChunkHit {
@@ -357,53 +336,5 @@ export class ChunkStore {
   async tableVersions(): Promise<number[]> {
     const table = await this.current();
     return table ? (await table.listVersions()).map((entry) => entry.version) : [];
-  }
-}
-
-const INGEST_SCHEMA = new Schema([
-  new Field("version", new Int32(), false),
-  new Field("at", new Utf8(), false),
-  new Field("kind", new Utf8(), false),
-  new Field("added", new Int32(), false),
-  new Field("updated", new Int32(), false),
-  new Field("unchanged", new Int32(), false),
-  new Field("removed", new Int32(), false),
-  new Field("failed", new Int32(), false),
-  new Field("embedModel", new Utf8(), false),
-  new Field("note", new Utf8(), false),
-]);
-
-/** The human history of the corpus: which chunk-table version each ingest or rollback produced. */
-export class IngestLog {
-  private constructor(private readonly table: Table) {}
-
-  static async open(database: Database): Promise<IngestLog> {
-    return new IngestLog(await openOrCreateTable(database, INGESTS_TABLE, INGEST_SCHEMA));
-  }
-
-  async record(entry: IngestRecord): Promise<void> {
-    await this.table.add([{ ...entry }]);
-  }
-
-  async list(): Promise<IngestRecord[]> {
-    const rows = await this.table.query().toArray();
-    return rows
-      .map((row) => ({
-        version: Number(row.version),
-        at: String(row.at),
-        kind: String(row.kind) as IngestRecord["kind"],
-        added: Number(row.added),
-        updated: Number(row.updated),
-        unchanged: Number(row.unchanged),
-        removed: Number(row.removed),
-        failed: Number(row.failed),
-        embedModel: String(row.embedModel),
-        note: String(row.note),
-      }))
-      .sort((a, b) => a.version - b.version || a.at.localeCompare(b.at));
-  }
-
-  async latest(): Promise<IngestRecord | undefined> {
-    return (await this.list()).at(-1);
   }
 }

@@ -2,12 +2,11 @@ export {
   type ChunkHit,
   ChunkStore,
   type DocumentSummary,
-  IngestLog,
-  type IngestRecord,
   type StoredChunk,
 } from "./chunks.ts";
 export { ConversationStore } from "./conversations.ts";
 export { type Database, openDatabase } from "./database.ts";
+export { IngestLog, type IngestRecord } from "./ingest-log.ts";
 export {
   formatTraceCursor,
   parseTraceCursor,
