@@ -18,6 +18,15 @@ export interface Config {
   dataDir: string;
   /** Seconds after which a read looks for writes by other processes (other replicas, `npm run ingest`). */
   storeRefreshSeconds: number;
+  /** The AWS_* variables, passed to LanceDB for an object-store DATA_DIR (unset ones: LanceDB's defaults). */
+  objectStore: {
+    endpoint?: string;
+    region?: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    sessionToken?: string;
+    allowHttp: boolean;
+  };
   /** Ingest CORPUS_DIR at start. Off on replicas that share DATA_DIR with one ingester. */
   ingestOnStart: boolean;
   modelsDir: string;
@@ -101,6 +110,14 @@ export function loadConfig(env: Env = process.env): Config {
     corpusDir: s.CORPUS_DIR,
     dataDir: s.DATA_DIR,
     storeRefreshSeconds: s.STORE_REFRESH_SECONDS,
+    objectStore: {
+      endpoint: s.AWS_ENDPOINT,
+      region: s.AWS_REGION,
+      accessKeyId: s.AWS_ACCESS_KEY_ID,
+      secretAccessKey: s.AWS_SECRET_ACCESS_KEY,
+      sessionToken: s.AWS_SESSION_TOKEN,
+      allowHttp: s.AWS_ALLOW_HTTP,
+    },
     ingestOnStart: s.INGEST_ON_START,
     modelsDir: s.MODELS_DIR,
     promptsDir: s.PROMPTS_DIR,

@@ -68,12 +68,17 @@ export function createAppLogger(config: Config, write?: (line: string) => void):
       config.line.channelSecret,
       config.line.channelAccessToken,
       config.admin.pseudonymSecret,
+      config.objectStore.secretAccessKey,
+      config.objectStore.sessionToken,
     ],
   });
 }
 
 export async function openCorpus(config: Config): Promise<Corpus> {
-  const database = await openDatabase(config.dataDir, { refreshSeconds: config.storeRefreshSeconds });
+  const database = await openDatabase(config.dataDir, {
+    refreshSeconds: config.storeRefreshSeconds,
+    objectStore: config.objectStore,
+  });
   return { database, chunks: await ChunkStore.open(database), log: await IngestLog.open(database) };
 }
 
@@ -323,8 +328,10 @@ export async function createService(
     : await skippedIngest(corpus);
   for (const failure of ingest.failed) log.warn(`corpus file ${failure.path} was skipped: ${failure.reason}`);
   const traces = await TraceStore.open(corpus.database, {
-    onWriteError: (error, ids) =>
-      log.error(`trace(s) ${ids.join(", ")} could not be written: ${errorMessage(error)}`),
+    onWriteError: (error, ids, kept) =>
+      log.error(
+        `trace(s) ${ids.join(", ")} could not be written: ${errorMessage(error)}${kept ? " (kept; written when the store answers again)" : ""}`,
+      ),
     logger: log,
   });
   const conversations = await ConversationStore.open(corpus.database, { logger: log });
@@ -378,6 +385,9 @@ export async function createService(
       ingest: () => ingestConfiguredCorpus(config, corpus, embedder),
       rollback: (version) => rollbackCorpus(corpus.chunks, corpus.log, version),
       retrieve: (question) => retriever.retrieve(question),
+      changesRefused: config.ingestOnStart
+        ? undefined
+        : "this replica serves the corpus another process ingests (INGEST_ON_START=false): upload, delete, re-ingest and roll back on the ingesting replica",
     },
   });
   const stopTraceRetention = startTraceRetention({

@@ -18,6 +18,7 @@ export type ErrorCode =
   | "ingest_failed"
   | "parse_failed"
   | "store_failed"
+  | "store_unavailable"
   | "timeout"
   | "cancelled"
   | "generation_failed"
@@ -73,6 +74,7 @@ export function httpStatusOf(code: ErrorCode): 400 | 401 | 404 | 413 | 429 | 500
       return 429;
     case "overloaded":
     case "model_unavailable":
+    case "store_unavailable":
       return 503;
     case "timeout":
       return 504;

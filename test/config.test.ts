@@ -81,6 +81,16 @@ describe("defaults", () => {
     DISCORD_PUBLIC_KEY: (c) => expect(c.discord.publicKey).toBeUndefined(),
     LINE_CHANNEL_SECRET: (c) => expect(c.line.channelSecret).toBeUndefined(),
     LINE_CHANNEL_ACCESS_TOKEN: (c) => expect(c.line.channelAccessToken).toBeUndefined(),
+    AWS_ENDPOINT: (c) => expect(c.objectStore.endpoint).toBeUndefined(), // LanceDB: AWS's endpoint
+    AWS_REGION: (c) => expect(c.objectStore.region).toBeUndefined(),
+    AWS_ACCESS_KEY_ID: (c) => expect(c.objectStore.accessKeyId).toBeUndefined(),
+    AWS_SECRET_ACCESS_KEY: (c) => expect(c.objectStore.secretAccessKey).toBeUndefined(),
+    AWS_SESSION_TOKEN: (c) => expect(c.objectStore.sessionToken).toBeUndefined(),
+    AWS_ALLOW_HTTP: (c) => {
+      expect(c.objectStore.allowHttp).toBe(false);
+      expect(loadConfig({ AWS_ENDPOINT: "http://127.0.0.1:9000" }).objectStore.allowHttp).toBe(true);
+      expect(loadConfig({ AWS_ENDPOINT: "https://s3.example.edu" }).objectStore.allowHttp).toBe(false);
+    },
     BOT_STATE_FILE: (c) => expect(c.bots.stateFile).toBe(join(resolve("data"), "bot-state.jsonl")),
     GLOSSARY_FILE: (c) => {
       expect(c.retrieval.glossaryFile).toBe(join(resolve("corpus"), "glossary.yaml"));

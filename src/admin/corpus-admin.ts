@@ -52,6 +52,12 @@ export interface CorpusAdminOptions {
   /** Restores chunk-table `version`; returns the new version. */
   rollback(version: number): Promise<number>;
   retrieve(question: string): Promise<RetrievalView>;
+  /**
+   * Set on a replica that does not ingest (INGEST_ON_START=false): the reason changes are refused.
+   * Its CORPUS_DIR is not the corpus, so an upload or re-ingest there would replace the shared corpus
+   * with that folder. Default: changes allowed.
+   */
+  changesRefused?: string;
 }
 
 export interface CorpusChange {
@@ -114,6 +120,7 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
    * `present`: path -> content hash of the documents in the folder.
    */
   function exclusive<T>(work: (present: Map<string, string>) => Promise<T>): Promise<T> {
+    if (options.changesRefused) return Promise.reject(new AppError(options.changesRefused, "bad_request"));
     const run = queue.then(async () => work(await archive.snapshot(options.corpusDir, extensions)));
     queue = run.catch(() => undefined);
     return run;

@@ -272,6 +272,11 @@ async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<C
     };
   } catch (error) {
     const code = input.signal?.aborted ? "cancelled" : errorCode(error);
+    // The underlying reason (e.g. why the store did not answer) is for staff, not for the client.
+    if (error instanceof AppError && error.cause !== undefined)
+      deps.logger.error(
+        `trace ${trace.id}: ${errorMessage(error)} (${errorMessage(error.cause).split("\n")[0]!.slice(0, 300)})`,
+      );
     trace.status = "failed";
     trace.error = { code, message: errorMessage(error) };
     trace.timings.totalMs = roundMs(performance.now() - started);

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { ConfigError } from "../errors.ts";
 import {
   chatModel,
   choice,
@@ -39,6 +40,45 @@ export const SETTINGS = {
     max: 3600,
     description:
       "How stale a read may be: after this many seconds a read picks up writes made by other processes (`npm run ingest`, other replicas). 0 checks on every read.",
+  }),
+  AWS_ENDPOINT: {
+    ...optional({
+      unset: "AWS's own endpoint",
+      description:
+        "S3-compatible server for an s3:// DATA_DIR (MinIO, R2, Ceph, ...), e.g. http://127.0.0.1:9000.",
+    }),
+    kind: "url",
+    parse: (raw: string, name: string) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(raw);
+      } catch {}
+      if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
+        throw new ConfigError(`${name}=${raw} is not an http(s) URL: use e.g. https://s3.example.edu`);
+      if (url.username || url.password)
+        throw new ConfigError(
+          `${name} must not carry credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead`,
+        );
+      return raw;
+    },
+  },
+  AWS_REGION: optional({
+    unset: "LanceDB's default",
+    description: "Object-store region (most S3-compatible servers accept us-east-1).",
+  }),
+  AWS_ACCESS_KEY_ID: optional({ description: "Object-store access key id for an s3:// DATA_DIR." }),
+  AWS_SECRET_ACCESS_KEY: optional({
+    description: "Object-store secret key; masked in logs, never shown in /readyz.",
+  }),
+  AWS_SESSION_TOKEN: optional({
+    description: "Temporary-credential session token, when the keys are temporary.",
+  }),
+  AWS_ALLOW_HTTP: flag({
+    default: computed("true for an http:// AWS_ENDPOINT, else false", (lookup: Lookup) =>
+      String(lookup("AWS_ENDPOINT") ?? "").startsWith("http://"),
+    ),
+    description:
+      "Allow plain-http connections to the object store (an endpoint on the same host or private network).",
   }),
   INGEST_ON_START: flag({
     default: true,

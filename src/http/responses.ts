@@ -1,7 +1,14 @@
 /** Error bodies, public error messages and the JSON shape of passages and events, shared by every route. */
 import type { ErrorHandler } from "hono";
 import type { ChatEvent, ErrorEvent } from "../chat/index.ts";
-import { type ErrorCode, errorCode, errorMessage, httpStatusOf, RateLimitedError } from "../errors.ts";
+import {
+  AppError,
+  type ErrorCode,
+  errorCode,
+  errorMessage,
+  httpStatusOf,
+  RateLimitedError,
+} from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Passage } from "../types.ts";
 
@@ -34,6 +41,12 @@ export function publicErrorEvent(event: ErrorEvent, logger: Logger, route: strin
   return { ...event, message };
 }
 
+/** The first line of an AppError's cause (e.g. LanceDB's reason a store call failed), for the log. */
+function causeOf(error: unknown): string {
+  const cause = error instanceof AppError ? error.cause : undefined;
+  return cause === undefined ? "" : ` (${errorMessage(cause).split("\n")[0]!.slice(0, 300)})`;
+}
+
 /**
  * The onError of an app or sub-app: status from the error code, Retry-After for busy and rate-limited
  * refusals, 5xx logged and masked, the body in this service's shape or OpenAI's.
@@ -42,8 +55,8 @@ export function errorResponder(logger: Logger, shape: "service" | "openai"): Err
   return (error, c) => {
     const code = errorCode(error);
     const status = httpStatusOf(code);
-    if (status >= 500) logger.error(`${c.req.method} ${c.req.path}: ${errorMessage(error)}`);
-    if (code === "overloaded") c.header("Retry-After", "5");
+    if (status >= 500) logger.error(`${c.req.method} ${c.req.path}: ${errorMessage(error)}${causeOf(error)}`);
+    if (code === "overloaded" || code === "store_unavailable") c.header("Retry-After", "5");
     if (error instanceof RateLimitedError) c.header("Retry-After", String(error.retryAfterSeconds));
     const message = publicErrorMessage(code, errorMessage(error));
     return c.json(shape === "openai" ? openAiErrorBody(code, message) : errorBody(code, message), status);

@@ -7,7 +7,7 @@ import * as lancedb from "@lancedb/lancedb";
 import { Field, FixedSizeList, Float32, Int32, Schema, Utf8 } from "apache-arrow";
 import { AppError, errorMessage } from "../errors.ts";
 import type { Chunk } from "../types.ts";
-import { type Database, openTableIfExists, sqlString, type Table } from "./database.ts";
+import { type Database, openTableIfExists, sqlString, storeCall, type Table } from "./database.ts";
 
 const CHUNKS_TABLE = "chunks";
 const FULL_TEXT_COLUMN = "terms";
@@ -117,7 +117,9 @@ export class ChunkStore {
   private async current(): Promise<Table | undefined> {
     if (this.table || Date.now() - this.missingCheckedAt < 1000) return this.table;
     this.missingCheckedAt = Date.now();
-    this.table ??= await openTableIfExists(this.database, CHUNKS_TABLE);
+    this.table ??= await storeCall("opening the corpus", () =>
+      openTableIfExists(this.database, CHUNKS_TABLE),
+    );
     return this.table;
   }
 
@@ -304,11 +306,13 @@ export class ChunkStore {
     if (!table || terms.trim() === "") return [];
     const column = view === "words" ? WORDS_COLUMN : FULL_TEXT_COLUMN;
     if (column === WORDS_COLUMN && !(await this.hasColumn(table, WORDS_COLUMN))) return [];
-    const rows = await table
-      .search(terms, "fts", column)
-      .select([...CHUNK_COLUMNS, "_score"])
-      .limit(limit)
-      .toArray();
+    const rows = await storeCall("searching the corpus", () =>
+      table
+        .search(terms, "fts", column)
+        .select([...CHUNK_COLUMNS, "_score"])
+        .limit(limit)
+        .toArray(),
+    );
     return rows.map((row) => ({ chunk: toChunk(row), score: Number(row._score) }));
   }
 
@@ -324,12 +328,14 @@ export class ChunkStore {
   async searchVector(vector: number[], limit: number): Promise<ChunkHit[]> {
     const table = await this.current();
     if (!table || (await this.vectorDimension()) === 0) return [];
-    const rows = await table
-      .vectorSearch(vector)
-      .distanceType("cosine")
-      .select([...CHUNK_COLUMNS, "_distance"])
-      .limit(limit)
-      .toArray();
+    const rows = await storeCall("searching the corpus", () =>
+      table
+        .vectorSearch(vector)
+        .distanceType("cosine")
+        .select([...CHUNK_COLUMNS, "_distance"])
+        .limit(limit)
+        .toArray(),
+    );
     return rows.map((row) => ({ chunk: toChunk(row), score: 1 - Number(row._distance) }));
   }
 

@@ -1,4 +1,9 @@
-export { type ChunkHit, ChunkStore, type DocumentSummary, type StoredChunk } from "./chunks.ts";
+export {
+  type ChunkHit,
+  ChunkStore,
+  type DocumentSummary,
+  type StoredChunk,
+} from "./chunks.ts";
 export { ConversationStore } from "./conversations.ts";
 export { type Database, openDatabase } from "./database.ts";
 export { IngestLog, type IngestRecord } from "./ingest-log.ts";

@@ -1,6 +1,6 @@
 /** The human history of the corpus: which chunk-table version each ingest or rollback produced. */
 import { Field, Int32, Schema, Utf8 } from "apache-arrow";
-import { type Database, openTableIfExists, type Table } from "./database.ts";
+import { type Database, openOrCreateTable, type Table } from "./database.ts";
 
 const INGESTS_TABLE = "ingests";
 
@@ -30,15 +30,11 @@ const INGEST_SCHEMA = new Schema([
   new Field("note", new Utf8(), false),
 ]);
 
-/** The human history of the corpus: which chunk-table version each ingest or rollback produced. */
 export class IngestLog {
   private constructor(private readonly table: Table) {}
 
   static async open(database: Database): Promise<IngestLog> {
-    const table =
-      (await openTableIfExists(database, INGESTS_TABLE)) ??
-      (await database.createEmptyTable(INGESTS_TABLE, INGEST_SCHEMA, { existOk: true }));
-    return new IngestLog(table);
+    return new IngestLog(await openOrCreateTable(database, INGESTS_TABLE, INGEST_SCHEMA));
   }
 
   async record(entry: IngestRecord): Promise<void> {

@@ -7,7 +7,7 @@ import { Field, Float64, Schema, Utf8 } from "apache-arrow";
 import { createLogger, type Logger } from "../log.ts";
 import type { Trace } from "../types.ts";
 import { BackgroundCompaction } from "./compaction.ts";
-import { type Database, openTableIfExists, sqlString, type Table } from "./database.ts";
+import { type Database, openOrCreateTable, sqlString, storeCall, type Table } from "./database.ts";
 import { newestFirst, type TraceFilter, traceFilterSql } from "./trace-filter.ts";
 
 const TRACES_TABLE = "traces";
@@ -101,14 +101,24 @@ export type TraceSummary = Omit<Trace, "prompt">;
 const SUMMARY_COLUMNS = TRACE_SCHEMA.fields.map((field) => field.name).filter((name) => name !== "prompt");
 
 export interface TraceStoreOptions {
-  /** A batched write that failed (e.g. disk full): the answer was already delivered; log it. */
-  onWriteError?: (error: unknown, traceIds: string[]) => void;
+  /**
+   * A batched write that failed (the store unreachable, a full disk): the answer was already
+   * delivered; log it. `kept`: the traces stay queued and are written when the store answers again.
+   */
+  onWriteError?: (error: unknown, traceIds: string[], kept: boolean) => void;
   /** How long writes wait to be batched together, in ms. Default 40. */
   flushDelayMs?: number;
   /** Where failed compactions are reported. Default: a stderr logger at level info. */
   logger?: Logger;
 }
 
+/**
+ * Traces kept in memory for another try while writes fail; beyond this many the oldest failed batch
+ * is dropped, so a store that never comes back cannot grow memory without bound.
+ */
+const RETRY_MAX_PENDING = 10_000;
+/** Waits between tries of a failed batch, in ms (the last one repeats). */
+const RETRY_DELAYS_MS = [250, 1000, 2000, 5000, 10_000];
 /** Flush at once when this many traces are waiting. */
 const FLUSH_AT_PENDING = 256;
 /** Scalar indexes pay off once the table is this big. */
@@ -127,6 +137,9 @@ export class TraceStore {
   private readonly pending = new Map<string, TraceRow>();
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failedWrites = 0;
+  private closed = false;
   /** Newest createdAt written; undefined until first needed. */
   private latestCreatedAt: string | undefined;
 
@@ -143,9 +156,7 @@ export class TraceStore {
   }
 
   static async open(database: Database, options: TraceStoreOptions = {}): Promise<TraceStore> {
-    const table =
-      (await openTableIfExists(database, TRACES_TABLE)) ??
-      (await database.createEmptyTable(TRACES_TABLE, TRACE_SCHEMA, { existOk: true }));
+    const table = await openOrCreateTable(database, TRACES_TABLE, TRACE_SCHEMA);
     const store = new TraceStore(table, options);
     await store.ensureIndexes();
     return store;
@@ -175,11 +186,13 @@ export class TraceStore {
     const waiting = this.pending.get(id);
     if (waiting) return fromRow(waiting);
     await this.flushing; // a batch being written may hold this trace's newest state
-    const rows = await this.table
-      .query()
-      .where(`id = ${sqlString(id)}`)
-      .limit(1)
-      .toArray();
+    const rows = await storeCall("reading a trace", () =>
+      this.table
+        .query()
+        .where(`id = ${sqlString(id)}`)
+        .limit(1)
+        .toArray(),
+    );
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
@@ -203,7 +216,7 @@ export class TraceStore {
   /** How many traces the filter selects, its cursor included and its limit ignored. */
   async countMatching(filter: TraceFilter = {}): Promise<number> {
     await this.flush();
-    return this.table.countRows(traceFilterSql(filter));
+    return storeCall("counting traces", () => this.table.countRows(traceFilterSql(filter)));
   }
 
   async setFeedback(id: string, feedback: "up" | "down"): Promise<boolean> {
@@ -240,6 +253,8 @@ export class TraceStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
     await this.flush();
     await this.compaction.idle();
   }
@@ -247,6 +262,10 @@ export class TraceStore {
   /** Reads only id and createdAt to pick the newest matches, then the chosen rows in full. */
   private async newest(filter: TraceFilter, columns?: string[]): Promise<Record<string, unknown>[]> {
     await this.flush();
+    return storeCall("listing traces", () => this.readNewest(filter, columns));
+  }
+
+  private async readNewest(filter: TraceFilter, columns?: string[]): Promise<Record<string, unknown>[]> {
     if (filter.limit === undefined) {
       let builder = this.table.query();
       if (columns) builder = builder.select(columns);
@@ -324,14 +343,34 @@ export class TraceStore {
         .whenMatchedUpdateAll()
         .whenNotMatchedInsertAll()
         .execute(lancedb.makeArrowTable(rows, { schema: TRACE_SCHEMA }));
+      this.failedWrites = 0;
       this.compaction.recordWrites(rows.length);
     } catch (error) {
-      // Dropped, not retried: a full disk must not grow memory without bound.
-      this.options.onWriteError?.(
-        error,
-        rows.map((row) => String(row.id)),
-      );
+      this.keepForRetry(rows, error);
     }
+  }
+
+  /**
+   * A failed batch goes back in the queue (behind any newer state of the same trace) and is tried
+   * again after a growing wait, so an object store that is away for a while loses no trace. Bounded
+   * by RETRY_MAX_PENDING: past it (or after close) the batch is dropped and logged.
+   */
+  private keepForRetry(rows: TraceRow[], error: unknown): void {
+    const ids = rows.map((row) => String(row.id));
+    const kept = !this.closed && this.pending.size + rows.length <= RETRY_MAX_PENDING;
+    if (kept) {
+      const newer = new Map(this.pending);
+      this.pending.clear();
+      for (const row of rows) this.pending.set(String(row.id), row);
+      for (const [id, row] of newer) this.pending.set(id, row);
+    }
+    this.options.onWriteError?.(error, ids, kept);
+    if (!kept) return;
+    const delay = RETRY_DELAYS_MS[Math.min(this.failedWrites, RETRY_DELAYS_MS.length - 1)]!;
+    this.failedWrites++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.flush(), delay);
+    this.retryTimer.unref();
   }
 
   private async ensureIndexes(): Promise<void> {
