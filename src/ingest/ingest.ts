@@ -13,7 +13,7 @@ import { indexTerms } from "../text/terms.ts";
 import { indexWords } from "../text/words.ts";
 import type { ChunkDraft, LoadedDocument } from "../types.ts";
 import { type ChunkOptions, chunkDocument } from "./chunker.ts";
-import { linkAtTime } from "./links.ts";
+import { linkAtTime, linkToHeading } from "./links.ts";
 import { loadDocument, SUPPORTED_EXTENSIONS } from "./loaders/index.ts";
 
 /** Bump when chunking or term analysis changes in a way that needs every document re-ingested. */
@@ -110,7 +110,9 @@ function toStoredChunks(
     documentPath: document.path,
     title: document.title,
     location: draft.location || positionLabel(draft.position, drafts.length),
-    link: linkAtTime(document.url, draft.startSeconds),
+    link: draft.anchor
+      ? linkToHeading(document.url, draft.anchor)
+      : linkAtTime(document.url, draft.startSeconds),
     text: draft.text,
     // The lecture (front matter `lecture`, `講次`, `時間`) is searchable: 「第 3 講」, 「1/21 那堂課」.
     ...searchFields(contextualHeader(document.title, document.lecture, draft.location), draft.text),

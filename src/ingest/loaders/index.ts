@@ -3,9 +3,13 @@ import { AppError } from "../../errors.ts";
 import type { LoadedDocument } from "../../types.ts";
 import { decodeText, normalizeText } from "../text/normalize.ts";
 import { parseFailed } from "./common.ts";
+import { loadDocx } from "./docx.ts";
+import { loadHtml } from "./html.ts";
 import { loadMarkdown } from "./markdown.ts";
+import { loadNotebook } from "./notebook.ts";
 import { loadPdf } from "./pdf.ts";
 import { loadPlainText } from "./plain-text.ts";
+import { loadPptx } from "./pptx.ts";
 import { loadSrt, loadVtt } from "./subtitles.ts";
 
 type TextLoader = (path: string, text: string) => LoadedDocument;
@@ -16,10 +20,25 @@ const TEXT_LOADERS: Record<string, TextLoader> = {
   ".txt": loadPlainText,
   ".srt": loadSrt,
   ".vtt": loadVtt,
+  ".ipynb": loadNotebook,
+  ".html": loadHtml,
+  ".htm": loadHtml,
+};
+
+type BinaryLoader = (path: string, content: Buffer) => Promise<LoadedDocument>;
+
+/** Formats read from their bytes (zip packages, PDF). */
+const BINARY_LOADERS: Record<string, BinaryLoader> = {
+  ".pdf": loadPdf,
+  ".pptx": loadPptx,
+  ".docx": loadDocx,
 };
 
 /** File extensions loadDocument understands, lower-case with the leading dot. */
-export const SUPPORTED_EXTENSIONS: readonly string[] = [...Object.keys(TEXT_LOADERS), ".pdf"];
+export const SUPPORTED_EXTENSIONS: readonly string[] = [
+  ...Object.keys(TEXT_LOADERS),
+  ...Object.keys(BINARY_LOADERS),
+];
 
 /**
  * Parses one corpus file. `relativePath` is the path inside the corpus folder; it becomes the
@@ -30,7 +49,8 @@ export async function loadDocument(relativePath: string, content: Buffer): Promi
   const path = relativePath.replace(/\\/g, "/");
   const extension = extensionOf(path);
   try {
-    if (extension === ".pdf") return await loadPdf(path, content);
+    const binaryLoader = BINARY_LOADERS[extension];
+    if (binaryLoader) return await binaryLoader(path, content);
     const loader = TEXT_LOADERS[extension];
     if (!loader) {
       const supported = SUPPORTED_EXTENSIONS.join(", ");
