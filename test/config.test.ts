@@ -81,6 +81,7 @@ describe("defaults", () => {
     LINE_CHANNEL_SECRET: (c) => expect(c.line.channelSecret).toBeUndefined(),
     LINE_CHANNEL_ACCESS_TOKEN: (c) => expect(c.line.channelAccessToken).toBeUndefined(),
     BOT_STATE_FILE: (c) => expect(c.bots.stateFile).toBe(join(resolve("data"), "bot-state.jsonl")),
+    CORPUS_SOURCES: (c) => expect(c.sources.file).toBeUndefined(),
     GLOSSARY_FILE: (c) => {
       expect(c.retrieval.glossaryFile).toBe(join(resolve("corpus"), "glossary.yaml"));
       expect(c.retrieval.glossaryFileRequired).toBe(false); // absent is fine; an explicit path must exist
@@ -126,6 +127,8 @@ function otherValue(name: keyof SettingValues, setting: Setting, base: SettingVa
       return "./elsewhere.gguf";
     case "time-zone":
       return "Europe/Paris";
+    case "duration":
+      return "45m";
   }
 }
 

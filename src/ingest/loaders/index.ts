@@ -45,9 +45,13 @@ export const SUPPORTED_EXTENSIONS: readonly string[] = [
  * document's path (with forward slashes) and appears in every error message.
  * Throws AppError with code "parse_failed" for an unsupported extension or unreadable content.
  */
-export async function loadDocument(relativePath: string, content: Buffer): Promise<LoadedDocument> {
+export async function loadDocument(
+  relativePath: string,
+  content: Buffer,
+  /** The format, when the path does not say (a web page's content type). */
+  extension: string = extensionOf(relativePath.replace(/\\/g, "/")),
+): Promise<LoadedDocument> {
   const path = relativePath.replace(/\\/g, "/");
-  const extension = extensionOf(path);
   try {
     const binaryLoader = BINARY_LOADERS[extension];
     if (binaryLoader) return await binaryLoader(path, content);
@@ -70,4 +74,27 @@ function extensionOf(path: string): string {
   const name = path.slice(path.lastIndexOf("/") + 1);
   const dot = name.lastIndexOf(".");
   return dot > 0 ? name.slice(dot).toLowerCase() : "";
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  "text/html": ".html",
+  "application/xhtml+xml": ".html",
+  "text/markdown": ".md",
+  "text/plain": ".txt",
+  "application/pdf": ".pdf",
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+  "application/x-ipynb+json": ".ipynb",
+  "text/vtt": ".vtt",
+  "application/x-subrip": ".srt",
+};
+
+/**
+ * The loader extension for a downloaded file: the URL's own supported extension first (servers often
+ * send .ipynb or .md as text/plain or octet-stream), else the content type. Undefined: not supported.
+ */
+export function extensionForDownload(url: string, contentType: string): string | undefined {
+  const fromPath = extensionOf(new URL(url).pathname);
+  if (SUPPORTED_EXTENSIONS.includes(fromPath)) return fromPath;
+  return CONTENT_TYPES[contentType];
 }
