@@ -7,8 +7,8 @@ export {
   type StoredChunk,
 } from "./chunks.ts";
 export { ConversationStore } from "./conversations.ts";
-export { type SourceState, SourceStateStore } from "./sources.ts";
 export { type Database, openDatabase } from "./database.ts";
+export { type SourceState, SourceStateStore } from "./sources.ts";
 export {
   formatTraceCursor,
   parseTraceCursor,
