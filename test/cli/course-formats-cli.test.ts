@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.ts";
 import { writeDocx, writeNotebook, writePptx } from "../helpers/course-files.ts";
+import { type SourceSite, startSourceSite } from "../helpers/source-site.ts";
 
 interface Hit {
   source: string;
@@ -16,6 +17,7 @@ interface Hit {
 describe("every course format through npm run ingest and npm run search", () => {
   let root: string;
   let env: Record<string, string>;
+  let site: SourceSite;
   const put = (path: string, content: string | Buffer) => {
     const full = join(root, "corpus", path);
     mkdirSync(dirname(full), { recursive: true });
@@ -35,11 +37,20 @@ describe("every course format through npm run ingest and npm run search", () => 
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "formats-cli-"));
+    // The course website: one page on a local server (allowed only because SOURCES_ALLOW_PRIVATE=true).
+    site = await startSourceSite();
+    site.pages.set("/news.html", {
+      etag: "news-1",
+      body: `<html><body><nav>選單</nav><main><h2 id="exam">期中考地點</h2><p>期中考改在博雅教學館舉行。</p></main></body></html>`,
+    });
+    writeFileSync(join(root, "sources.yaml"), `- url: ${site.baseUrl}/news.html\n  title: 課程公告\n`);
     env = {
       CORPUS_DIR: join(root, "corpus"),
       DATA_DIR: join(root, "data"),
       EMBED_MODEL: "none",
       CHUNK_SIZE: "200",
+      CORPUS_SOURCES: join(root, "sources.yaml"),
+      SOURCES_ALLOW_PRIVATE: "true",
     };
     put(
       "slides/week3.pptx",
@@ -78,14 +89,17 @@ describe("every course format through npm run ingest and npm run search", () => 
        <h2 id="makeup-exam">可以補考嗎</h2><p>因病缺考可以申請補考，請附上診斷證明。</p></main></body></html>`,
     );
   });
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(async () => {
+    await site?.close();
+    rmSync(root, { recursive: true, force: true });
+  });
 
   it("ingests each format and finds its text with the right source, location and link", async () => {
     const ingest = await runCli("ingest", [], env);
     expect(ingest.code, ingest.stderr).toBe(0);
-    expect(ingest.stdout).toMatch(/4 added, 0 updated, 0 unchanged, 0 removed, 0 failed/);
+    expect(ingest.stdout).toMatch(/5 added, 0 updated, 0 unchanged, 0 removed, 0 failed/);
 
-    const [slides, attention, rubric, notebooks, code, faq, furniture] = await searchAll([
+    const [slides, attention, rubric, notebooks, code, faq, furniture, web] = await searchAll([
       "殘差連接",
       "注意力機制",
       "口頭報告佔百分之四十",
@@ -93,6 +107,7 @@ describe("every course format through npm run ingest and npm run search", () => 
       "trainer.train",
       "補考 診斷證明",
       "導覽列",
+      "期中考 博雅教學館",
     ]);
     const slide = slides[0];
     expect(slide).toMatchObject({ source: "slides/week3.pptx", location: "第 1–2 張投影片", link: "" });
@@ -114,6 +129,11 @@ describe("every course format through npm run ingest and npm run search", () => 
       location: "可以補考嗎",
       link: "https://course.example.edu/faq.html#makeup-exam",
     });
+    expect(web[0]).toMatchObject({
+      source: `${site.baseUrl}/news.html`,
+      location: "期中考地點",
+      link: `${site.baseUrl}/news.html#exam`,
+    });
     expect(furniture.some((hit) => hit.source === "site/faq.html")).toBe(false);
   }, 60_000);
 
@@ -122,6 +142,9 @@ describe("every course format through npm run ingest and npm run search", () => 
     const ingest = await runCli("ingest", [], env);
     expect(ingest.code).toBe(1);
     expect(ingest.stderr).toMatch(/failed: slides\/week3\.pptx: .*not a readable PowerPoint file/);
+    // The web page was asked for conditionally and answered 304: unchanged, like the other files.
+    expect(ingest.stdout).toMatch(/0 added, 0 updated, 4 unchanged, 0 removed, 1 failed; 0 chunks written/);
+    expect(site.requests.at(-1)).toMatchObject({ path: "/news.html", ifNoneMatch: '"news-1"' });
     expect((await searchAll(["殘差連接"]))[0][0]).toMatchObject({ source: "slides/week3.pptx" });
   }, 60_000);
 });
