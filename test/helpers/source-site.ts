@@ -21,6 +21,8 @@ export interface SourceSite {
   baseUrl: string;
   pages: Map<string, SitePage>;
   requests: { path: string; ifNoneMatch?: string; userAgent?: string }[];
+  /** Most requests open at the same time so far. */
+  maxInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -28,7 +30,14 @@ export async function startSourceSite(): Promise<SourceSite> {
   const pages = new Map<string, SitePage>();
   const requests: SourceSite["requests"] = [];
   const timers = new Set<NodeJS.Timeout>();
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server: Server = createServer((request: IncomingMessage, response) => {
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    response.on("close", () => {
+      inFlight -= 1;
+    });
     const path = new URL(request.url ?? "/", "http://site").pathname;
     requests.push({
       path,
@@ -70,6 +79,7 @@ export async function startSourceSite(): Promise<SourceSite> {
     baseUrl: `http://127.0.0.1:${port}`,
     pages,
     requests,
+    maxInFlight: () => maxInFlight,
     async close() {
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();

@@ -126,6 +126,9 @@ describe("web sources", () => {
     expect(await log.list()).toHaveLength(1); // one corpus version for the folder and the web
     expect(site.requests.some((request) => request.path.includes("elsewhere"))).toBe(false);
     expect(site.requests.every((request) => request.userAgent === "course-ai-ta-test")).toBe(true);
+    // At most 3 requests at a time (the default), though 9 pages were fetched.
+    expect(site.maxInFlight()).toBeGreaterThan(1);
+    expect(site.maxInFlight()).toBeLessThanOrEqual(3);
 
     const deadline = (await search("作業一 繳交期限")).passages[0]!.chunk;
     expect(deadline).toMatchObject({

@@ -10,7 +10,7 @@ import { errorMessage } from "../../errors.ts";
 import type { SourceState, SourceStateStore } from "../../store/index.ts";
 import type { LoadedDocument } from "../../types.ts";
 import { extensionForDownload, loadDocument } from "../loaders/index.ts";
-import { type FetchOptions, type FetchOutcome, fetchSource } from "./fetch-source.ts";
+import { type FetchOptions, type FetchOutcome, fetchSource, type Validators } from "./fetch-source.ts";
 import { isSitemap, sitemapPages } from "./sitemap.ts";
 import type { SourceEntry } from "./source-list.ts";
 
@@ -62,6 +62,9 @@ export interface SourceSyncOptions {
 export class SourceSync {
   /** When this process last checked each entry (ms since epoch); not persisted. */
   private readonly checkedAt = new Map<string, number>();
+  /** Requests open at once, over entries and sitemap pages together. */
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
   private readonly now: () => Date;
 
   constructor(private readonly options: SourceSyncOptions) {
@@ -165,7 +168,7 @@ export class SourceSync {
     const conditional = !rebuild && (isKnownSitemap || storedPaths.has(entry.url));
     let outcome: FetchOutcome;
     try {
-      outcome = await fetchSource(entry.url, conditional ? (prior ?? {}) : {}, this.options.fetch);
+      outcome = await this.fetch(entry.url, conditional ? (prior ?? {}) : {});
     } catch (error) {
       this.record(batch, prior, failedState(entry.url, entry.url, prior, errorMessage(error)));
       batch.failed.push({ path: entry.url, reason: errorMessage(error) });
@@ -217,7 +220,7 @@ export class SourceSync {
   ): Promise<void> {
     const conditional = !rebuild && storedPaths.has(url);
     try {
-      const outcome = await fetchSource(url, conditional ? (prior ?? {}) : {}, this.options.fetch);
+      const outcome = await this.fetch(url, conditional ? (prior ?? {}) : {});
       await this.handlePage(url, { ...entry, title: undefined }, prior, outcome, batch);
     } catch (error) {
       this.record(batch, prior, failedState(url, entry.url, prior, errorMessage(error)));
@@ -281,6 +284,21 @@ export class SourceSync {
       batch.failed.push({ path: url, reason });
       batch.kept.push(url);
       this.record(batch, prior, failedState(url, entry.url, prior, reason));
+    }
+  }
+
+  /** fetchSource, at most `concurrency` at a time for the whole sync. */
+  private async fetch(url: string, validators: Validators): Promise<FetchOutcome> {
+    // A finishing request hands its slot straight to the next waiter, so the count never overshoots.
+    if (this.inFlight >= (this.options.concurrency ?? 3)) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else this.inFlight += 1;
+    try {
+      return await fetchSource(url, validators, this.options.fetch);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight -= 1;
     }
   }
 
