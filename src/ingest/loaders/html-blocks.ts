@@ -69,7 +69,7 @@ interface Section {
   lines: string[];
 }
 
-/** The sections under `root`, in document order. `skipTitleHeading`: a lone <h1> names the page, not a section. */
+/** The sections under `root`, in document order. `titleHeading`: the lone <h1> that names the page, left out of locations. */
 export function htmlBlocks(root: DomNode, options: { titleHeading?: string } = {}): TextBlock[] {
   const sections: Section[] = [{ path: [], heading: "", lines: [""] }];
   const stack: { level: number; text: string }[] = [];
