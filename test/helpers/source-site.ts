@@ -11,6 +11,8 @@ export interface SitePage {
   contentType?: string;
   /** Sent as ETag (quoted); a matching If-None-Match gets 304. */
   etag?: string;
+  /** Sent as Last-Modified; an equal If-Modified-Since gets 304. */
+  lastModified?: string;
   /** Redirect target (with status 301). */
   location?: string;
   /** Milliseconds to wait before answering. */
@@ -20,7 +22,7 @@ export interface SitePage {
 export interface SourceSite {
   baseUrl: string;
   pages: Map<string, SitePage>;
-  requests: { path: string; ifNoneMatch?: string; userAgent?: string }[];
+  requests: { path: string; ifNoneMatch?: string; ifModifiedSince?: string; userAgent?: string }[];
   /** Most requests open at the same time so far. */
   maxInFlight(): number;
   close(): Promise<void>;
@@ -42,6 +44,7 @@ export async function startSourceSite(): Promise<SourceSite> {
     requests.push({
       path,
       ifNoneMatch: request.headers["if-none-match"],
+      ifModifiedSince: request.headers["if-modified-since"],
       userAgent: request.headers["user-agent"],
     });
     const page = pages.get(path);
@@ -59,10 +62,15 @@ export async function startSourceSite(): Promise<SourceSite> {
         response.writeHead(304, { etag }).end();
         return;
       }
+      if (page.lastModified && request.headers["if-modified-since"] === page.lastModified) {
+        response.writeHead(304).end();
+        return;
+      }
       const headers: Record<string, string> = {
         "content-type": page.contentType ?? "text/html; charset=utf-8",
       };
       if (etag) headers.etag = etag;
+      if (page.lastModified) headers["last-modified"] = page.lastModified;
       response.writeHead(page.status ?? 200, headers).end(page.body ?? "");
     };
     if (page?.delayMs) {

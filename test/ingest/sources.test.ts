@@ -87,7 +87,10 @@ describe("web sources", () => {
       etag: "a1",
       body: page("A", "<h2>甲頁</h2><p>甲頁介紹注意力機制。</p>"),
     });
-    site.pages.set("/site/b.html", { etag: "b1", body: page("B", "<h2>乙頁</h2><p>乙頁介紹位置編碼。</p>") });
+    site.pages.set("/site/b.html", {
+      lastModified: "Tue, 01 Sep 2026 08:00:00 GMT",
+      body: page("B", "<h2>乙頁</h2><p>乙頁介紹位置編碼。</p>"),
+    });
 
     entries = [
       entry("/hw1.html", "HW1 說明"),
@@ -150,7 +153,7 @@ describe("web sources", () => {
     expect((await search("位置編碼")).passages[0]!.chunk.documentPath).toBe(url("/site/b.html"));
   });
 
-  it("asks with If-None-Match, and a re-run with nothing changed writes nothing", async () => {
+  it("asks with If-None-Match / If-Modified-Since, and a re-run with nothing changed writes nothing", async () => {
     const chunkVersion = await chunks.version();
     const stateVersion = await sourcesTableVersion();
     site.requests.length = 0;
@@ -163,6 +166,8 @@ describe("web sources", () => {
     expect(await log.list()).toHaveLength(1);
     const hw1 = site.requests.find((request) => request.path === "/hw1.html");
     expect(hw1?.ifNoneMatch).toBe('"hw1-v1"');
+    const pageB = site.requests.find((request) => request.path === "/site/b.html");
+    expect(pageB?.ifModifiedSince).toBe("Tue, 01 Sep 2026 08:00:00 GMT");
   });
 
   it("re-ingests a changed page and keeps the rest", async () => {
