@@ -29,6 +29,15 @@ export interface Config {
   };
   /** Ingest CORPUS_DIR at start. Off on replicas that share DATA_DIR with one ingester. */
   ingestOnStart: boolean;
+  /** Web sources kept in the corpus (CORPUS_SOURCES and its SOURCES_* settings). */
+  sources: {
+    file: string | undefined;
+    defaultEveryMs: number;
+    allowPrivate: boolean;
+    missLimit: number;
+    timeoutMs: number;
+    maxBytes: number;
+  };
   modelsDir: string;
   promptsDir: string;
   embedModel: string;
@@ -119,6 +128,14 @@ export function loadConfig(env: Env = process.env): Config {
       allowHttp: s.AWS_ALLOW_HTTP,
     },
     ingestOnStart: s.INGEST_ON_START,
+    sources: {
+      file: s.CORPUS_SOURCES,
+      defaultEveryMs: s.SOURCES_SYNC_EVERY,
+      allowPrivate: s.SOURCES_ALLOW_PRIVATE,
+      missLimit: s.SOURCES_REMOVE_AFTER_MISSES,
+      timeoutMs: Math.round(s.SOURCES_TIMEOUT_SECONDS * 1000),
+      maxBytes: s.SOURCES_MAX_BYTES,
+    },
     modelsDir: s.MODELS_DIR,
     promptsDir: s.PROMPTS_DIR,
     embedModel: s.EMBED_MODEL,

@@ -21,6 +21,9 @@ import { createHttpApp, type HttpServices } from "./http/app.ts";
 import type { ChunkOptions } from "./ingest/chunker.ts";
 import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/ingest.ts";
 import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
+import { startSourceSchedule } from "./ingest/sources/schedule.ts";
+import { appendSource, readSourceList } from "./ingest/sources/source-list.ts";
+import { SourceSync } from "./ingest/sources/sync.ts";
 import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
@@ -33,6 +36,7 @@ import {
   type Database,
   IngestLog,
   openDatabase,
+  SourceStateStore,
   TraceStore,
 } from "./store/index.ts";
 import { EMPTY_GLOSSARY, type Glossary, parseGlossary } from "./text/glossary.ts";
@@ -41,7 +45,12 @@ export interface Corpus {
   database: Database;
   chunks: ChunkStore;
   log: IngestLog;
+  /** The web sources (CORPUS_SOURCES), when configured. */
+  sources?: SourceSync;
 }
+
+/** What identifies the service to the sites it reads. */
+const SOURCES_USER_AGENT = "course-ai-ta/0.1 (course material sync; +https://github.com/)";
 
 /** The service logger: masks every configured secret. `write` replaces stderr (tests collect lines). */
 /** Used when neither PSEUDONYM_SECRET nor ADMIN_TOKEN is set: pseudonyms hold for this process. */
@@ -79,7 +88,27 @@ export async function openCorpus(config: Config): Promise<Corpus> {
     refreshSeconds: config.storeRefreshSeconds,
     objectStore: config.objectStore,
   });
-  return { database, chunks: await ChunkStore.open(database), log: await IngestLog.open(database) };
+  const corpus: Corpus = {
+    database,
+    chunks: await ChunkStore.open(database),
+    log: await IngestLog.open(database),
+  };
+  const sources = config.sources;
+  const file = sources.file;
+  if (file) {
+    corpus.sources = new SourceSync({
+      entries: () => readSourceList(file, sources.defaultEveryMs),
+      store: await SourceStateStore.open(database),
+      fetch: {
+        timeoutMs: sources.timeoutMs,
+        maxBytes: sources.maxBytes,
+        userAgent: SOURCES_USER_AGENT,
+        allowPrivate: sources.allowPrivate,
+      },
+      missLimit: sources.missLimit,
+    });
+  }
+  return corpus;
 }
 
 export async function createEmbedder(config: Config, logger: Logger): Promise<Embedder | null> {
@@ -164,8 +193,12 @@ export async function ingestConfiguredCorpus(
   corpus: Corpus,
   embedder: Embedder | null,
   onProgress?: (done: number, total: number) => void,
+  /** Which web sources to check: `all` (npm run ingest, "sync now") or the `due` ones. Default `due`. */
+  sourceMode: "all" | "due" = "due",
 ): Promise<IngestSummary> {
   return ingestCorpus({
+    sources: corpus.sources,
+    sourceMode,
     corpusDir: config.corpusDir,
     chunks: corpus.chunks,
     log: corpus.log,
@@ -382,7 +415,11 @@ export async function createService(
       chunks: corpus.chunks,
       log: corpus.log,
       supportedExtensions: SUPPORTED_EXTENSIONS,
-      ingest: () => ingestConfiguredCorpus(config, corpus, embedder),
+      ingest: (sourceMode) => ingestConfiguredCorpus(config, corpus, embedder, undefined, sourceMode),
+      sources: corpus.sources && {
+        status: () => corpus.sources!.status(),
+        add: (addition) => appendSource(config.sources.file!, config.sources.defaultEveryMs, addition),
+      },
       rollback: (version) => rollbackCorpus(corpus.chunks, corpus.log, version),
       retrieve: (question) => retriever.retrieve(question),
       changesRefused: config.ingestOnStart
@@ -390,6 +427,20 @@ export async function createService(
         : "this replica serves the corpus another process ingests (INGEST_ON_START=false): upload, delete, re-ingest and roll back on the ingesting replica",
     },
   });
+  // Each web source is re-checked on its own schedule (its `every`), by the one ingesting replica.
+  const stopSourceSchedule =
+    corpus.sources && config.ingestOnStart
+      ? startSourceSchedule({
+          msUntilNextDue: () => corpus.sources!.msUntilNextDue(),
+          syncDue: async () => {
+            const change = await admin.corpus!.syncSources("due");
+            if (change.summary.includes("nothing changed") && change.warnings.length === 0) return;
+            log.info(change.summary);
+            for (const warning of change.warnings) log.warn(`web source: ${warning}`);
+          },
+          onError: (error) => log.warn(`web source sync failed: ${errorMessage(error)}`),
+        })
+      : undefined;
   const stopTraceRetention = startTraceRetention({
     traces,
     logger: log,
@@ -444,6 +495,7 @@ export async function createService(
       // Bots first: answers in flight still write their traces.
       await bots.stop();
       await stopTraceRetention();
+      await stopSourceSchedule?.();
       await engine?.close();
       await traces.close();
       await conversations.close();

@@ -1,6 +1,6 @@
 /** Shared data shapes. This file imports nothing. */
 
-export type DocumentFormat = "md" | "txt" | "srt" | "vtt" | "pdf";
+export type DocumentFormat = "md" | "txt" | "srt" | "vtt" | "pdf" | "pptx" | "docx" | "ipynb" | "html";
 
 /** A piece of a loaded document with its human location (heading path, page, or mm:ss). */
 export interface TextBlock {
@@ -9,6 +9,10 @@ export interface TextBlock {
   location: string;
   /** Start time in seconds, for transcript cues. */
   startSeconds?: number;
+  /** Slide number (pptx): a chunk that joins slides is located by their range, 「第 3–4 張投影片」. */
+  slide?: number;
+  /** Id of the block's heading in its page (html), for a `#fragment` link. */
+  anchor?: string;
 }
 
 /** A parsed document, before chunking. */
@@ -28,6 +32,8 @@ export interface ChunkDraft {
   text: string;
   location: string;
   startSeconds?: number;
+  /** The `#fragment` of the chunk's first heading, when its page gives the heading an id. */
+  anchor?: string;
   /** 0-based position of the chunk within its document. */
   position: number;
 }

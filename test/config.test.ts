@@ -92,6 +92,7 @@ describe("defaults", () => {
       expect(loadConfig({ AWS_ENDPOINT: "https://s3.example.edu" }).objectStore.allowHttp).toBe(false);
     },
     BOT_STATE_FILE: (c) => expect(c.bots.stateFile).toBe(join(resolve("data"), "bot-state.jsonl")),
+    CORPUS_SOURCES: (c) => expect(c.sources.file).toBeUndefined(),
     GLOSSARY_FILE: (c) => {
       expect(c.retrieval.glossaryFile).toBe(join(resolve("corpus"), "glossary.yaml"));
       expect(c.retrieval.glossaryFileRequired).toBe(false); // absent is fine; an explicit path must exist
@@ -137,6 +138,8 @@ function otherValue(name: keyof SettingValues, setting: Setting, base: SettingVa
       return "./elsewhere.gguf";
     case "time-zone":
       return "Europe/Paris";
+    case "duration":
+      return "45m";
   }
 }
 

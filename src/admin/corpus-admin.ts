@@ -25,8 +25,23 @@ export interface IngestOutcome {
   unchanged: string[];
   removed: string[];
   failed: { path: string; reason: string }[];
+  /** Web pages removed for good, with why. */
+  gone?: { path: string; reason: string }[];
   chunksWritten: number;
   version: number;
+}
+
+/** A web source as the corpus page lists it (ingest's SourceStatus has this shape). */
+export interface SourceView {
+  url: string;
+  title?: string;
+  every: string;
+  everyMs: number;
+  lastFetch: string;
+  status: string;
+  error?: string;
+  pages: number;
+  nextSync: string;
 }
 
 /** What a retrieval run reports (retrieve's RetrievalResult has this shape). */
@@ -47,8 +62,13 @@ export interface CorpusAdminOptions {
   supportedExtensions: readonly string[];
   /** Largest upload in bytes. Default 5 MB. */
   maxUploadBytes?: number;
-  /** An incremental ingest of the corpus folder. */
-  ingest(): Promise<IngestOutcome>;
+  /** An incremental ingest of the corpus folder and the web sources (`all`, or only the `due` ones). */
+  ingest(sourceMode?: "all" | "due"): Promise<IngestOutcome>;
+  /** The web sources (CORPUS_SOURCES), when configured. */
+  sources?: {
+    status(): Promise<SourceView[]>;
+    add(addition: { url: string; title?: string; every?: string }): Promise<{ url: string }>;
+  };
   /** Restores chunk-table `version`; returns the new version. */
   rollback(version: number): Promise<number>;
   retrieve(question: string): Promise<RetrievalView>;
@@ -61,7 +81,7 @@ export interface CorpusAdminOptions {
 }
 
 export interface CorpusChange {
-  action: "upload" | "delete" | "reingest" | "rollback";
+  action: "upload" | "delete" | "reingest" | "rollback" | "sync" | "add-source";
   /** The document uploaded or deleted. */
   path?: string;
   version: number;
@@ -82,6 +102,11 @@ export interface CorpusAdmin {
   reingest(): Promise<CorpusChange>;
   rollback(version: number): Promise<CorpusChange>;
   retrieve(question: string): Promise<RetrievalView>;
+  /** undefined when CORPUS_SOURCES is not set. */
+  sources(): Promise<SourceView[] | undefined>;
+  /** Checks the web sources (`all`: every one, now) and ingests what changed, as one corpus change. */
+  syncSources(mode: "all" | "due"): Promise<CorpusChange>;
+  addSource(addition: { url: string; title?: string; every?: string }): Promise<CorpusChange>;
 }
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
@@ -101,7 +126,10 @@ function describe(outcome: IngestOutcome): string {
 }
 
 function failureWarnings(outcome: IngestOutcome): string[] {
-  return outcome.failed.map((failure) => `${failure.path} was skipped: ${failure.reason}`);
+  return [
+    ...outcome.failed.map((failure) => `${failure.path} was skipped: ${failure.reason}`),
+    ...(outcome.gone ?? []).map((page) => `${page.path} was removed: ${page.reason}`),
+  ];
 }
 
 /** What a step that ran an ingest tells the page when the ingest threw after the store took the change. */
@@ -337,6 +365,32 @@ export function createCorpusAdmin(options: CorpusAdminOptions): CorpusAdmin {
     async retrieve(question) {
       if (question.trim() === "") throw new AppError("type a question to search for", "bad_request");
       return options.retrieve(question.trim());
+    },
+
+    async sources() {
+      return options.sources?.status();
+    },
+
+    syncSources(mode) {
+      if (!options.sources) throw new AppError("no web sources: set CORPUS_SOURCES", "not_found");
+      return exclusive(async () => {
+        const outcome = await options.ingest(mode);
+        return {
+          action: "sync",
+          version: outcome.version,
+          summary: `synced the web sources: ${describe(outcome)} → version ${outcome.version}`,
+          warnings: failureWarnings(outcome),
+        };
+      });
+    },
+
+    async addSource(addition) {
+      const sources = options.sources;
+      if (!sources) throw new AppError("no web sources: set CORPUS_SOURCES", "not_found");
+      const added = await exclusive(() => sources.add(addition));
+      // The new source is due at once: fetch it now, so the page shows its result.
+      const synced = await this.syncSources("due");
+      return { ...synced, action: "add-source", summary: `added ${added.url}; ${synced.summary}` };
     },
   };
 }

@@ -52,6 +52,8 @@ export async function planFolderRollback(input: {
   const warnings: string[] = [];
   const blocked: string[] = [];
   for (const path of paths) {
+    // Web sources (CORPUS_SOURCES) have no file in the folder: the database alone restores them.
+    if (/^https?:\/\//i.test(path)) continue;
     const onDisk = input.present.get(path);
     const wanted = target.get(path);
     if (onDisk === wanted) continue;

@@ -38,7 +38,11 @@ export function registerCorpusPages(admin: Hono, context: AdminContext): void {
     status: 200 | 400 | 404 | 413 | 500 = 200,
   ) {
     const corpus = requireCorpus(context);
-    const [documents, history] = await Promise.all([corpus.documents(), corpus.history()]);
+    const [documents, history, sources] = await Promise.all([
+      corpus.documents(),
+      corpus.history(),
+      corpus.sources(),
+    ]);
     return renderPage(
       c,
       <CorpusPage
@@ -48,6 +52,7 @@ export function registerCorpusPages(admin: Hono, context: AdminContext): void {
         maxUploadBytes={corpus.maxUploadBytes}
         extensions={corpus.supportedExtensions}
         notice={notice}
+        sources={sources}
       />,
       status,
     );
@@ -109,6 +114,16 @@ export function registerCorpusPages(admin: Hono, context: AdminContext): void {
   admin.post("/corpus/reingest", formLimit, (c) => change(c, (corpus) => corpus.reingest()));
   admin.post("/corpus/rollback", formLimit, (c) =>
     change(c, async (corpus) => corpus.rollback(Number(await formField(c, "version")))),
+  );
+
+  admin.post("/corpus/sources/sync", formLimit, (c) => change(c, (corpus) => corpus.syncSources("all")));
+  admin.post("/corpus/sources/add", formLimit, (c) =>
+    change(c, async (corpus) => {
+      const body = await readForm(c);
+      const text = (name: string) => (typeof body[name] === "string" ? String(body[name]) : "");
+      if (!text("url").trim()) throw new AppError('the form field "url" is missing', "bad_request");
+      return corpus.addSource({ url: text("url"), title: text("title"), every: text("every") });
+    }),
   );
 
   admin.get("/corpus/search", async (c) => {

@@ -1,6 +1,7 @@
 /**
  * npm run ingest [-- --versions | --rollback <version>]
- * Ingests CORPUS_DIR into DATA_DIR incrementally and prints a summary; exits 1 if any file failed.
+ * Ingests CORPUS_DIR and the web sources (CORPUS_SOURCES) into DATA_DIR incrementally, in one commit,
+ * and prints a summary; exits 1 if any file or source failed.
  */
 import { existsSync } from "node:fs";
 import { loadConfig } from "../config.ts";
@@ -58,11 +59,17 @@ runMain(async () => {
   }
   const embedder = await createEmbedder(config, logger);
   const bar = createProgressBar("embedding");
-  const summary = await ingestConfiguredCorpus(config, corpus, embedder, (done, total) =>
-    bar.update(done, total),
+  // Every web source is checked, whatever its schedule (conditional requests keep that cheap).
+  const summary = await ingestConfiguredCorpus(
+    config,
+    corpus,
+    embedder,
+    (done, total) => bar.update(done, total),
+    "all",
   );
   bar.stop();
   for (const failure of summary.failed) process.stderr.write(`failed: ${failure.path}: ${failure.reason}\n`);
+  for (const page of summary.gone ?? []) process.stdout.write(`removed: ${page.path}: ${page.reason}\n`);
   process.stdout.write(
     `ingest: ${summary.added.length} added, ${summary.updated.length} updated, ${summary.unchanged.length} unchanged, ` +
       `${summary.removed.length} removed, ${summary.failed.length} failed; ${summary.chunksWritten} chunks written; ` +

@@ -3,6 +3,7 @@
  * a typed value, and the ConfigError it throws, naming the variable and the fix. The table is settings.ts.
  */
 import { resolve } from "node:path";
+import { parseDuration } from "../duration.ts";
 import { ConfigError } from "../errors.ts";
 
 /** Another setting's value, for defaults and checks that depend on it (e.g. BOT_STATE_FILE on DATA_DIR). */
@@ -30,7 +31,7 @@ type SettingCheck =
   | { readonly kind: "number"; readonly range: NumberRange }
   | { readonly kind: "choice"; readonly choices: readonly string[] }
   | { readonly kind: "secret"; readonly minChars: number }
-  | { readonly kind: "text" | "optional" | "location" | "file" | "url" | "model" | "time-zone" };
+  | { readonly kind: "text" | "optional" | "location" | "file" | "url" | "model" | "time-zone" | "duration" };
 
 export type Setting<T = unknown> = SettingBase<T> & SettingCheck;
 
@@ -261,6 +262,22 @@ export function httpUrl(options: {
         throw new ConfigError(`${name}=${raw} is not an http(s) URL: use e.g. ${example}`);
       }
       return raw;
+    },
+    description: options.description,
+  };
+}
+
+/** A duration written like `30m`, `6h` or `1d`; the value is in milliseconds. */
+export function duration(options: { default: string; description: string }): Setting<number> {
+  return {
+    kind: "duration",
+    default: () => parseDuration(options.default) ?? 0,
+    documentedDefault: `\`${options.default}\``,
+    parse: (raw, name) => {
+      const value = parseDuration(raw);
+      if (value === undefined)
+        throw new ConfigError(`${name} must be a duration like 30m, 6h or 1d, got "${raw}"`);
+      return value;
     },
     description: options.description,
   };

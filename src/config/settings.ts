@@ -11,6 +11,7 @@ import {
   choice,
   computed,
   decimal,
+  duration,
   file,
   flag,
   httpUrl,
@@ -212,6 +213,39 @@ export const SETTINGS = {
     ),
     description:
       "Staff glossary: groups of synonyms questions are expanded with (format under Retrieval quality). `none` turns it off; a path set here that cannot be read is an error.",
+  }),
+  CORPUS_SOURCES: file({
+    default: computed("unset", () => undefined),
+    description:
+      "YAML list of web sources to keep in the corpus, each `{url, title?, every?}` (see Updating the course material). Unset: the folder only.",
+  }),
+  SOURCES_SYNC_EVERY: duration({
+    default: "6h",
+    description:
+      "How often the running service re-checks a source that gives no `every` (`30m`, `6h`, `1d`).",
+  }),
+  SOURCES_ALLOW_PRIVATE: flag({
+    default: false,
+    description:
+      "Let sources reach private, loopback and link-local addresses (checked after DNS). Keep `false` unless the site is on your own network.",
+  }),
+  SOURCES_REMOVE_AFTER_MISSES: integer({
+    default: 3,
+    min: 1,
+    max: 100,
+    description: "A page answering 404 or 410 this many syncs in a row is removed from the corpus.",
+  }),
+  SOURCES_TIMEOUT_SECONDS: decimal({
+    default: 20,
+    min: 1,
+    max: 600,
+    description: "Longest a source's download may take, redirects included.",
+  }),
+  SOURCES_MAX_BYTES: integer({
+    default: 20_000_000,
+    min: 1000,
+    max: 1_000_000_000,
+    description: "Largest source download in bytes; a larger one fails and the last good version stays.",
   }),
   RERANK_MODEL: text({
     default: "none",

@@ -3,10 +3,12 @@
  *
  * Blocks are split into sentences (clauses for over-long sentences, hard cuts for over-long clauses),
  * then packed greedily up to the target size. Tiny neighbouring blocks share a chunk; a chunk takes
- * the location and start time of its first piece. Lengths are UTF-16 units (`string.length`), so a
+ * the location and start time of its first piece
+ * (a run of slides is named by its range). Lengths are UTF-16 units (`string.length`), so a
  * limit measured in code points holds as well.
  */
 import type { ChunkDraft, LoadedDocument, TextBlock } from "../types.ts";
+import { slideLocation } from "./locations.ts";
 import {
   joinedLength,
   joinPieces,
@@ -159,12 +161,18 @@ class ChunkPacker {
   private emit(): void {
     const first = this.current[0];
     const block = this.blocks[first.blockIndex];
+    const lastBlock = this.blocks[this.current[this.current.length - 1].blockIndex];
     const draft: ChunkDraft = {
       text: joinPieces(this.current),
-      location: block.location,
+      // A passage joining slides names them all, never only the first.
+      location:
+        block.slide !== undefined && lastBlock.slide !== undefined && lastBlock.slide !== block.slide
+          ? slideLocation(block.slide, lastBlock.slide)
+          : block.location,
       position: this.chunks.length,
     };
     if (block.startSeconds !== undefined) draft.startSeconds = block.startSeconds;
+    if (block.anchor) draft.anchor = block.anchor;
     this.chunks.push(draft);
     this.current = [];
     this.freshCount = 0;

@@ -13,8 +13,9 @@ import { indexTerms } from "../text/terms.ts";
 import { indexWords } from "../text/words.ts";
 import type { ChunkDraft, LoadedDocument } from "../types.ts";
 import { type ChunkOptions, chunkDocument } from "./chunker.ts";
-import { linkAtTime } from "./links.ts";
+import { linkAtTime, linkToHeading } from "./links.ts";
 import { loadDocument, SUPPORTED_EXTENSIONS } from "./loaders/index.ts";
+import type { SourceSync } from "./sources/sync.ts";
 
 /** Bump when chunking or term analysis changes in a way that needs every document re-ingested. */
 const PIPELINE_REVISION = "terms-v4+words+header";
@@ -30,6 +31,10 @@ export interface IngestOptions {
    */
   unavailableEmbedModel?: string;
   chunkOptions?: Partial<ChunkOptions>;
+  /** The web sources (CORPUS_SOURCES), ingested in the same commit as the folder. */
+  sources?: SourceSync;
+  /** Which sources to check: `all` (npm run ingest, "sync now") or `due` (the default). */
+  sourceMode?: "all" | "due";
   /** Called as passages are embedded: (done, total). */
   onProgress?: (done: number, total: number) => void;
   now?: () => Date;
@@ -46,6 +51,8 @@ export interface IngestSummary {
   unchanged: string[];
   removed: string[];
   failed: IngestFailure[];
+  /** Web pages removed for good (404 several times in a row, gone from their sitemap), with why. */
+  gone?: IngestFailure[];
   chunksWritten: number;
   /** Chunk-table version after this ingest (unchanged when nothing changed). */
   version: number;
@@ -110,7 +117,9 @@ function toStoredChunks(
     documentPath: document.path,
     title: document.title,
     location: draft.location || positionLabel(draft.position, drafts.length),
-    link: linkAtTime(document.url, draft.startSeconds),
+    link: draft.anchor
+      ? linkToHeading(document.url, draft.anchor)
+      : linkAtTime(document.url, draft.startSeconds),
     text: draft.text,
     // The lecture (front matter `lecture`, `講次`, `時間`) is searchable: 「第 3 講」, 「1/21 那堂課」.
     ...searchFields(contextualHeader(document.title, document.lecture, draft.location), draft.text),
@@ -205,12 +214,44 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
     }
   }
   const presentPaths = new Set(files.map((file) => file.path));
+  const sourceBatch = options.sources
+    ? await options.sources.collect(
+        options.sourceMode ?? "due",
+        new Set([...storedDocuments.keys()].filter(isWebPath)),
+        rebuild,
+      )
+    : undefined;
+  for (const page of sourceBatch?.fetched ?? []) {
+    presentPaths.add(page.path);
+    const stored = storedDocuments.get(page.path);
+    if (stored && stored.contentHash === page.hash && !rebuild) {
+      summary.unchanged.push(page.path);
+      continue;
+    }
+    const drafts = chunkDocument(page.document, chunkOptions);
+    if (drafts.length === 0) {
+      summary.failed.push({ path: page.path, reason: "no text found in the page" });
+      if (rebuild && stored) newChunks.push(...(await carryOver(options.chunks, page.path, pipeline)));
+      continue;
+    }
+    newChunks.push(...toStoredChunks(page.document, drafts, page.hash, pipeline, ingestedAt));
+    (stored ? summary.updated : summary.added).push(page.path);
+    if (stored) replacedPaths.push(page.path);
+  }
+  for (const failure of sourceBatch?.failed ?? []) summary.failed.push(failure);
+  for (const path of sourceBatch?.kept ?? []) {
+    if (!storedDocuments.has(path) || presentPaths.has(path)) continue;
+    presentPaths.add(path);
+    if (rebuild) newChunks.push(...(await carryOver(options.chunks, path, pipeline)));
+    else summary.unchanged.push(path);
+  }
   for (const path of storedDocuments.keys()) {
     if (!presentPaths.has(path)) {
       summary.removed.push(path);
       replacedPaths.push(path);
     }
   }
+  summary.gone = sourceBatch?.gone.filter((page) => storedDocuments.has(page.path)) ?? [];
 
   const changed = newChunks.length > 0 || replacedPaths.length > 0 || rebuild;
   if (changed || !hasCorpus) {
@@ -231,9 +272,16 @@ export async function ingestCorpus(options: IngestOptions): Promise<IngestSummar
       note: summary.failed.map((failure) => failure.path).join(", "),
     });
   }
+  // Source state follows the commit: a crash before this only means the next sync asks again.
+  if (sourceBatch) await options.sources?.commit(sourceBatch);
   await options.chunks.ensureIndexes({ optimize: changed });
   summary.durationMs = Math.round(performance.now() - started);
   return summary;
+}
+
+/** A web source's page (its document path is its URL), as opposed to a file in the corpus folder. */
+export function isWebPath(path: string): boolean {
+  return /^https?:\/\//i.test(path);
 }
 
 /** During a rebuild, a document that fails to parse keeps its old text (re-termed, without vectors). */

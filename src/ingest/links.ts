@@ -18,3 +18,16 @@ export function linkAtTime(url: string | undefined, startSeconds: number | undef
   parsed.hash = `t=${seconds}`;
   return parsed.toString();
 }
+
+/** A link to a heading inside a page (`page#fragment`); the page itself when there is no fragment. Pure. */
+export function linkToHeading(url: string | undefined, anchor: string | undefined): string {
+  if (!url) return "";
+  if (!anchor) return url;
+  try {
+    const parsed = new URL(url);
+    parsed.hash = anchor;
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

@@ -7,6 +7,7 @@ export {
 export { ConversationStore } from "./conversations.ts";
 export { type Database, openDatabase } from "./database.ts";
 export { IngestLog, type IngestRecord } from "./ingest-log.ts";
+export { type SourceState, SourceStateStore } from "./sources.ts";
 export {
   formatTraceCursor,
   parseTraceCursor,

@@ -14,6 +14,7 @@ import { ingestCorpus, rollbackCorpus } from "../../src/ingest/ingest.ts";
 import { SUPPORTED_EXTENSIONS } from "../../src/ingest/loaders/index.ts";
 import { createRetriever } from "../../src/retrieve/index.ts";
 import { ChunkStore, IngestLog, openDatabase } from "../../src/store/index.ts";
+import { writeDocx, writeNotebook, writePptx } from "../helpers/course-files.ts";
 
 const EXTENSIONS = SUPPORTED_EXTENSIONS;
 
@@ -132,6 +133,32 @@ describe("createCorpusAdmin", () => {
     expect(existsSync(join(corpusDir, "broken.md"))).toBe(false);
     await expect(admin.remove("nothing-here.md")).rejects.toMatchObject({ code: "not_found" });
     await expect(admin.remove("../escape.md")).rejects.toMatchObject({ code: "bad_request" });
+  });
+
+  test("accepts Word, notebooks and web pages within the size limit; a broken replacement keeps the old one", async () => {
+    const docx = await writeDocx([{ heading: "補考規則" }, { text: "因病缺考者可申請補考一次。" }]);
+    expect((await admin.upload({ name: "補考.docx", folder: "rules", content: docx })).summary).toMatch(
+      /^added rules\/補考\.docx/,
+    );
+    const notebook = writeNotebook([{ markdown: "# 作業三\n微調語言模型" }, { code: "model.fit()" }]);
+    expect((await upload("hw3.ipynb", notebook)).summary).toMatch(/^added hw3\.ipynb/);
+    expect(
+      (await upload("faq.html", "<main><h2 id='q1'>停修</h2><p>停修期限到第十週。</p></main>")).summary,
+    ).toMatch(/^added faq\.html/);
+    expect((await admin.retrieve("補考一次")).passages[0]?.chunk.documentPath).toBe("rules/補考.docx");
+    expect((await admin.retrieve("停修期限")).passages[0]?.chunk.location).toBe("停修");
+
+    // Slides with their layouts and theme are larger than this admin's 10 kB limit.
+    const slides = await writePptx([{ title: "第一講" }]);
+    await expect(admin.upload({ name: "w1.pptx", folder: "", content: slides })).rejects.toMatchObject({
+      code: "payload_too_large",
+    });
+    await expect(upload("補考.docx", "PK not a document", "rules")).rejects.toMatchObject({
+      code: "parse_failed",
+      message: expect.stringMatching(/rules\/補考\.docx.*Word/),
+    });
+    expect(readFileSync(join(corpusDir, "rules/補考.docx"))).toEqual(docx);
+    expect((await admin.retrieve("補考一次")).passages[0]?.chunk.documentPath).toBe("rules/補考.docx");
   });
 
   test("the archive keeps each content once, by hash", async () => {

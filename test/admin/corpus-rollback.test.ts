@@ -11,7 +11,9 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, test } from "vitest";
-import { FolderSwap } from "../../src/admin/corpus-rollback.ts";
+import { CorpusArchive } from "../../src/admin/corpus-files.ts";
+import { FolderSwap, planFolderRollback } from "../../src/admin/corpus-rollback.ts";
+import { SUPPORTED_EXTENSIONS } from "../../src/ingest/loaders/index.ts";
 
 const root = mkdtempSync(join(tmpdir(), "corpus-rollback-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -36,4 +38,26 @@ test("a swap that fails half way puts every file back and leaves no staging fold
   expect(readFileSync(join(corpusDir, "c.md"), "utf8")).toBe("C");
   expect(existsSync(join(corpusDir, "notes/a.md"))).toBe(false);
   expect(readdirSync(corpusDir).sort()).toEqual(["b.md", "c.md", "notes"]);
+});
+
+test("a rollback plan leaves web-source pages to the database: no folder step, no warning", async () => {
+  const corpusDir = join(root, "corpus-web");
+  mkdirSync(corpusDir);
+  writeFileSync(join(corpusDir, "a.md"), "A");
+  const summary = (documentPath: string, contentHash: string) => ({
+    documentPath,
+    title: documentPath,
+    chunkCount: 1,
+    contentHash,
+    ingestedAt: "2026-10-01T00:00:00.000Z",
+  });
+  const plan = await planFolderRollback({
+    corpusDir,
+    extensions: SUPPORTED_EXTENSIONS,
+    archive: new CorpusArchive(join(root, "archive-web")),
+    present: new Map([["a.md", "h-a"]]),
+    current: [summary("a.md", "h-a"), summary("https://course.example.edu/news.html", "h-new")],
+    target: [summary("a.md", "h-a"), summary("https://course.example.edu/old.html", "h-old")],
+  });
+  expect(plan).toEqual({ steps: [], warnings: [], blocked: [] });
 });

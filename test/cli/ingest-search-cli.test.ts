@@ -1,36 +1,10 @@
 /** The ingest and search commands as a TA runs them, as child processes on a temp LanceDB. */
-import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDatabase } from "../../src/store/index.ts";
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-// One process per command (node with tsx's loader), not the tsx CLI: the CLI runs the script in a
-// grandchild, so a SIGKILL to the CLI would leave the ingest running.
-function start(script: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", resolve(`src/cli/${script}.ts`), ...args], {
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
-
-function run(script: string, args: string[], env: Record<string, string>): Promise<RunResult> {
-  return new Promise((done) => {
-    const child = start(script, args, env);
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (chunk) => (stdout += chunk));
-    child.stderr!.on("data", (chunk) => (stderr += chunk));
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
+import { runCli as run, startCli as start } from "../helpers/cli.ts";
 
 describe("npm run ingest / npm run search", () => {
   let root: string;

@@ -23,11 +23,23 @@ async function expectParseFailure(promise: Promise<unknown>, ...fragments: strin
 
 describe("loadDocument dispatch", () => {
   it("lists the supported extensions", () => {
-    expect([...SUPPORTED_EXTENSIONS].sort()).toEqual([".markdown", ".md", ".pdf", ".srt", ".txt", ".vtt"]);
+    expect([...SUPPORTED_EXTENSIONS].sort()).toEqual([
+      ".docx",
+      ".htm",
+      ".html",
+      ".ipynb",
+      ".markdown",
+      ".md",
+      ".pdf",
+      ".pptx",
+      ".srt",
+      ".txt",
+      ".vtt",
+    ]);
   });
 
   it("rejects an unknown extension, naming the file", async () => {
-    await expectParseFailure(loadDocument("slides/week1.docx", utf8("hi")), "slides/week1.docx", ".docx");
+    await expectParseFailure(loadDocument("slides/week1.key", utf8("hi")), "slides/week1.key", ".key");
     await expectParseFailure(loadDocument("README", utf8("hi")), "README", "unsupported");
   });
 

@@ -1,8 +1,10 @@
 /** Corpus: documents, upload, delete, re-ingest, version history with rollback; and one document's chunks. */
 import type { DocumentSummary, IngestRecord } from "../../store/index.ts";
 import type { Chunk } from "../../types.ts";
+import type { SourceView } from "../corpus-admin.ts";
 import { formatNumber, Layout, Notice } from "./layout.tsx";
 import { safeExternalHref } from "./safe-link.ts";
+import { Sources } from "./sources.tsx";
 
 export interface CorpusPageProps {
   documents: DocumentSummary[];
@@ -11,6 +13,8 @@ export interface CorpusPageProps {
   maxUploadBytes: number;
   extensions: readonly string[];
   notice?: { message: string; warnings: string[]; error: boolean };
+  /** Web sources (CORPUS_SOURCES); undefined when none are configured. */
+  sources?: SourceView[];
 }
 
 function Documents(props: Pick<CorpusPageProps, "documents" | "time">) {
@@ -45,17 +49,20 @@ function Documents(props: Pick<CorpusPageProps, "documents" | "time">) {
                 <code title={document.contentHash}>{document.contentHash.slice(0, 12)}</code>
               </td>
               <td>
-                <form
-                  method="post"
-                  action="/admin/corpus/delete"
-                  class="inline"
-                  data-confirm={`Delete ${document.documentPath}? (a new version is made; you can roll back)`}
-                >
-                  <input type="hidden" name="path" value={document.documentPath} />
-                  <button type="submit" class="danger">
-                    Delete
-                  </button>
-                </form>
+                {/* A web page leaves the corpus when it leaves CORPUS_SOURCES, not from here. */}
+                {!/^https?:\/\//i.test(document.documentPath) && (
+                  <form
+                    method="post"
+                    action="/admin/corpus/delete"
+                    class="inline"
+                    data-confirm={`Delete ${document.documentPath}? (a new version is made; you can roll back)`}
+                  >
+                    <input type="hidden" name="path" value={document.documentPath} />
+                    <button type="submit" class="danger">
+                      Delete
+                    </button>
+                  </form>
+                )}
               </td>
             </tr>
           ))}
@@ -170,6 +177,7 @@ export function CorpusPage(props: CorpusPageProps) {
           </div>
         </form>
       </div>
+      {props.sources && <Sources sources={props.sources} time={props.time} />}
       <h2>
         Documents ({props.documents.length}, {chunkTotal} chunks)
       </h2>

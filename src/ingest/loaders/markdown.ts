@@ -4,13 +4,13 @@ import type { LoadedDocument, TextBlock } from "../../types.ts";
 import { parseFailed, titleFromPath } from "./common.ts";
 
 const FRONT_MATTER = /^---[ \t]*\n(?:([\s\S]*?)\n)?(?:---|\.\.\.)[ \t]*(?:\n|$)/;
-const HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
+export const HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 
 // Front matter keys, English or Chinese, in order of preference.
-const TITLE_KEYS = ["title", "標題"];
-const URL_KEYS = ["url", "video", "影片", "網址", "連結"];
-const LECTURE_KEYS = ["lecture", "時間", "講次"];
+export const TITLE_KEYS = ["title", "標題"];
+export const URL_KEYS = ["url", "video", "影片", "網址", "連結"];
+export const LECTURE_KEYS = ["lecture", "時間", "講次"];
 
 interface Section {
   /** Heading texts from the outermost level down to this section's own heading. */
@@ -50,7 +50,10 @@ export function loadMarkdown(path: string, text: string): LoadedDocument {
   return doc;
 }
 
-function splitFrontMatter(path: string, text: string): { data: Record<string, unknown>; body: string } {
+export function splitFrontMatter(
+  path: string,
+  text: string,
+): { data: Record<string, unknown>; body: string } {
   const match = FRONT_MATTER.exec(text);
   if (!match) return { data: {}, body: text };
   let data: unknown;
@@ -67,7 +70,7 @@ function splitFrontMatter(path: string, text: string): { data: Record<string, un
 }
 
 /** First non-empty scalar among the keys (English keys match case-insensitively). */
-function pickString(data: Record<string, unknown>, keys: string[]): string | undefined {
+export function pickString(data: Record<string, unknown>, keys: string[]): string | undefined {
   for (const key of keys) {
     const entry = Object.entries(data).find(([name]) => name.trim().toLowerCase() === key);
     const value = entry?.[1];
@@ -107,7 +110,7 @@ function splitSections(body: string): Section[] {
 }
 
 /** Markdown syntax a reader does not say aloud: comments, link targets, emphasis, table rules. */
-function cleanBody(lines: string[]): string {
+export function cleanBody(lines: string[]): string {
   return cleanInline(lines.join("\n"))
     .replace(/<!--[\s\S]*?-->/g, "")
     .split("\n")
