@@ -27,6 +27,7 @@ import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
 import { pseudonymizeIdentifiers } from "./pseudonym.ts";
 import { approximateTokenCount, fitPassagesToBudget } from "./retrieve/context.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
+import { VerifiedIndex } from "./retrieve/verified-index.ts";
 import {
   ChunkStore,
   ConversationStore,
@@ -35,6 +36,7 @@ import {
   openDatabase,
   TraceStore,
 } from "./store/index.ts";
+import { VerifiedAnswerStore } from "./store/verified-answers.ts";
 import { EMPTY_GLOSSARY, type Glossary, parseGlossary } from "./text/glossary.ts";
 
 export interface Corpus {
@@ -68,6 +70,7 @@ export function createAppLogger(config: Config, write?: (line: string) => void):
       config.line.channelSecret,
       config.line.channelAccessToken,
       config.admin.pseudonymSecret,
+      config.staff.alertWebhookUrl,
     ],
   });
 }
@@ -75,6 +78,21 @@ export function createAppLogger(config: Config, write?: (line: string) => void):
 export async function openCorpus(config: Config): Promise<Corpus> {
   const database = await openDatabase(config.dataDir, { refreshSeconds: config.storeRefreshSeconds });
   return { database, chunks: await ChunkStore.open(database), log: await IngestLog.open(database) };
+}
+
+/**
+ * Rolls the corpus back to `version` and the verified answers to how they were when that version was
+ * made (the ingest log's time for it), so a rollback restores what staff had approved then too.
+ */
+export async function rollbackCorpusAndVerified(
+  corpus: Corpus,
+  verified: VerifiedAnswerStore,
+  version: number,
+): Promise<number> {
+  const madeAt = (await corpus.log.list()).find((entry) => entry.version === version)?.at;
+  const restored = await rollbackCorpus(corpus.chunks, corpus.log, version);
+  if (madeAt) await verified.restoreAsOf(madeAt);
+  return restored;
 }
 
 export async function createEmbedder(config: Config, logger: Logger): Promise<Embedder | null> {
@@ -327,6 +345,7 @@ export async function createService(
     logger: log,
   });
   const conversations = await ConversationStore.open(corpus.database, { logger: log });
+  const verifiedAnswers = await VerifiedAnswerStore.open(corpus.database);
   const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
   if (interrupted > 0) log.warn(`${interrupted} unfinished trace(s) from an earlier run marked failed`);
   const glossary = await loadStaffGlossary(config);
@@ -337,6 +356,8 @@ export async function createService(
     reranker: await createReranker(config, log),
   });
   if (!engine) log.warn(`RUNNING WITHOUT A MODEL — answers are retrieval-only. ${problem ?? ""}`);
+  const verifiedIndex = new VerifiedIndex({ store: verifiedAnswers, embedder, thresholds: config.verified });
+  await verifiedIndex.refresh(true);
 
   const chatDeps: ChatDeps = {
     retriever,
@@ -350,6 +371,7 @@ export async function createService(
     relevance: config.relevance,
     logger: log,
     clock: createTraceClock(),
+    verified: verifiedIndex,
   };
   const reasons = [problem, embedder ? undefined : "no embedding model: full-text retrieval only"].filter(
     (reason): reason is string => !!reason,
@@ -375,7 +397,7 @@ export async function createService(
       log: corpus.log,
       supportedExtensions: SUPPORTED_EXTENSIONS,
       ingest: () => ingestConfiguredCorpus(config, corpus, embedder),
-      rollback: (version) => rollbackCorpus(corpus.chunks, corpus.log, version),
+      rollback: (version) => rollbackCorpusAndVerified(corpus, verifiedAnswers, version),
       retrieve: (question) => retriever.retrieve(question),
     },
   });
@@ -416,6 +438,7 @@ export async function createService(
     adminLoginMaxFailures: config.adminLoginMaxFailures,
     logger: log,
     admin,
+    staff: { verified: verifiedAnswers, verifiedChanged: () => verifiedIndex.refresh(true) },
   });
   return {
     app,

@@ -17,8 +17,11 @@ import {
   planPrompt,
   renderRetrievalOnlyReply,
   renderSystemPrompt,
+  renderVerifiedReply,
+  withVerifiedPassage,
 } from "../prompt/index.ts";
 import { type RetrievalResult, type Retriever, searchTextFor } from "../retrieve/index.ts";
+import type { VerifiedHit } from "../retrieve/verified-index.ts";
 import {
   decideReply,
   type FirstDecision,
@@ -71,6 +74,16 @@ export interface ChatDeps {
   newId?: () => string;
   /** Conversation ids the service issues. Default: 144 random bits (see newConversationId). */
   newConversationId?: () => string;
+  /** Verified answers staff wrote (retrieve/verified-index.ts). Default: none. */
+  verified?: VerifiedAnswers;
+}
+
+/** What the pipeline needs of the verified answers (VerifiedIndex). */
+export interface VerifiedAnswers {
+  /** Full-text only, synchronous: a question it serves never waits for the model. */
+  matchLoaded(question: string): VerifiedHit | undefined;
+  match(question: string): Promise<VerifiedHit | undefined>;
+  recordServed(answerId: string, traceId: string): Promise<void>;
 }
 
 export interface ChatInput {
@@ -141,10 +154,17 @@ export function prepareChat(input: ChatInput, deps: ChatDeps): PreparedChat {
   const sampling = resolveSampling(input.sampling, deps.samplingDefaults);
   if (input.conversationId !== undefined) assertConversationNamespace(input.platform, input.conversationId);
   const firstDecision: FirstDecision = input.rawMessages ? "retrieve" : decideReply(message);
+  // A question a verified answer serves needs no model (and must not be refused as busy).
+  const verifiedHit =
+    firstDecision === "retrieve" && !input.rawMessages && input.history === undefined
+      ? served(deps.verified?.matchLoaded(message))
+      : undefined;
   // Admission comes before the trace and the first event, so a busy service refuses with nothing
   // written or sent. Fixed replies (crisis first of all) need no model: no ticket.
   const ticket =
-    deps.llm && firstDecision === "retrieve" ? admit(deps.llm, input.platform, deps.logger) : undefined;
+    deps.llm && firstDecision === "retrieve" && !verifiedHit
+      ? admit(deps.llm, input.platform, deps.logger)
+      : undefined;
   const conversationId = input.conversationId ?? (deps.newConversationId ?? newConversationId)();
   const trace: Trace = {
     id: (deps.newId ?? (() => crypto.randomUUID()))(),
@@ -170,7 +190,7 @@ export function prepareChat(input: ChatInput, deps: ChatDeps): PreparedChat {
     events() {
       if (started) throw new Error("events() of a prepared chat can be read once");
       started = true;
-      return answerChat({ input, message, sampling, firstDecision, ticket, trace }, deps);
+      return answerChat({ input, message, sampling, firstDecision, ticket, trace, verifiedHit }, deps);
     },
   };
 }
@@ -182,6 +202,12 @@ interface AcceptedChat {
   firstDecision: FirstDecision;
   ticket: ModelTicket | undefined;
   trace: Trace;
+  /** Matched (full-text) before admission: served without the model. */
+  verifiedHit: VerifiedHit | undefined;
+}
+
+function served(hit: VerifiedHit | undefined): VerifiedHit | undefined {
+  return hit?.match.decision === "serve" ? hit : undefined;
 }
 
 async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<ChatEvent> {
@@ -201,6 +227,11 @@ async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<C
 
   try {
     await saveTrace((value) => deps.traces.save(value));
+    // Explicit history (OpenAI-style clients) is a conversation of its own: no verified shortcut there.
+    const verified =
+      !input.rawMessages && chat.firstDecision === "retrieve" && input.history === undefined
+        ? (chat.verifiedHit ?? (await deps.verified?.match(message)))
+        : undefined;
     if (input.rawMessages) {
       if (!deps.llm) throw new AppError("no model is loaded on this inference server", "model_unavailable");
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: [] };
@@ -216,16 +247,38 @@ async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<C
       trace.mode = fixed.mode;
       trace.answer = fillFixedReply(deps.templates[fixed.template], deps.course.name);
       yield { type: "text-delta", text: trace.answer };
+    } else if (verified?.match.decision === "serve") {
+      ticket?.release(); // served without the model: a waiting question may have the place
+      const passages = withVerifiedPassage([], verified.answer, verified.match.score, deps.course.timeZone);
+      trace.mode = "verified";
+      trace.passages = toTracePassages(passages);
+      yield { type: "retrieval", conversationId, traceId: trace.id, passages };
+      trace.answer = renderVerifiedReply(verified.answer, deps.course.timeZone);
+      yield { type: "text-delta", text: trace.answer };
+      await deps.verified
+        ?.recordServed(verified.answer.id, trace.id)
+        .catch((error) => deps.logger.error(`verified answer use not recorded: ${errorMessage(error)}`));
     } else {
       const history = input.history ?? toHistory(await deps.conversations.history(conversationId));
       // A follow-up (「那地點在哪？」) is searched with the question it follows.
       const searchText = searchTextFor(message, history);
       const retrieval: RetrievalResult = await deps.retriever.retrieve(searchText);
+      if (verified) {
+        // Close but not a match: the model gets it as a passage it may cite.
+        retrieval.passages = withVerifiedPassage(
+          retrieval.passages,
+          verified.answer,
+          verified.match.score,
+          deps.course.timeZone,
+        );
+      }
       trace.passages = toTracePassages(retrieval.passages);
       trace.timings.retrievalMs = roundMs(retrieval.retrievalMs);
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: retrieval.passages };
 
-      const decision = decideReply(message, { searchText, relevance: retrieval.relevance }, deps.relevance);
+      const decided = decideReply(message, { searchText, relevance: retrieval.relevance }, deps.relevance);
+      // Staff answered something close: the question is covered after all.
+      const decision = verified && decided === "say-not-covered" ? "answer" : decided;
       if (decision !== "answer") {
         ticket?.release(); // a fixed reply after all: let a waiting question have the place now
         const fixed = FIXED_REPLIES[decision];

@@ -1,0 +1,22 @@
+/** Mounts the staff loop's API (behind the admin access middleware registered before it). */
+import type { Hono } from "hono";
+import type { AdminContext } from "../admin/context.ts";
+import type { TraceStore } from "../store/index.ts";
+import { createVerifiedApi } from "./routes/admin-verified.ts";
+import type { StaffServices } from "./staff-services.ts";
+
+export function registerStaffRoutes(
+  app: Hono,
+  staff: StaffServices,
+  traces: Pick<TraceStore, "get">,
+  _admin: AdminContext,
+): void {
+  app.route(
+    "/api/admin/verified-answers",
+    createVerifiedApi({
+      store: staff.verified,
+      changed: staff.verifiedChanged,
+      traceExists: async (id) => (await traces.get(id)) !== undefined,
+    }),
+  );
+}
