@@ -80,6 +80,8 @@ describe("defaults", () => {
     DISCORD_PUBLIC_KEY: (c) => expect(c.discord.publicKey).toBeUndefined(),
     LINE_CHANNEL_SECRET: (c) => expect(c.line.channelSecret).toBeUndefined(),
     LINE_CHANNEL_ACCESS_TOKEN: (c) => expect(c.line.channelAccessToken).toBeUndefined(),
+    STAFF_ALERT_WEBHOOK_URL: (c) => expect(c.staff.alertWebhookUrl).toBeUndefined(),
+    PUBLIC_BASE_URL: (c) => expect(c.staff.publicBaseUrl).toBeUndefined(),
     BOT_STATE_FILE: (c) => expect(c.bots.stateFile).toBe(join(resolve("data"), "bot-state.jsonl")),
     GLOSSARY_FILE: (c) => {
       expect(c.retrieval.glossaryFile).toBe(join(resolve("corpus"), "glossary.yaml"));
