@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import { defaultArchiveDir } from "./admin/corpus-files.ts";
 import { startTraceRetention } from "./admin/retention.ts";
 import { adminLoginLink, createAdminServices } from "./admin/wiring.ts";
+import { StaffAlerts } from "./alerts/staff-alerts.ts";
 import { startBots } from "./bots/index.ts";
 import {
   type ChatDeps,
@@ -24,10 +25,12 @@ import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
 import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
-import { pseudonymizeIdentifiers } from "./pseudonym.ts";
+import { pseudonymFor, pseudonymizeIdentifiers } from "./pseudonym.ts";
 import { approximateTokenCount, fitPassagesToBudget } from "./retrieve/context.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
 import { VerifiedIndex } from "./retrieve/verified-index.ts";
+import { HandoffDesk, type StaffReplyCourier } from "./staff/handoff-desk.ts";
+import { HandoffStore } from "./store/handoffs.ts";
 import {
   ChunkStore,
   ConversationStore,
@@ -293,6 +296,9 @@ export interface Service {
   /** A one-time admin login link (valid once, 15 minutes): print it at start when the token was generated. */
   adminLoginLink(baseUrl: string): string;
   ingest: IngestSummary;
+  /** The hand-off queue; bots started outside createService pass it on and fill in `staffCouriers`. */
+  handoffs: HandoffDesk;
+  staffCouriers: { line?: StaffReplyCourier; discord?: StaffReplyCourier };
   close(): Promise<void>;
 }
 
@@ -346,6 +352,16 @@ export async function createService(
   });
   const conversations = await ConversationStore.open(corpus.database, { logger: log });
   const verifiedAnswers = await VerifiedAnswerStore.open(corpus.database);
+  const handoffStore = await HandoffStore.open(corpus.database);
+  const alerts = config.staff.alertWebhookUrl
+    ? new StaffAlerts({
+        webhookUrl: config.staff.alertWebhookUrl,
+        publicBaseUrl: config.staff.publicBaseUrl,
+        logger: log,
+      })
+    : undefined;
+  const pseudonymOf = (platform: string, userId: string) =>
+    pseudonymFor(pseudonymKeyOf(config), platform, userId);
   const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
   if (interrupted > 0) log.warn(`${interrupted} unfinished trace(s) from an earlier run marked failed`);
   const glossary = await loadStaffGlossary(config);
@@ -372,7 +388,38 @@ export async function createService(
     logger: log,
     clock: createTraceClock(),
     verified: verifiedIndex,
+    onAnswered: alerts
+      ? (trace) => {
+          if (trace.mode !== "crisis") return;
+          alerts.notify({
+            kind: "crisis",
+            pseudonym: pseudonymOf(trace.platform, trace.userId),
+            platform: trace.platform,
+            mode: trace.mode,
+            question: trace.question,
+            traceId: trace.id,
+          });
+        }
+      : undefined,
   };
+  const couriers: { line?: StaffReplyCourier; discord?: StaffReplyCourier } = {};
+  const desk = new HandoffDesk({
+    store: handoffStore,
+    conversations,
+    verified: verifiedAnswers,
+    logger: log,
+    couriers,
+    verifiedChanged: () => verifiedIndex.refresh(true),
+    onCreated: (handoff) =>
+      alerts?.notify({
+        kind: "handoff",
+        pseudonym: pseudonymOf(handoff.platform, handoff.userId),
+        platform: handoff.platform,
+        mode: "handoff",
+        question: handoff.question,
+        traceId: handoff.traceId,
+      }),
+  });
   const reasons = [problem, embedder ? undefined : "no embedding model: full-text retrieval only"].filter(
     (reason): reason is string => !!reason,
   );
@@ -416,8 +463,10 @@ export async function createService(
     line: options.bots === false ? {} : config.line,
     rateLimit: config.bots.rateLimit,
     stateFile: config.bots.stateFile,
+    handoffs: desk,
   });
   Object.assign(webhooks, bots.webhooks);
+  Object.assign(couriers, bots.staffReplies);
   const app = createHttpApp({
     chat,
     webhooks,
@@ -438,7 +487,13 @@ export async function createService(
     adminLoginMaxFailures: config.adminLoginMaxFailures,
     logger: log,
     admin,
-    staff: { verified: verifiedAnswers, verifiedChanged: () => verifiedIndex.refresh(true) },
+    staff: {
+      verified: verifiedAnswers,
+      verifiedChanged: () => verifiedIndex.refresh(true),
+      handoffs: handoffStore,
+      desk,
+      conversations,
+    },
   });
   return {
     app,
@@ -452,11 +507,14 @@ export async function createService(
     adminTokenGenerated: config.adminToken === undefined,
     adminLoginLink: (baseUrl) => adminLoginLink(admin.sessions, baseUrl),
     ingest,
+    handoffs: desk,
+    staffCouriers: couriers,
     async close() {
       // Bots first: answers in flight still write their traces.
       await bots.stop();
       await stopTraceRetention();
       await engine?.close();
+      await alerts?.close();
       await traces.close();
       await conversations.close();
     },

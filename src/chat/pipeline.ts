@@ -76,6 +76,11 @@ export interface ChatDeps {
   newConversationId?: () => string;
   /** Verified answers staff wrote (retrieve/verified-index.ts). Default: none. */
   verified?: VerifiedAnswers;
+  /**
+   * Told about every completed answer, after the trace is saved and before `done` is sent (staff
+   * alerts). Must return at once: it may not delay the reply. Default: none.
+   */
+  onAnswered?(trace: Trace): void;
 }
 
 /** What the pipeline needs of the verified answers (VerifiedIndex). */
@@ -302,6 +307,11 @@ async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<C
     trace.timings.totalMs = roundMs(performance.now() - started);
     if (trace.timings.firstTokenMs === 0) trace.timings.firstTokenMs = trace.timings.totalMs;
     await saveTrace((value) => deps.traces.save(value));
+    try {
+      deps.onAnswered?.(trace);
+    } catch (error) {
+      deps.logger.error(`after-answer hook failed for trace ${trace.id}: ${errorMessage(error)}`);
+    }
     if (input.history === undefined) {
       await deps.conversations
         .appendExchange(conversationId, {

@@ -2,6 +2,7 @@
 import type { Hono } from "hono";
 import type { AdminContext } from "../admin/context.ts";
 import type { TraceStore } from "../store/index.ts";
+import { createHandoffApi } from "./routes/admin-handoffs.ts";
 import { createVerifiedApi } from "./routes/admin-verified.ts";
 import type { StaffServices } from "./staff-services.ts";
 
@@ -9,8 +10,12 @@ export function registerStaffRoutes(
   app: Hono,
   staff: StaffServices,
   traces: Pick<TraceStore, "get">,
-  _admin: AdminContext,
+  admin: AdminContext,
 ): void {
+  app.route(
+    "/api/admin/handoffs",
+    createHandoffApi({ store: staff.handoffs, desk: staff.desk, conversations: staff.conversations }, admin),
+  );
   app.route(
     "/api/admin/verified-answers",
     createVerifiedApi({
