@@ -134,7 +134,7 @@ describe("LINE bot", () => {
       { traceId: trace.id, vote: "down" },
       null, // the third asks for a person (test/staff/handoff-line.test.ts)
     ]);
-    expect(messages.at(-1)!.quickReply!.items[2]!.action.label).toBe("問真人助教");
+    expect((messages.at(-1)!.quickReply!.items[2]!.action as { label?: string }).label).toBe("問真人助教");
     expect(fake.replies()).toHaveLength(1); // the redelivered event was not answered again
     expect(fake.pushes()).toHaveLength(0);
 
