@@ -6,6 +6,7 @@ import type { Hono } from "hono";
 import { defaultArchiveDir } from "./admin/corpus-files.ts";
 import { startTraceRetention } from "./admin/retention.ts";
 import { adminLoginLink, createAdminServices } from "./admin/wiring.ts";
+import { digestFigures, formatDigest, scheduleDigest } from "./alerts/digest.ts";
 import { StaffAlerts } from "./alerts/staff-alerts.ts";
 import { startBots } from "./bots/index.ts";
 import {
@@ -24,7 +25,7 @@ import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/inges
 import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
 import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
+import { formatCourseDate, PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
 import { pseudonymFor, pseudonymizeIdentifiers } from "./pseudonym.ts";
 import { approximateTokenCount, fitPassagesToBudget } from "./retrieve/context.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
@@ -448,6 +449,24 @@ export async function createService(
       retrieve: (question) => retriever.retrieve(question),
     },
   });
+  const stopDigest =
+    alerts && config.staff.digestHour >= 0
+      ? scheduleDigest({
+          hour: config.staff.digestHour,
+          timeZone: config.course.timeZone,
+          onError: (error) => log.error(`daily digest failed: ${errorMessage(error)}`),
+          post: async () => {
+            const now = new Date();
+            const since = new Date(now.getTime() - 86_400_000).toISOString();
+            const figures = digestFigures(
+              await traces.listSummaries({ from: since }),
+              await handoffStore.countOpen(),
+            );
+            const day = formatCourseDate(now, config.course.timeZone).date;
+            alerts.send(formatDigest(figures, day, config.staff.publicBaseUrl), "daily digest");
+          },
+        })
+      : () => {};
   const stopTraceRetention = startTraceRetention({
     traces,
     logger: log,
@@ -514,6 +533,7 @@ export async function createService(
       await bots.stop();
       await stopTraceRetention();
       await engine?.close();
+      stopDigest();
       await alerts?.close();
       await traces.close();
       await conversations.close();

@@ -42,7 +42,8 @@ export class StaffAlerts {
 
   /** Queues any message (the daily digest); returns at once. */
   send(content: string, what: string): void {
-    const work = this.post(content, what);
+    // Started on a later turn of the event loop: the caller (a student's reply) never waits for it.
+    const work = new Promise((resolve) => setImmediate(resolve)).then(() => this.post(content, what));
     this.pending.add(work);
     void work.finally(() => this.pending.delete(work));
   }
