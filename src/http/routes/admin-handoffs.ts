@@ -7,10 +7,10 @@ import { Hono } from "hono";
 import type { AdminContext } from "../../admin/context.ts";
 import { AppError } from "../../errors.ts";
 import type { HandoffDesk } from "../../staff/handoff-desk.ts";
+import { ANSWER_MAX_CHARS, readText } from "../../staff/input.ts";
 import type { ConversationStore } from "../../store/conversations.ts";
 import type { Handoff, HandoffStatus, HandoffStore } from "../../store/handoffs.ts";
 import { readJsonObject } from "../request.ts";
-import { ANSWER_MAX_CHARS, readText } from "./staff-input.ts";
 
 const STATUSES: readonly HandoffStatus[] = ["open", "answered", "closed"];
 

@@ -5,8 +5,6 @@
  */
 import { Hono } from "hono";
 import { AppError } from "../../errors.ts";
-import type { VerifiedAnswer, VerifiedAnswerStore } from "../../store/verified-answers.ts";
-import { readJsonObject } from "../request.ts";
 import {
   ANSWER_MAX_CHARS,
   QUESTION_MAX_CHARS,
@@ -16,7 +14,9 @@ import {
   readSources,
   readStatus,
   readText,
-} from "./staff-input.ts";
+} from "../../staff/input.ts";
+import type { VerifiedAnswer, VerifiedAnswerStore } from "../../store/verified-answers.ts";
+import { readJsonObject } from "../request.ts";
 
 export interface VerifiedApiServices {
   store: VerifiedAnswerStore;

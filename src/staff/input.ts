@@ -1,5 +1,5 @@
 /** Checking the staff API's JSON bodies: every problem is a 400 naming the field. Pure. */
-import { AppError } from "../../errors.ts";
+import { AppError } from "../errors.ts";
 
 export const QUESTION_MAX_CHARS = 1000;
 export const ANSWER_MAX_CHARS = 4000;
@@ -72,4 +72,18 @@ export function readOptionalId(body: Record<string, unknown>, field: string): st
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value !== "string" || value.length > 200) fail(`${field} must be a string id`);
   return value;
+}
+
+/** The sources textarea of the admin forms: one per line, "title | https://link" or just the link. */
+export function parseSourceLines(text: string): SourceInput[] {
+  const entries = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const bar = line.lastIndexOf("|");
+      if (bar >= 0) return { title: line.slice(0, bar).trim(), link: line.slice(bar + 1).trim() };
+      return /^https?:\/\//i.test(line) ? { title: "", link: line } : { title: line, link: "" };
+    });
+  return readSources({ sources: entries }) ?? [];
 }
