@@ -303,7 +303,7 @@ export const SETTINGS = {
   }),
   DISCORD_TOKEN: optional({ description: "Discord bot token; the gateway bot runs only when set." }),
   DISCORD_APPLICATION_ID: optional({
-    description: "With the token, registers the /ask and /reset slash commands at start.",
+    description: "With the token, registers the /ask, /reset and /human slash commands at start.",
   }),
   DISCORD_PUBLIC_KEY: optional({
     description: "Ed25519 public key (hex); turns on POST /webhooks/discord (HTTP interactions).",

@@ -82,19 +82,19 @@ describe("staff loop pages", () => {
     await browser.screenshot("staff-trace-verify-form");
     await page.click("#verify button[type=submit]");
     await page.waitForURL(/\/admin\/verified\?notice=/);
-    await expect(page.locator(".notice").innerText()).resolves.toContain("期末專題幾人一組");
+    await expect(page.locator(".notice").textContent()).resolves.toContain("期末專題幾人一組");
 
     const served = await ask("final project 一組要幾個人");
     expect(served.mode).toBe("verified");
     expect(served.answer).toContain("原則上不接受一人一組");
     await page.goto(`${ta.url}/admin/verified`);
-    await expect(page.locator("#verified tbody tr .served").first().innerText()).resolves.toBe("1");
+    await expect(page.locator("#verified tbody tr .served").first().textContent()).resolves.toBe("1");
     await browser.screenshot("staff-verified-list");
 
     // Retire it: the same question goes to the model again.
     await page.click("#verified tbody tr button");
     await page.waitForURL(/\/admin\/verified\?notice=/);
-    await expect(page.locator("#verified tbody tr .badge").first().innerText()).resolves.toBe("retired");
+    await expect(page.locator("#verified tbody tr .badge").first().textContent()).resolves.toBe("retired");
     expect((await ask("final project 一組要幾個人")).mode).not.toBe("verified");
   });
 
@@ -109,8 +109,8 @@ describe("staff loop pages", () => {
 
     await page.goto(`${ta.url}/admin/handoffs`);
     const row = page.locator("#handoffs tbody tr").first();
-    await expect(row.innerText()).resolves.toContain("我的 HW2 成績好像登錯了");
-    await expect(row.innerText()).resolves.toMatch(/學生-[0-9a-f]{12}/);
+    await expect(row.textContent()).resolves.toContain("我的 HW2 成績好像登錯了");
+    await expect(row.textContent()).resolves.toMatch(/學生-[0-9a-f]{12}/);
     expect(await page.content()).not.toContain(STUDENT);
     await browser.screenshot("staff-handoff-queue");
     await row.locator("a").click();
@@ -119,8 +119,8 @@ describe("staff loop pages", () => {
     await browser.screenshot("staff-handoff-reply-form");
     await page.click("#reply button[type=submit]");
     await page.waitForURL(/notice=/);
-    await expect(page.locator(".notice").innerText()).resolves.toContain("Sent to the student");
-    await expect(page.locator("#sent").innerText()).resolves.toContain("Delivered");
+    await expect(page.locator(".notice").textContent()).resolves.toContain("Sent to the student");
+    await expect(page.locator("#sent").textContent()).resolves.toContain("Delivered");
     const pushes = fake.deliveredPushes().filter((request) => request.body?.to === STUDENT);
     expect(pushes).toHaveLength(1);
     expect(textOf(pushes[0]!)).toContain("課程助教回覆");
