@@ -6,8 +6,6 @@ import type { Hono } from "hono";
 import { defaultArchiveDir } from "./admin/corpus-files.ts";
 import { startTraceRetention } from "./admin/retention.ts";
 import { adminLoginLink, createAdminServices } from "./admin/wiring.ts";
-import { digestFigures, formatDigest, scheduleDigest } from "./alerts/digest.ts";
-import { StaffAlerts } from "./alerts/staff-alerts.ts";
 import { startBots } from "./bots/index.ts";
 import {
   type ChatDeps,
@@ -25,12 +23,13 @@ import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/inges
 import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
 import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.ts";
 import { createLogger, type Logger } from "./log.ts";
-import { formatCourseDate, PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
+import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
 import { pseudonymFor, pseudonymizeIdentifiers } from "./pseudonym.ts";
 import { approximateTokenCount, fitPassagesToBudget } from "./retrieve/context.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
 import { VerifiedIndex } from "./retrieve/verified-index.ts";
-import { HandoffDesk, type StaffReplyCourier } from "./staff/handoff-desk.ts";
+import type { HandoffDesk, StaffReplyCourier } from "./staff/handoff-desk.ts";
+import { createStaffLoop } from "./staff/wiring.ts";
 import { HandoffStore } from "./store/handoffs.ts";
 import {
   ChunkStore,
@@ -354,15 +353,6 @@ export async function createService(
   const conversations = await ConversationStore.open(corpus.database, { logger: log });
   const verifiedAnswers = await VerifiedAnswerStore.open(corpus.database);
   const handoffStore = await HandoffStore.open(corpus.database);
-  const alerts = config.staff.alertWebhookUrl
-    ? new StaffAlerts({
-        webhookUrl: config.staff.alertWebhookUrl,
-        publicBaseUrl: config.staff.publicBaseUrl,
-        logger: log,
-      })
-    : undefined;
-  const pseudonymOf = (platform: string, userId: string) =>
-    pseudonymFor(pseudonymKeyOf(config), platform, userId);
   const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
   if (interrupted > 0) log.warn(`${interrupted} unfinished trace(s) from an earlier run marked failed`);
   const glossary = await loadStaffGlossary(config);
@@ -373,8 +363,25 @@ export async function createService(
     reranker: await createReranker(config, log),
   });
   if (!engine) log.warn(`RUNNING WITHOUT A MODEL — answers are retrieval-only. ${problem ?? ""}`);
-  const verifiedIndex = new VerifiedIndex({ store: verifiedAnswers, embedder, thresholds: config.verified });
+  const verifiedIndex = new VerifiedIndex({
+    store: verifiedAnswers,
+    embedder,
+    thresholds: config.verified,
+    glossary,
+  });
   await verifiedIndex.refresh(true);
+  const staffLoop = createStaffLoop({
+    staff: config.staff,
+    timeZone: config.course.timeZone,
+    logger: log,
+    pseudonymOf: (platform, userId) => pseudonymFor(pseudonymKeyOf(config), platform, userId),
+    handoffs: handoffStore,
+    verified: verifiedAnswers,
+    verifiedChanged: () => verifiedIndex.refresh(true),
+    conversations,
+    traces,
+  });
+  const { desk, couriers } = staffLoop;
 
   const chatDeps: ChatDeps = {
     retriever,
@@ -389,38 +396,9 @@ export async function createService(
     logger: log,
     clock: createTraceClock(),
     verified: verifiedIndex,
-    onAnswered: alerts
-      ? (trace) => {
-          if (trace.mode !== "crisis") return;
-          alerts.notify({
-            kind: "crisis",
-            pseudonym: pseudonymOf(trace.platform, trace.userId),
-            platform: trace.platform,
-            mode: trace.mode,
-            question: trace.question,
-            traceId: trace.id,
-          });
-        }
-      : undefined,
+    onAnswered: staffLoop.onAnswered,
   };
-  const couriers: { line?: StaffReplyCourier; discord?: StaffReplyCourier } = {};
-  const desk = new HandoffDesk({
-    store: handoffStore,
-    conversations,
-    verified: verifiedAnswers,
-    logger: log,
-    couriers,
-    verifiedChanged: () => verifiedIndex.refresh(true),
-    onCreated: (handoff) =>
-      alerts?.notify({
-        kind: "handoff",
-        pseudonym: pseudonymOf(handoff.platform, handoff.userId),
-        platform: handoff.platform,
-        mode: "handoff",
-        question: handoff.question,
-        traceId: handoff.traceId,
-      }),
-  });
+
   const reasons = [problem, embedder ? undefined : "no embedding model: full-text retrieval only"].filter(
     (reason): reason is string => !!reason,
   );
@@ -449,24 +427,6 @@ export async function createService(
       retrieve: (question) => retriever.retrieve(question),
     },
   });
-  const stopDigest =
-    alerts && config.staff.digestHour >= 0
-      ? scheduleDigest({
-          hour: config.staff.digestHour,
-          timeZone: config.course.timeZone,
-          onError: (error) => log.error(`daily digest failed: ${errorMessage(error)}`),
-          post: async () => {
-            const now = new Date();
-            const since = new Date(now.getTime() - 86_400_000).toISOString();
-            const figures = digestFigures(
-              await traces.listSummaries({ from: since }),
-              await handoffStore.countOpen(),
-            );
-            const day = formatCourseDate(now, config.course.timeZone).date;
-            alerts.send(formatDigest(figures, day, config.staff.publicBaseUrl), "daily digest");
-          },
-        })
-      : () => {};
   const stopTraceRetention = startTraceRetention({
     traces,
     logger: log,
@@ -533,8 +493,7 @@ export async function createService(
       await bots.stop();
       await stopTraceRetention();
       await engine?.close();
-      stopDigest();
-      await alerts?.close();
+      await staffLoop.close();
       await traces.close();
       await conversations.close();
     },

@@ -23,7 +23,7 @@ export type { BotWebhookHandler } from "./context.ts";
 export interface DiscordBotConfig {
   /** DISCORD_TOKEN. The gateway bot runs only when set. */
   token?: string;
-  /** DISCORD_APPLICATION_ID. When set (with a token), /ask and /reset are registered at start. */
+  /** DISCORD_APPLICATION_ID. When set (with a token), /ask, /reset and /human are registered at start. */
   applicationId?: string;
   /** DISCORD_PUBLIC_KEY (hex). When set, POST /webhooks/discord accepts signed HTTP interactions. */
   publicKey?: string;

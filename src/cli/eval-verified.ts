@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadConfig } from "../config.ts";
-import { createAppLogger, createEmbedder } from "../deps.ts";
+import { createAppLogger, createEmbedder, loadStaffGlossary } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { evaluateVerifiedMatching, type VerifiedEvaluation } from "../retrieve/verified-evaluation.ts";
 import { parseCliArgs } from "./args.ts";
@@ -67,6 +67,8 @@ export async function runVerifiedEval(argv: string[]): Promise<number> {
         vector,
       }))
     : answers;
+  // The staff glossary joins synonyms in the service too (none unless GLOSSARY_FILE or <CORPUS_DIR>/glossary.yaml).
+  const glossary = await loadStaffGlossary(config);
   const reports: Record<string, VerifiedEvaluation> = {};
   for (const half of ["calibration", "heldout"]) {
     const paraphrases = await readLines<{ verifiedId: string; question: string }>(
@@ -80,9 +82,14 @@ export async function runVerifiedEval(argv: string[]): Promise<number> {
       const embedded = await embedder.embedQueries(questions);
       for (const [index, question] of questions.entries()) vectors.set(question, embedded[index]!);
     }
-    reports[half] = evaluateVerifiedMatching(withVectors, paraphrases, others, config.verified, {
-      query: (question) => vectors.get(question),
-    });
+    reports[half] = evaluateVerifiedMatching(
+      withVectors,
+      paraphrases,
+      others,
+      config.verified,
+      { query: (question) => vectors.get(question) },
+      { glossary },
+    );
   }
   const mode = embedder ? `full-text + embeddings (${embedder.modelId})` : "full-text only";
   if (values.json) {

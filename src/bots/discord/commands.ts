@@ -1,5 +1,5 @@
 /**
- * The /ask and /reset slash commands: their definitions, their registration through the REST API,
+ * The /ask, /reset and /human slash commands: their definitions, their registration through the REST API,
  * and what they do, shared by gateway interactions and HTTP interactions.
  */
 import { ChannelType, type REST, Routes } from "discord.js";

@@ -25,7 +25,7 @@ import type { ReplyTarget } from "./stream-reply.ts";
 
 export interface DiscordGatewayOptions {
   token: string;
-  /** Registers /ask and /reset at start when set. */
+  /** Registers /ask, /reset and /human at start when set. */
   applicationId?: string;
   /** REST base, e.g. "https://discord.com/api". */
   apiBaseUrl: string;
