@@ -21,7 +21,7 @@ import {
   withVerifiedPassage,
 } from "../prompt/index.ts";
 import { type RetrievalResult, type Retriever, searchTextFor } from "../retrieve/index.ts";
-import type { VerifiedHit } from "../retrieve/verified-index.ts";
+
 import {
   decideReply,
   type FirstDecision,
@@ -43,6 +43,7 @@ import { assertConversationNamespace, newConversationId } from "./conversation-i
 import type { ChatEvent } from "./events.ts";
 import { fitRenderedPrompt, roundMs, streamGeneration } from "./generation.ts";
 import { resolveSampling } from "./sampling.ts";
+import { served, type VerifiedAnswers, type VerifiedHit } from "./verified.ts";
 
 export interface PromptTemplates {
   system: string;
@@ -81,14 +82,6 @@ export interface ChatDeps {
    * alerts). Must return at once: it may not delay the reply. Default: none.
    */
   onAnswered?(trace: Trace): void;
-}
-
-/** What the pipeline needs of the verified answers (VerifiedIndex). */
-export interface VerifiedAnswers {
-  /** Full-text only, synchronous: a question it serves never waits for the model. */
-  matchLoaded(question: string): VerifiedHit | undefined;
-  match(question: string): Promise<VerifiedHit | undefined>;
-  recordServed(answerId: string, traceId: string): Promise<void>;
 }
 
 export interface ChatInput {
@@ -209,10 +202,6 @@ interface AcceptedChat {
   trace: Trace;
   /** Matched (full-text) before admission: served without the model. */
   verifiedHit: VerifiedHit | undefined;
-}
-
-function served(hit: VerifiedHit | undefined): VerifiedHit | undefined {
-  return hit?.match.decision === "serve" ? hit : undefined;
 }
 
 async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<ChatEvent> {
