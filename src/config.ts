@@ -78,6 +78,10 @@ export interface Config {
   /** Optional cross-encoder stage after fusion (off when model is "none"). */
   rerank: { model: string; candidates: number; maxTokens: number };
   relevance: { offTopicBelow: number; notCoveredBelow: number };
+  /** When a question gets a verified answer (retrieve/verified-match.ts). */
+  verified: { serve: number; near: number; serveSimilarity: number; nearSimilarity: number };
+  /** Staff alerts and the daily digest (a Discord webhook); digestHour -1 = no digest. */
+  staff: { alertWebhookUrl?: string; publicBaseUrl?: string; digestHour: number };
   limits: { messageMaxChars: number; bodyMaxBytes: number };
   discord: {
     token?: string;
@@ -170,6 +174,17 @@ export function loadConfig(env: Env = process.env): Config {
     },
     rerank: { model: s.RERANK_MODEL, candidates: s.RERANK_CANDIDATES, maxTokens: s.RERANK_MAX_TOKENS },
     relevance: { offTopicBelow: s.RELEVANCE_OFF_TOPIC, notCoveredBelow: s.RELEVANCE_NOT_COVERED },
+    verified: {
+      serve: s.VERIFIED_MATCH_SCORE,
+      near: s.VERIFIED_NEAR_SCORE,
+      serveSimilarity: s.VERIFIED_MATCH_SIMILARITY,
+      nearSimilarity: s.VERIFIED_NEAR_SIMILARITY,
+    },
+    staff: {
+      alertWebhookUrl: s.STAFF_ALERT_WEBHOOK_URL,
+      publicBaseUrl: s.PUBLIC_BASE_URL,
+      digestHour: s.STAFF_DIGEST_HOUR,
+    },
     limits: { messageMaxChars: s.MESSAGE_MAX_CHARS, bodyMaxBytes: s.BODY_MAX_BYTES },
     discord: {
       token: s.DISCORD_TOKEN,

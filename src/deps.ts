@@ -27,9 +27,13 @@ import { SourceSync } from "./ingest/sources/sync.ts";
 import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
-import { pseudonymizeIdentifiers } from "./pseudonym.ts";
+import { pseudonymFor, pseudonymizeIdentifiers } from "./pseudonym.ts";
 import { approximateTokenCount, fitPassagesToBudget } from "./retrieve/context.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
+import { VerifiedIndex } from "./retrieve/verified-index.ts";
+import type { HandoffDesk, StaffReplyCourier } from "./staff/handoff-desk.ts";
+import { createStaffLoop } from "./staff/wiring.ts";
+import { HandoffStore } from "./store/handoffs.ts";
 import {
   ChunkStore,
   ConversationStore,
@@ -39,6 +43,7 @@ import {
   SourceStateStore,
   TraceStore,
 } from "./store/index.ts";
+import { VerifiedAnswerStore } from "./store/verified-answers.ts";
 import { EMPTY_GLOSSARY, type Glossary, parseGlossary } from "./text/glossary.ts";
 
 export interface Corpus {
@@ -79,6 +84,7 @@ export function createAppLogger(config: Config, write?: (line: string) => void):
       config.admin.pseudonymSecret,
       config.objectStore.secretAccessKey,
       config.objectStore.sessionToken,
+      config.staff.alertWebhookUrl,
     ],
   });
 }
@@ -109,6 +115,21 @@ export async function openCorpus(config: Config): Promise<Corpus> {
     });
   }
   return corpus;
+}
+
+/**
+ * Rolls the corpus back to `version` and the verified answers to how they were when that version was
+ * made (the ingest log's time for it), so a rollback restores what staff had approved then too.
+ */
+export async function rollbackCorpusAndVerified(
+  corpus: Corpus,
+  verified: VerifiedAnswerStore,
+  version: number,
+): Promise<number> {
+  const madeAt = (await corpus.log.list()).find((entry) => entry.version === version)?.at;
+  const restored = await rollbackCorpus(corpus.chunks, corpus.log, version);
+  if (madeAt) await verified.restoreAsOf(madeAt);
+  return restored;
 }
 
 export async function createEmbedder(config: Config, logger: Logger): Promise<Embedder | null> {
@@ -314,6 +335,9 @@ export interface Service {
   /** A one-time admin login link (valid once, 15 minutes): print it at start when the token was generated. */
   adminLoginLink(baseUrl: string): string;
   ingest: IngestSummary;
+  /** The hand-off queue; bots started outside createService pass it on and fill in `staffCouriers`. */
+  handoffs: HandoffDesk;
+  staffCouriers: { line?: StaffReplyCourier; discord?: StaffReplyCourier };
   close(): Promise<void>;
 }
 
@@ -368,6 +392,8 @@ export async function createService(
     logger: log,
   });
   const conversations = await ConversationStore.open(corpus.database, { logger: log });
+  const verifiedAnswers = await VerifiedAnswerStore.open(corpus.database);
+  const handoffStore = await HandoffStore.open(corpus.database);
   const interrupted = await traces.failInterrupted("the service stopped before this answer was complete");
   if (interrupted > 0) log.warn(`${interrupted} unfinished trace(s) from an earlier run marked failed`);
   const glossary = await loadStaffGlossary(config);
@@ -378,6 +404,25 @@ export async function createService(
     reranker: await createReranker(config, log),
   });
   if (!engine) log.warn(`RUNNING WITHOUT A MODEL — answers are retrieval-only. ${problem ?? ""}`);
+  const verifiedIndex = new VerifiedIndex({
+    store: verifiedAnswers,
+    embedder,
+    thresholds: config.verified,
+    glossary,
+  });
+  await verifiedIndex.refresh(true);
+  const staffLoop = createStaffLoop({
+    staff: config.staff,
+    timeZone: config.course.timeZone,
+    logger: log,
+    pseudonymOf: (platform, userId) => pseudonymFor(pseudonymKeyOf(config), platform, userId),
+    handoffs: handoffStore,
+    verified: verifiedAnswers,
+    verifiedChanged: () => verifiedIndex.refresh(true),
+    conversations,
+    traces,
+  });
+  const { desk, couriers } = staffLoop;
 
   const chatDeps: ChatDeps = {
     retriever,
@@ -391,7 +436,10 @@ export async function createService(
     relevance: config.relevance,
     logger: log,
     clock: createTraceClock(),
+    verified: verifiedIndex,
+    onAnswered: staffLoop.onAnswered,
   };
+
   const reasons = [problem, embedder ? undefined : "no embedding model: full-text retrieval only"].filter(
     (reason): reason is string => !!reason,
   );
@@ -420,7 +468,7 @@ export async function createService(
         status: () => corpus.sources!.status(),
         add: (addition) => appendSource(config.sources.file!, config.sources.defaultEveryMs, addition),
       },
-      rollback: (version) => rollbackCorpus(corpus.chunks, corpus.log, version),
+      rollback: (version) => rollbackCorpusAndVerified(corpus, verifiedAnswers, version),
       retrieve: (question) => retriever.retrieve(question),
       changesRefused: config.ingestOnStart
         ? undefined
@@ -456,8 +504,10 @@ export async function createService(
     line: options.bots === false ? {} : config.line,
     rateLimit: config.bots.rateLimit,
     stateFile: config.bots.stateFile,
+    handoffs: desk,
   });
   Object.assign(webhooks, bots.webhooks);
+  Object.assign(couriers, bots.staffReplies);
   const app = createHttpApp({
     chat,
     webhooks,
@@ -478,6 +528,13 @@ export async function createService(
     adminLoginMaxFailures: config.adminLoginMaxFailures,
     logger: log,
     admin,
+    staff: {
+      verified: verifiedAnswers,
+      verifiedChanged: () => verifiedIndex.refresh(true),
+      handoffs: handoffStore,
+      desk,
+      conversations,
+    },
   });
   return {
     app,
@@ -491,12 +548,15 @@ export async function createService(
     adminTokenGenerated: config.adminToken === undefined,
     adminLoginLink: (baseUrl) => adminLoginLink(admin.sessions, baseUrl),
     ingest,
+    handoffs: desk,
+    staffCouriers: couriers,
     async close() {
       // Bots first: answers in flight still write their traces.
       await bots.stop();
       await stopTraceRetention();
       await stopSourceSchedule?.();
       await engine?.close();
+      await staffLoop.close();
       await traces.close();
       await conversations.close();
     },

@@ -9,6 +9,7 @@ export type ErrorCode =
   | "invalid_sampling"
   | "payload_too_large"
   | "not_found"
+  | "conflict"
   | "unauthorized"
   | "overloaded"
   | "rate_limited"
@@ -55,7 +56,7 @@ export class ConfigError extends AppError {
 }
 
 /** HTTP status for an error code; anything unknown is a 500. */
-export function httpStatusOf(code: ErrorCode): 400 | 401 | 404 | 413 | 429 | 500 | 503 | 504 {
+export function httpStatusOf(code: ErrorCode): 400 | 401 | 404 | 409 | 413 | 429 | 500 | 503 | 504 {
   switch (code) {
     case "bad_request":
     case "invalid_json":
@@ -68,6 +69,8 @@ export function httpStatusOf(code: ErrorCode): 400 | 401 | 404 | 413 | 429 | 500
       return 401;
     case "not_found":
       return 404;
+    case "conflict":
+      return 409;
     case "payload_too_large":
       return 413;
     case "rate_limited":

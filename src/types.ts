@@ -91,7 +91,15 @@ export interface SamplingOptions {
   maxTokens: number;
 }
 
-export type ChatMode = "answer" | "retrieval-only" | "crisis" | "refusal" | "smalltalk" | "not-covered";
+/** "verified": a verified answer staff wrote was served as it is (no model). */
+export type ChatMode =
+  | "answer"
+  | "retrieval-only"
+  | "crisis"
+  | "refusal"
+  | "smalltalk"
+  | "not-covered"
+  | "verified";
 
 export interface Usage {
   promptTokens: number;

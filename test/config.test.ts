@@ -91,6 +91,8 @@ describe("defaults", () => {
       expect(loadConfig({ AWS_ENDPOINT: "http://127.0.0.1:9000" }).objectStore.allowHttp).toBe(true);
       expect(loadConfig({ AWS_ENDPOINT: "https://s3.example.edu" }).objectStore.allowHttp).toBe(false);
     },
+    STAFF_ALERT_WEBHOOK_URL: (c) => expect(c.staff.alertWebhookUrl).toBeUndefined(),
+    PUBLIC_BASE_URL: (c) => expect(c.staff.publicBaseUrl).toBeUndefined(),
     BOT_STATE_FILE: (c) => expect(c.bots.stateFile).toBe(join(resolve("data"), "bot-state.jsonl")),
     CORPUS_SOURCES: (c) => expect(c.sources.file).toBeUndefined(),
     GLOSSARY_FILE: (c) => {

@@ -13,6 +13,7 @@ export const MODES: readonly ChatMode[] = [
   "refusal",
   "smalltalk",
   "not-covered",
+  "verified",
 ];
 export const FEEDBACK_CHOICES = ["up", "down", "none"] as const;
 

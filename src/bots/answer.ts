@@ -42,6 +42,8 @@ export function renderFinalAnswer(answer: Answer, format: "markdown" | "plain"):
   if (answer.error && text === "") return errorReply(answer.error.code);
   let body = text === "" ? REPLIES.emptyAnswer : text;
   if (answer.error) body += REPLIES.interrupted;
+  // Not in the material: a person may know.
+  if (!answer.error && answer.mode === "not-covered") body += `\n\n${REPLIES.handoffOffer}`;
   // Only generated answers get a sources list: retrieval-only replies already quote their passages.
   if (!answer.error && answer.mode === "answer" && answer.passages.length > 0) {
     const { sources, cited } = selectCitations(text, answer.passages);

@@ -2,6 +2,7 @@
 import type { ChatService } from "../chat/index.ts";
 import type { Logger } from "../log.ts";
 import type { RateLimiter } from "../rate-limiter.ts";
+import type { NewHandoff } from "../store/handoffs.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
 import type { Platform } from "../types.ts";
 import type { AnswerIndex } from "./answer-index.ts";
@@ -21,6 +22,19 @@ export interface BotContext {
   signal: AbortSignal;
   /** Registers background work (webhook events) so stop() can wait for it. */
   track(work: Promise<unknown>): void;
+  /** The hand-off queue (a student asks for a person); absent when the service has none. */
+  handoffs?: HandoffRequests;
+}
+
+export interface HandoffRequests {
+  request(request: NewHandoff): Promise<unknown>;
+}
+
+/** Opens a hand-off and says what the student is told. */
+export async function requestHandoff(context: BotContext, request: NewHandoff): Promise<string> {
+  if (!context.handoffs) return REPLIES.handoffUnavailable;
+  await context.handoffs.request(request);
+  return REPLIES.handoffAck;
 }
 
 /** Who voted: only the student who asked may vote on an answer. */

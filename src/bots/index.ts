@@ -10,11 +10,12 @@ import { RateLimiter } from "../rate-limiter.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import { openBotState } from "./bot-state.ts";
-import type { BotContext, BotWebhookHandler } from "./context.ts";
+import type { BotContext, BotWebhookHandler, HandoffRequests } from "./context.ts";
 import { startDiscordGateway } from "./discord/gateway.ts";
 import { createDiscordInteractionsHandler } from "./discord/interactions-http.ts";
 import { parseDiscordPublicKey } from "./discord/signature.ts";
-import { startLineBot } from "./line/webhook.ts";
+import { createDiscordStaffReplies } from "./discord/staff-reply.ts";
+import { type StaffReplySender, startLineBot } from "./line/webhook.ts";
 import { secretSafeLogger } from "./safe-log.ts";
 
 export type { BotWebhookHandler } from "./context.ts";
@@ -22,7 +23,7 @@ export type { BotWebhookHandler } from "./context.ts";
 export interface DiscordBotConfig {
   /** DISCORD_TOKEN. The gateway bot runs only when set. */
   token?: string;
-  /** DISCORD_APPLICATION_ID. When set (with a token), /ask and /reset are registered at start. */
+  /** DISCORD_APPLICATION_ID. When set (with a token), /ask, /reset and /human are registered at start. */
   applicationId?: string;
   /** DISCORD_PUBLIC_KEY (hex). When set, POST /webhooks/discord accepts signed HTTP interactions. */
   publicKey?: string;
@@ -65,11 +66,15 @@ export interface BotsOptions {
   retry?: BackoffOptions;
   /** Clock for the rate limiter (tests). Default: Date.now. */
   now?: () => number;
+  /** The hand-off queue; without it 「找助教」 and /human say hand-offs are not available. */
+  handoffs?: HandoffRequests;
 }
 
 export interface RunningBots {
   /** Handlers for POST /webhooks/line and /webhooks/discord; absent when that platform is off. */
   webhooks: { line?: BotWebhookHandler; discord?: BotWebhookHandler };
+  /** Deliver staff replies to hand-offs, per platform that is running (Discord needs DISCORD_TOKEN). */
+  staffReplies: { line?: StaffReplySender; discord?: StaffReplySender };
   /** Cancels answers in progress, disconnects, and waits for background work. */
   stop(): Promise<void>;
 }
@@ -96,6 +101,7 @@ export async function startBots(options: BotsOptions): Promise<RunningBots> {
     rateLimiter: new RateLimiter({ ...options.rateLimit, now: options.now }),
     answers: state.answers,
     signal: stopping.signal,
+    handoffs: options.handoffs,
     track(work) {
       inFlight.add(work);
       // Tracked work handles its own errors; the catch only keeps a stray rejection from crashing.
@@ -103,6 +109,7 @@ export async function startBots(options: BotsOptions): Promise<RunningBots> {
     },
   };
   const webhooks: RunningBots["webhooks"] = {};
+  const staffReplies: RunningBots["staffReplies"] = {};
   const stops: (() => Promise<void> | void)[] = [];
   // discord.js adds the version itself: accept ".../api" and ".../api/v10" alike.
   const discordApi = (discord.apiBaseUrl?.trim() || "https://discord.com/api")
@@ -128,6 +135,9 @@ export async function startBots(options: BotsOptions): Promise<RunningBots> {
       retry: options.retry,
     });
     stops.push(() => gateway.stop());
+    const replies = createDiscordStaffReplies({ token: discord.token, apiBaseUrl: discordApi });
+    staffReplies.discord = replies.deliver;
+    stops.push(replies.close);
   } else {
     logger.info(
       `Discord gateway bot off: DISCORD_TOKEN is not set${webhooks.discord ? " (HTTP interactions are on)" : ""}`,
@@ -145,6 +155,7 @@ export async function startBots(options: BotsOptions): Promise<RunningBots> {
       seenEvents: state.lineEvents,
     });
     webhooks.line = bot.handler;
+    staffReplies.line = bot.deliverStaffReply;
     stops.push(bot.stop);
   } else {
     const missing = [
@@ -156,6 +167,7 @@ export async function startBots(options: BotsOptions): Promise<RunningBots> {
 
   return {
     webhooks,
+    staffReplies,
     async stop() {
       stopping.abort();
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -24,7 +24,29 @@ export const REPLIES = {
   interrupted: "\n\n⚠️ 回答中斷了，請再問一次。",
   feedbackThanks: "謝謝你的回饋！🙏",
   onlyText: "目前我只看得懂文字訊息，請用文字問我喔。",
+  /** The label of the hand-off button and quick reply. */
+  handoffLabel: "問真人助教",
+  handoffAck: "🙋 已經幫你轉給真人助教了！助教會在這裡回覆你，請稍等。",
+  /** After a not-covered reply or a 👎. */
+  handoffOffer: "需要的話，可以找真人助教：輸入「找助教」加上你的問題（或 /human）。",
+  handoffUnavailable: "抱歉，目前沒有開放轉給真人助教。",
 } as const;
+
+const HANDOFF_PREFIXES = ["/human", "找助教", "問真人助教", "找真人助教"];
+
+/**
+ * A request for a person: a message beginning `/human`, 「找助教」 or 「問真人助教」; the rest is the
+ * question (may be empty: the last question is used). Null for any other message.
+ */
+export function parseHandoffCommand(text: string): { question: string } | null {
+  const trimmed = text.trim();
+  const prefix = HANDOFF_PREFIXES.find((candidate) => trimmed.toLowerCase().startsWith(candidate));
+  if (!prefix) return null;
+  const rest = trimmed.slice(prefix.length);
+  // 「/humane」 is not the command; 「找助教：…」 and 「/human …」 are.
+  if (prefix === "/human" && /^[a-z0-9]/i.test(rest)) return null;
+  return { question: rest.replace(/^[\s:：,，、]+/, "").trim() };
+}
 
 export function rateLimitedReply(retryAfterMs: number): string {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));

@@ -18,3 +18,4 @@ export {
   validateMessage,
 } from "./pipeline.ts";
 export { resolveSampling } from "./sampling.ts";
+export type { VerifiedAnswers } from "./verified.ts";

@@ -17,8 +17,11 @@ import {
   planPrompt,
   renderRetrievalOnlyReply,
   renderSystemPrompt,
+  renderVerifiedReply,
+  withVerifiedPassage,
 } from "../prompt/index.ts";
 import { type RetrievalResult, type Retriever, searchTextFor } from "../retrieve/index.ts";
+
 import {
   decideReply,
   type FirstDecision,
@@ -40,6 +43,7 @@ import { assertConversationNamespace, newConversationId } from "./conversation-i
 import type { ChatEvent } from "./events.ts";
 import { fitRenderedPrompt, roundMs, streamGeneration } from "./generation.ts";
 import { resolveSampling } from "./sampling.ts";
+import { served, type VerifiedAnswers, type VerifiedHit } from "./verified.ts";
 
 export interface PromptTemplates {
   system: string;
@@ -71,6 +75,13 @@ export interface ChatDeps {
   newId?: () => string;
   /** Conversation ids the service issues. Default: 144 random bits (see newConversationId). */
   newConversationId?: () => string;
+  /** Verified answers staff wrote (retrieve/verified-index.ts). Default: none. */
+  verified?: VerifiedAnswers;
+  /**
+   * Told about every completed answer, after the trace is saved and before `done` is sent (staff
+   * alerts). Must return at once: it may not delay the reply. Default: none.
+   */
+  onAnswered?(trace: Trace): void;
 }
 
 export interface ChatInput {
@@ -141,10 +152,17 @@ export function prepareChat(input: ChatInput, deps: ChatDeps): PreparedChat {
   const sampling = resolveSampling(input.sampling, deps.samplingDefaults);
   if (input.conversationId !== undefined) assertConversationNamespace(input.platform, input.conversationId);
   const firstDecision: FirstDecision = input.rawMessages ? "retrieve" : decideReply(message);
+  // A question a verified answer serves needs no model (and must not be refused as busy).
+  const verifiedHit =
+    firstDecision === "retrieve" && !input.rawMessages && input.history === undefined
+      ? served(deps.verified?.matchLoaded(message))
+      : undefined;
   // Admission comes before the trace and the first event, so a busy service refuses with nothing
   // written or sent. Fixed replies (crisis first of all) need no model: no ticket.
   const ticket =
-    deps.llm && firstDecision === "retrieve" ? admit(deps.llm, input.platform, deps.logger) : undefined;
+    deps.llm && firstDecision === "retrieve" && !verifiedHit
+      ? admit(deps.llm, input.platform, deps.logger)
+      : undefined;
   const conversationId = input.conversationId ?? (deps.newConversationId ?? newConversationId)();
   const trace: Trace = {
     id: (deps.newId ?? (() => crypto.randomUUID()))(),
@@ -170,7 +188,7 @@ export function prepareChat(input: ChatInput, deps: ChatDeps): PreparedChat {
     events() {
       if (started) throw new Error("events() of a prepared chat can be read once");
       started = true;
-      return answerChat({ input, message, sampling, firstDecision, ticket, trace }, deps);
+      return answerChat({ input, message, sampling, firstDecision, ticket, trace, verifiedHit }, deps);
     },
   };
 }
@@ -182,6 +200,8 @@ interface AcceptedChat {
   firstDecision: FirstDecision;
   ticket: ModelTicket | undefined;
   trace: Trace;
+  /** Matched (full-text) before admission: served without the model. */
+  verifiedHit: VerifiedHit | undefined;
 }
 
 async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<ChatEvent> {
@@ -201,6 +221,11 @@ async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<C
 
   try {
     await saveTrace((value) => deps.traces.save(value));
+    // Explicit history (OpenAI-style clients) is a conversation of its own: no verified shortcut there.
+    const verified =
+      !input.rawMessages && chat.firstDecision === "retrieve" && input.history === undefined
+        ? (chat.verifiedHit ?? (await deps.verified?.match(message)))
+        : undefined;
     if (input.rawMessages) {
       if (!deps.llm) throw new AppError("no model is loaded on this inference server", "model_unavailable");
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: [] };
@@ -216,16 +241,38 @@ async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<C
       trace.mode = fixed.mode;
       trace.answer = fillFixedReply(deps.templates[fixed.template], deps.course.name);
       yield { type: "text-delta", text: trace.answer };
+    } else if (verified?.match.decision === "serve") {
+      ticket?.release(); // served without the model: a waiting question may have the place
+      const passages = withVerifiedPassage([], verified.answer, verified.match.score, deps.course.timeZone);
+      trace.mode = "verified";
+      trace.passages = toTracePassages(passages);
+      yield { type: "retrieval", conversationId, traceId: trace.id, passages };
+      trace.answer = renderVerifiedReply(verified.answer, deps.course.timeZone);
+      yield { type: "text-delta", text: trace.answer };
+      await deps.verified
+        ?.recordServed(verified.answer.id, trace.id)
+        .catch((error) => deps.logger.error(`verified answer use not recorded: ${errorMessage(error)}`));
     } else {
       const history = input.history ?? toHistory(await deps.conversations.history(conversationId));
       // A follow-up (「那地點在哪？」) is searched with the question it follows.
       const searchText = searchTextFor(message, history);
       const retrieval: RetrievalResult = await deps.retriever.retrieve(searchText);
+      if (verified) {
+        // Close but not a match: the model gets it as a passage it may cite.
+        retrieval.passages = withVerifiedPassage(
+          retrieval.passages,
+          verified.answer,
+          verified.match.score,
+          deps.course.timeZone,
+        );
+      }
       trace.passages = toTracePassages(retrieval.passages);
       trace.timings.retrievalMs = roundMs(retrieval.retrievalMs);
       yield { type: "retrieval", conversationId, traceId: trace.id, passages: retrieval.passages };
 
-      const decision = decideReply(message, { searchText, relevance: retrieval.relevance }, deps.relevance);
+      const decided = decideReply(message, { searchText, relevance: retrieval.relevance }, deps.relevance);
+      // Staff answered something close: the question is covered after all.
+      const decision = verified && decided === "say-not-covered" ? "answer" : decided;
       if (decision !== "answer") {
         ticket?.release(); // a fixed reply after all: let a waiting question have the place now
         const fixed = FIXED_REPLIES[decision];
@@ -249,6 +296,11 @@ async function* answerChat(chat: AcceptedChat, deps: ChatDeps): AsyncGenerator<C
     trace.timings.totalMs = roundMs(performance.now() - started);
     if (trace.timings.firstTokenMs === 0) trace.timings.firstTokenMs = trace.timings.totalMs;
     await saveTrace((value) => deps.traces.save(value));
+    try {
+      deps.onAnswered?.(trace);
+    } catch (error) {
+      deps.logger.error(`after-answer hook failed for trace ${trace.id}: ${errorMessage(error)}`);
+    }
     if (input.history === undefined) {
       await deps.conversations
         .appendExchange(conversationId, {

@@ -2,6 +2,7 @@
  * npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--rerank MODEL|none]
  * Ingests DIR into a temporary LanceDB and reports recall@1, recall@k and MRR: a question counts as
  * found at rank r when the r-th passage contains its `mustContain` phrase.
+ * npm run eval -- verified: the verified-answer matcher's figures (see eval-verified.ts).
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,6 +22,7 @@ import { approximateTokenCount } from "../retrieve/context.ts";
 import { type EvalQuestion, evaluateRetrieval, type RetrievalReport } from "../retrieve/evaluation.ts";
 import { evaluateRefusals } from "../safety/calibration.ts";
 import { parseCliArgs, runMain } from "./args.ts";
+import { runVerifiedEval } from "./eval-verified.ts";
 
 const USAGE =
   "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--rerank MODEL|none] [--offtopic FILE.jsonl] [--misses] [--json] [--budget TOKENS]";
@@ -66,6 +68,7 @@ function formatReport(
 }
 
 runMain(async () => {
+  if (process.argv[2] === "verified") return runVerifiedEval(process.argv.slice(3));
   const { values } = parseCliArgs(
     process.argv.slice(2),
     {

@@ -5,9 +5,15 @@
  */
 import { existsSync } from "node:fs";
 import { loadConfig } from "../config.ts";
-import { createAppLogger, createEmbedder, ingestConfiguredCorpus, openCorpus } from "../deps.ts";
+import {
+  createAppLogger,
+  createEmbedder,
+  ingestConfiguredCorpus,
+  openCorpus,
+  rollbackCorpusAndVerified,
+} from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { rollbackCorpus } from "../ingest/ingest.ts";
+import { VerifiedAnswerStore } from "../store/verified-answers.ts";
 import { parseCliArgs, runMain } from "./args.ts";
 import { createProgressBar } from "./progress.ts";
 
@@ -46,7 +52,8 @@ runMain(async () => {
         "bad_request",
       );
     }
-    const restored = await rollbackCorpus(corpus.chunks, corpus.log, version);
+    const verified = await VerifiedAnswerStore.open(corpus.database);
+    const restored = await rollbackCorpusAndVerified(corpus, verified, version);
     process.stdout.write(`restored version ${version} as version ${restored}\n`);
     return 0;
   }

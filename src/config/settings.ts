@@ -277,6 +277,32 @@ export const SETTINGS = {
     max: 2,
     description: "Best-passage relevance under which even a course question gets the not-covered reply.",
   }),
+  VERIFIED_MATCH_SCORE: decimal({
+    default: 0.55,
+    min: 0,
+    max: 1,
+    description:
+      "Match score (0–1, see Verified answers) at which a question is served a verified answer as it is, without the model.",
+  }),
+  VERIFIED_NEAR_SCORE: decimal({
+    default: 0.35,
+    min: 0,
+    max: 1,
+    description: "Match score at which a verified answer becomes a passage the model may cite.",
+  }),
+  VERIFIED_MATCH_SIMILARITY: decimal({
+    default: 0.92,
+    min: -1,
+    max: 1,
+    description:
+      "With an embedding model: cosine similarity of the two questions at which the verified answer is served.",
+  }),
+  VERIFIED_NEAR_SIMILARITY: decimal({
+    default: 0.85,
+    min: -1,
+    max: 1,
+    description: "With an embedding model: similarity at which it becomes a citable passage.",
+  }),
   MESSAGE_MAX_CHARS: integer({
     default: 4000,
     min: 1,
@@ -358,7 +384,7 @@ export const SETTINGS = {
   }),
   DISCORD_TOKEN: optional({ description: "Discord bot token; the gateway bot runs only when set." }),
   DISCORD_APPLICATION_ID: optional({
-    description: "With the token, registers the /ask and /reset slash commands at start.",
+    description: "With the token, registers the /ask, /reset and /human slash commands at start.",
   }),
   DISCORD_PUBLIC_KEY: optional({
     description: "Ed25519 public key (hex); turns on POST /webhooks/discord (HTTP interactions).",
@@ -402,6 +428,20 @@ export const SETTINGS = {
     }),
     description:
       "Links bot answers to traces so 👍/👎 count after a restart, and remembers LINE webhook event ids for 24 h so a replayed webhook is not answered twice; `none` keeps both in memory.",
+  }),
+  STAFF_ALERT_WEBHOOK_URL: optional({
+    description:
+      "Discord channel webhook URL for staff: crisis flags, new hand-offs and the daily digest are posted there.",
+  }),
+  PUBLIC_BASE_URL: optional({
+    description: "The service's public address (https://ta.example.edu): alerts link to traces under it.",
+  }),
+  STAFF_DIGEST_HOUR: integer({
+    default: 8,
+    min: -1,
+    max: 23,
+    description:
+      "Hour (0–23, COURSE_TIMEZONE) the daily digest is posted to STAFF_ALERT_WEBHOOK_URL; -1 turns it off.",
   }),
   LOG_LEVEL: choice({
     default: "info",

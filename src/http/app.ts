@@ -16,6 +16,7 @@ import { createOpenAiRoutes, isAuthorizedRawInference } from "./routes/openai.ts
 import { createRelayRoutes } from "./routes/relay.ts";
 import { createWebhookRoutes } from "./routes/webhooks.ts";
 import type { HttpServices } from "./services.ts";
+import { registerStaffRoutes } from "./staff-routes.ts";
 
 export type { HttpServices, Readiness, WebhookHandler } from "./services.ts";
 
@@ -71,6 +72,7 @@ export function createHttpApp(services: HttpServices): Hono {
     createLoginThrottle({ relaySecret: services.relaySecret, burst: services.adminLoginMaxFailures }),
   );
   app.route("/api/admin", createAdminApi(services.traces, admin));
+  if (services.staff) registerStaffRoutes(app, services.staff, services.traces, admin);
   app.route(
     "/admin",
     createAdminPages(admin, (message) => services.logger.error(message)),

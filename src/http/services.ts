@@ -3,6 +3,7 @@ import type { AdminServices } from "../admin/services.ts";
 import type { ChatService } from "../chat/index.ts";
 import type { Logger } from "../log.ts";
 import type { ConversationStore, TraceStore } from "../store/index.ts";
+import type { StaffServices } from "./staff-services.ts";
 
 export interface Readiness {
   status: "ok" | "degraded";
@@ -47,4 +48,6 @@ export interface HttpServices {
   logger: Logger;
   /** Admin pages: sessions, pseudonyms, corpus management, next-token view (see AdminServices for defaults). */
   admin?: AdminServices;
+  /** Verified answers and hand-offs (the staff loop); their API and pages are off without it. */
+  staff?: StaffServices;
 }

@@ -31,3 +31,9 @@ export {
   type SystemPromptValues,
 } from "./system-prompt.ts";
 export { type FillTemplateOptions, fillTemplate, PROMPT_TEMPLATE_FILES } from "./template.ts";
+export {
+  renderVerifiedReply,
+  type VerifiedReplySource,
+  verifiedMark,
+  withVerifiedPassage,
+} from "./verified.ts";

@@ -28,7 +28,7 @@ afterAll(async () => {
   await fake?.close();
 });
 
-it("connects, registers /ask and /reset, answers a DM, and applies the configured rate limit", async () => {
+it("connects, registers /ask, /reset and /human, answers a DM, and applies the configured rate limit", async () => {
   await fake.waitUntil(
     () => service.logs.some((line) => line.includes("Discord bot connected")),
     15_000,
@@ -45,6 +45,7 @@ it("connects, registers /ask and /reset, answers a DM, and applies the configure
   expect(registered.path).toBe(`/applications/${fake.applicationId}/commands`);
   expect((registered.body as unknown as { name: string }[]).map((command) => command.name).sort()).toEqual([
     "ask",
+    "human",
     "reset",
   ]);
 

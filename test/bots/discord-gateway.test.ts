@@ -231,6 +231,7 @@ describe("Discord gateway bot", () => {
     expect((registration.body as unknown as { name: string }[]).map((command) => command.name)).toEqual([
       "ask",
       "reset",
+      "human",
     ]);
 
     const channelId = fake.nextId();

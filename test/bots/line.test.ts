@@ -132,7 +132,9 @@ describe("LINE bot", () => {
     expect(votes).toEqual([
       { traceId: trace.id, vote: "up" },
       { traceId: trace.id, vote: "down" },
+      null, // the third asks for a person (test/staff/handoff-line.test.ts)
     ]);
+    expect((messages.at(-1)!.quickReply!.items[2]!.action as { label?: string }).label).toBe("問真人助教");
     expect(fake.replies()).toHaveLength(1); // the redelivered event was not answered again
     expect(fake.pushes()).toHaveLength(0);
 

@@ -138,7 +138,9 @@ export async function startLineBotOn(
     logger: service.service.logger,
     line: { ...credentials, apiBaseUrl: fakeLineBaseUrl },
     retry: { initialMs: 50, maxMs: 200 },
+    handoffs: service.service.handoffs,
   });
   Object.assign(service.service.webhooks, bots.webhooks);
+  Object.assign(service.service.staffCouriers, bots.staffReplies);
   return bots;
 }

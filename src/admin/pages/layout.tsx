@@ -4,11 +4,21 @@ import { html } from "hono/html";
 import type { Child } from "hono/jsx";
 import { splitSpecialTokens } from "../prompt-sections.ts";
 
-export type Section = "traces" | "gaps" | "corpus" | "retrieval" | "playground" | "next-token";
+export type Section =
+  | "traces"
+  | "gaps"
+  | "corpus"
+  | "retrieval"
+  | "playground"
+  | "next-token"
+  | "verified"
+  | "handoffs";
 
 const NAVIGATION: { section: Section; href: string; label: string }[] = [
   { section: "traces", href: "/admin/traces", label: "Traces" },
   { section: "gaps", href: "/admin/gaps", label: "Knowledge gaps" },
+  { section: "handoffs", href: "/admin/handoffs", label: "Hand-offs" },
+  { section: "verified", href: "/admin/verified", label: "Verified answers" },
   { section: "corpus", href: "/admin/corpus", label: "Corpus" },
   { section: "retrieval", href: "/admin/corpus/search", label: "Retrieval" },
   { section: "playground", href: "/admin/playground", label: "Playground" },

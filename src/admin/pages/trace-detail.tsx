@@ -5,6 +5,7 @@ import { foldPrompt, type PromptSection } from "../prompt-sections.ts";
 import { formatNumber, Layout, TokenText } from "./layout.tsx";
 import { safeExternalHref } from "./safe-link.ts";
 import { FeedbackBadge } from "./trace-list.tsx";
+import { VerifyForm } from "./verify-form.tsx";
 
 const SECTION_LABELS: Record<PromptSection["kind"], string> = {
   preamble: "Before the first turn",
@@ -179,6 +180,7 @@ export function TraceDetailPage(props: TraceDetailProps) {
       <div class="text-block" id="answer">
         {trace.answer || "(empty)"}
       </div>
+      <VerifyForm trace={trace} />
       <h2>Passages ({trace.passages.length})</h2>
       <Passages passages={trace.passages} />
       <h2>Prompt</h2>

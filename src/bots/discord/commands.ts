@@ -1,10 +1,10 @@
 /**
- * The /ask and /reset slash commands: their definitions, their registration through the REST API,
+ * The /ask, /reset and /human slash commands: their definitions, their registration through the REST API,
  * and what they do, shared by gateway interactions and HTTP interactions.
  */
 import { ChannelType, type REST, Routes } from "discord.js";
 import { startAnswer } from "../answer.ts";
-import type { BotContext } from "../context.ts";
+import { type BotContext, requestHandoff } from "../context.ts";
 import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
 import { REPLIES, rateLimitedReply } from "../replies.ts";
 import { describeError } from "../safe-log.ts";
@@ -20,9 +20,18 @@ export const SLASH_COMMANDS = [
     options: [{ type: 3, name: "question", description: "你的問題", required: true, max_length: 4000 }],
   },
   { name: "reset", description: "清除和助教的對話，重新開始", type: 1, contexts: [0, 1] },
+  {
+    name: "human",
+    description: "轉給真人助教",
+    type: 1,
+    contexts: [0, 1],
+    options: [
+      { type: 3, name: "question", description: "想問助教的問題", required: false, max_length: 4000 },
+    ],
+  },
 ] as const;
 
-/** Replaces the application's global commands with /ask and /reset (idempotent). */
+/** Replaces the application's global commands with /ask, /reset and /human (idempotent). */
 export async function registerSlashCommands(rest: REST, applicationId: string): Promise<void> {
   await rest.put(Routes.applicationCommands(applicationId), { body: SLASH_COMMANDS });
 }
@@ -67,6 +76,23 @@ export async function planCommand(
   if (command.name === "reset") {
     await context.conversations.reset(conversationId);
     return { kind: "immediate", content: REPLIES.reset, ephemeral: true };
+  }
+  if (command.name === "human") {
+    const place = command.place;
+    const channelId = place.kind === "thread" ? place.threadId : place.channelId;
+    const content = await requestHandoff(context, {
+      platform: "discord",
+      userId: command.userId,
+      conversationId,
+      question: questionText(command.question ?? ""),
+      traceId: "",
+      target: {
+        platform: "discord",
+        channelId,
+        mentionUserId: place.kind === "channel" ? command.userId : undefined,
+      },
+    });
+    return { kind: "immediate", content, ephemeral: false };
   }
   if (command.name !== "ask")
     return { kind: "immediate", content: `不認識的指令 /${command.name}`, ephemeral: true };

@@ -17,6 +17,7 @@ import {
 import type { Logger } from "../../log.ts";
 import { type BackoffOptions, backoffDelay, describeDelay, retryWithBackoff, sleep } from "../backoff.ts";
 import type { BotContext } from "../context.ts";
+import { REPLIES } from "../replies.ts";
 import { describeError } from "../safe-log.ts";
 import { commandPlace, NO_PINGS, planCommand, registerSlashCommands } from "./commands.ts";
 import { handleDiscordMessage, handleDiscordReaction, type RawReaction } from "./messages.ts";
@@ -24,7 +25,7 @@ import type { ReplyTarget } from "./stream-reply.ts";
 
 export interface DiscordGatewayOptions {
   token: string;
-  /** Registers /ask and /reset at start when set. */
+  /** Registers /ask, /reset and /human at start when set. */
   applicationId?: string;
   /** REST base, e.g. "https://discord.com/api". */
   apiBaseUrl: string;
@@ -76,7 +77,17 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
     current.on(Events.Raw, (packet: { t?: string; d?: unknown }) => {
       const botUserId = current.user?.id;
       if (packet.t !== "MESSAGE_REACTION_ADD" || !botUserId) return;
-      run("reaction", () => handleDiscordReaction(context, packet.d as RawReaction, botUserId));
+      run("reaction", () =>
+        handleDiscordReaction(context, packet.d as RawReaction, botUserId, async (channelId, messageId) => {
+          const channel = await current.channels.fetch(channelId);
+          if (channel?.isSendable())
+            await channel.send({
+              content: REPLIES.handoffOffer,
+              reply: { messageReference: messageId, failIfNotExists: false },
+              allowedMentions: NO_PINGS,
+            });
+        }),
+      );
     });
     current.on(Events.InteractionCreate, (interaction) => {
       if (interaction.isChatInputCommand())
@@ -181,7 +192,7 @@ async function registerOnce(
   });
   rest.clearHashSweeper();
   rest.clearHandlerSweeper();
-  if (done) options.logger.info("Discord slash commands /ask and /reset registered");
+  if (done) options.logger.info("Discord slash commands /ask, /reset and /human registered");
 }
 
 async function handleCommand(

@@ -6,8 +6,9 @@
 import { randomBytes } from "node:crypto";
 import type { Message } from "discord.js";
 import { startAnswer } from "../answer.ts";
-import { type BotContext, recordFeedback, replyBeforeAnswering } from "../context.ts";
+import { type BotContext, recordFeedback, replyBeforeAnswering, requestHandoff } from "../context.ts";
 import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
+import { parseHandoffCommand, REPLIES } from "../replies.ts";
 import { describeError } from "../safe-log.ts";
 import { NO_PINGS } from "./commands.ts";
 import { questionText } from "./mentions.ts";
@@ -37,6 +38,25 @@ export async function handleDiscordMessage(
   const say = (content: string) => message.reply(postOptions(content));
   const question = questionText(message.content, options.botUserId);
   const conversationId = discordConversationId(place);
+  const handoff = parseHandoffCommand(question);
+  if (handoff) {
+    await say(
+      await requestHandoff(context, {
+        platform: "discord",
+        userId: message.author.id,
+        conversationId,
+        question: handoff.question,
+        traceId: "",
+        target: {
+          platform: "discord",
+          channelId: message.channelId,
+          replyToMessageId: message.id,
+          mentionUserId: place.kind === "channel" ? message.author.id : undefined,
+        },
+      }),
+    );
+    return;
+  }
   const early = await replyBeforeAnswering(context, {
     question,
     conversationId,
@@ -74,6 +94,7 @@ const VOTES: Record<string, "up" | "down"> = { "👍": "up", "👎": "down" };
 export interface RawReaction {
   user_id: string;
   message_id: string;
+  channel_id?: string;
   emoji: { name: string | null };
   member?: { user?: { bot?: boolean } };
 }
@@ -87,15 +108,27 @@ export async function handleDiscordReaction(
   context: BotContext,
   reaction: RawReaction,
   botUserId: string,
+  offer?: HandoffOffer,
 ): Promise<void> {
   if (reaction.user_id === botUserId || reaction.member?.user?.bot) return;
   const emoji = (reaction.emoji.name ?? "").replace(/[\u{1F3FB}-\u{1F3FF}\uFE0F]/gu, "");
   const vote = VOTES[emoji];
   if (!vote) return;
   const traceId = context.answers.traceFor(`discord:${reaction.message_id}`);
-  if (traceId)
-    await recordFeedback(context, traceId, vote, { platform: "discord", userId: reaction.user_id });
+  if (!traceId) return;
+  const stored = await recordFeedback(context, traceId, vote, {
+    platform: "discord",
+    userId: reaction.user_id,
+  });
+  // A 👎 from the student who asked: offer a person.
+  if (stored && vote === "down" && context.handoffs && reaction.channel_id && offer)
+    await offer(reaction.channel_id, reaction.message_id);
 }
+
+/** Posts the hand-off offer in a channel, replying to the answer that got a 👎. */
+export type HandoffOffer = (channelId: string, answerMessageId: string) => Promise<void>;
+
+export const HANDOFF_OFFER_TEXT = REPLIES.handoffOffer;
 
 /**
  * A bot post: nobody pinged, and a nonce Discord enforces, so when the REST client retries a post

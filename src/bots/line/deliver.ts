@@ -71,8 +71,11 @@ export function retryAfterMs(value: string | null | undefined, now = Date.now())
  * deliver twice (LINE answers 409 to a key it already accepted). 429 and 5xx are retried with
  * exponential backoff, waiting at least as long as Retry-After asks.
  */
-export async function push(delivery: Delivery, messages: LineMessage[]): Promise<boolean> {
-  const retryKey = randomUUID();
+export async function push(
+  delivery: Delivery,
+  messages: LineMessage[],
+  retryKey: string = randomUUID(),
+): Promise<boolean> {
   for (let attempt = 0; attempt < PUSH_ATTEMPTS; attempt++) {
     try {
       await delivery.client.pushMessage({ to: delivery.to, messages }, retryKey);

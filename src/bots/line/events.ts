@@ -5,12 +5,12 @@
  */
 import type { messagingApi, webhook } from "@line/bot-sdk";
 import { readAnswer, startAnswer } from "../answer.ts";
-import { type BotContext, recordFeedback, replyBeforeAnswering } from "../context.ts";
+import { type BotContext, recordFeedback, replyBeforeAnswering, requestHandoff } from "../context.ts";
 import { type LinePlace, lineConversationId } from "../conversation-ids.ts";
-import { REPLIES } from "../replies.ts";
+import { parseHandoffCommand, REPLIES } from "../replies.ts";
 import { describeError } from "../safe-log.ts";
 import { type Delivery, deliverAnswer, reply } from "./deliver.ts";
-import { parseFeedback, textMessages } from "./messages.ts";
+import { handoffQuickReplyItem, parseFeedback, parseHandoffData, textMessages } from "./messages.ts";
 
 export interface LineEventSettings {
   client: messagingApi.MessagingApiClient;
@@ -78,8 +78,13 @@ export async function handleLineEvent(
   receivedAt: number,
 ): Promise<void> {
   if (event.type === "postback") {
-    const vote = parseFeedback(event.postback.data);
     const voter = whereFrom(event.source);
+    const handoff = parseHandoffData(event.postback.data);
+    if (handoff && voter) {
+      await handoffFromAnswer(context, settings, event.replyToken, voter, handoff.traceId, receivedAt);
+      return;
+    }
+    const vote = parseFeedback(event.postback.data);
     if (!vote || !voter) return;
     // Postback data is only as trustworthy as the client: the trace must be this user's own answer.
     const stored = await recordFeedback(context, vote.traceId, vote.vote, {
@@ -89,6 +94,12 @@ export async function handleLineEvent(
     });
     if (!stored) return;
     const delivery = deliveryFor(context, settings, event.replyToken, voter.to, receivedAt);
+    if (vote.vote === "down" && context.handoffs) {
+      // A 👎: offer a person, with the quick reply that asks for one.
+      const [message] = textMessages(`${REPLIES.feedbackThanks}\n${REPLIES.handoffOffer}`);
+      await reply(delivery, [{ ...message!, quickReply: { items: [handoffQuickReplyItem(vote.traceId)] } }]);
+      return;
+    }
     await reply(delivery, textMessages(REPLIES.feedbackThanks));
     return;
   }
@@ -113,6 +124,20 @@ export async function handleLineEvent(
   const delivery = { ...deliveryFor(context, settings, event.replyToken, where.to, receivedAt), quoteToken };
   const say = (text: string) => reply(delivery, textMessages(text, quoteToken));
   const conversationId = lineConversationId(where.place);
+  const handoff = parseHandoffCommand(question);
+  if (handoff) {
+    await say(
+      await requestHandoff(context, {
+        platform: "line",
+        userId: where.userId,
+        conversationId,
+        question: handoff.question,
+        traceId: "",
+        target: { platform: "line", to: where.to },
+      }),
+    );
+    return;
+  }
   const early = await replyBeforeAnswering(context, {
     question,
     conversationId,
@@ -140,6 +165,37 @@ export async function handleLineEvent(
   );
   const how = await deliverAnswer(delivery, answer);
   context.logger.debug(`LINE answer for ${conversationId} delivered by ${how}`);
+}
+
+/** The 「問真人助教」 quick reply under an answer: only the student who asked, in that conversation. */
+async function handoffFromAnswer(
+  context: BotContext,
+  settings: LineEventSettings,
+  replyToken: string | undefined,
+  who: Where,
+  traceId: string,
+  receivedAt: number,
+): Promise<void> {
+  const conversationId = lineConversationId(who.place);
+  const trace = await context.traces.get(traceId);
+  const own =
+    trace &&
+    trace.platform === "line" &&
+    trace.userId === who.userId &&
+    trace.conversationId === conversationId;
+  if (!own) {
+    context.logger.debug(`hand-off for trace ${traceId} by someone who did not ask it: ignored`);
+    return;
+  }
+  const text = await requestHandoff(context, {
+    platform: "line",
+    userId: who.userId,
+    conversationId,
+    question: trace.question,
+    traceId,
+    target: { platform: "line", to: who.to },
+  });
+  await reply(deliveryFor(context, settings, replyToken, who.to, receivedAt), textMessages(text));
 }
 
 function deliveryFor(

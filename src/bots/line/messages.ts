@@ -1,6 +1,7 @@
 /** Turning an answer into LINE messages (pure): plain text, at most 5 × 5,000 characters, 👍 / 👎 quick reply. */
 import type { messagingApi } from "@line/bot-sdk";
 import { type Answer, renderFinalAnswer } from "../answer.ts";
+import { REPLIES } from "../replies.ts";
 import { splitMessage } from "../split-message.ts";
 
 export const LINE_MESSAGE_MAX_CHARS = 5000;
@@ -34,12 +35,38 @@ export function parseFeedback(data: string): { traceId: string; vote: "up" | "do
   return { traceId, vote };
 }
 
+/** Postback data of the 「問真人助教」 quick reply under an answer. */
+export function handoffData(traceId: string): string {
+  return new URLSearchParams({ handoff: "1", trace: traceId }).toString();
+}
+
+export function parseHandoffData(data: string): { traceId: string } | null {
+  const params = new URLSearchParams(data);
+  const traceId = params.get("trace");
+  return params.get("handoff") === "1" && traceId ? { traceId } : null;
+}
+
+/** The 「問真人助教」 quick reply item. */
+export function handoffQuickReplyItem(traceId: string): messagingApi.QuickReplyItem {
+  return {
+    type: "action",
+    action: {
+      type: "postback",
+      label: REPLIES.handoffLabel,
+      data: handoffData(traceId),
+      displayText: REPLIES.handoffLabel,
+    },
+  };
+}
+
 function feedbackQuickReply(traceId: string): messagingApi.QuickReply {
   const item = (vote: "up" | "down", label: string, shown: string): messagingApi.QuickReplyItem => ({
     type: "action",
     action: { type: "postback", label, data: feedbackData(traceId, vote), displayText: shown },
   });
-  return { items: [item("up", "👍 有幫助", "👍"), item("down", "👎 沒幫助", "👎")] };
+  return {
+    items: [item("up", "👍 有幫助", "👍"), item("down", "👎 沒幫助", "👎"), handoffQuickReplyItem(traceId)],
+  };
 }
 
 export function textMessages(text: string, quoteToken?: string): messagingApi.TextMessage[] {

@@ -6,10 +6,13 @@
  */
 import { messagingApi, validateSignature, type webhook } from "@line/bot-sdk";
 import { SeenEvents } from "../../seen-events.ts";
+import type { Handoff } from "../../store/handoffs.ts";
 import { type BackoffOptions, describeDelay, retryWithBackoff } from "../backoff.ts";
 import type { BotContext, BotWebhookHandler } from "../context.ts";
 import { describeError } from "../safe-log.ts";
+import { push } from "./deliver.ts";
 import { handleLineEvent } from "./events.ts";
+import { textMessages } from "./messages.ts";
 
 export interface LineBotOptions {
   channelSecret: string;
@@ -27,8 +30,12 @@ export interface LineBotOptions {
 
 export interface LineBot {
   handler: BotWebhookHandler;
+  /** Pushes a staff reply to a hand-off's chat, once (its delivery key is the push's retry key). */
+  deliverStaffReply: StaffReplySender;
   stop(): void;
 }
+
+export type StaffReplySender = (handoff: Handoff, text: string) => Promise<void>;
 
 export function startLineBot(context: BotContext, options: LineBotOptions): LineBot {
   const { logger } = context;
@@ -98,5 +105,12 @@ export function startLineBot(context: BotContext, options: LineBotOptions): Line
     return { status: 200, body: {} };
   };
 
-  return { handler, stop: () => stopping.abort() };
+  const deliverStaffReply: StaffReplySender = async (handoff, text) => {
+    if (handoff.target.platform !== "line") throw new Error("not a LINE hand-off");
+    const delivery = { client, logger, replyToken: undefined, to: handoff.target.to, deadlineAt: 0 };
+    if (!(await push(delivery, textMessages(text), handoff.deliveryKey)))
+      throw new Error("LINE did not accept the push (see the log)");
+  };
+
+  return { handler, deliverStaffReply, stop: () => stopping.abort() };
 }

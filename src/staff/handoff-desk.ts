@@ -1,0 +1,98 @@
+/**
+ * The hand-off desk: a student's request for a person enters the queue (and alerts staff); a staff
+ * reply is claimed once, delivered by the platform's courier marked as coming from course staff, and
+ * may be saved as a verified answer. Platform delivery lives in bots/ (couriers set after they start).
+ */
+import { AppError, errorMessage } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { ConversationStore } from "../store/conversations.ts";
+import type { Handoff, HandoffStore, NewHandoff } from "../store/handoffs.ts";
+import type { VerifiedAnswerStore } from "../store/verified-answers.ts";
+
+/** Delivers a staff reply on one platform; throws when the platform did not take it. */
+export type StaffReplyCourier = (handoff: Handoff, text: string) => Promise<void>;
+
+/** How a staff reply looks to the student. */
+export function staffReplyText(reply: string): string {
+  return `👩‍🏫 課程助教回覆：\n${reply}`;
+}
+
+export interface HandoffDeskOptions {
+  store: HandoffStore;
+  conversations: Pick<ConversationStore, "history">;
+  verified: Pick<VerifiedAnswerStore, "add">;
+  logger: Logger;
+  /** Filled in when the bots start. */
+  couriers: { line?: StaffReplyCourier; discord?: StaffReplyCourier };
+  /** Told about every new hand-off (the staff alert); must not throw or wait. */
+  onCreated?(handoff: Handoff): void;
+  /** Called after a reply saved as a verified answer, so it is served at once. */
+  verifiedChanged?(): Promise<void>;
+}
+
+export interface ReplyOutcome {
+  handoff: Handoff;
+  delivered: boolean;
+  verifiedAnswerId?: string;
+}
+
+export class HandoffDesk {
+  constructor(private readonly options: HandoffDeskOptions) {}
+
+  /** Opens a hand-off; an empty question is taken from the student's last question. */
+  async request(request: NewHandoff): Promise<Handoff> {
+    let question = request.question.trim();
+    let traceId = request.traceId;
+    if (question === "") {
+      const history = await this.options.conversations.history(request.conversationId, 20);
+      const last = history.filter((turn) => turn.role === "user").at(-1);
+      question = last?.content ?? "（學生沒有寫問題）";
+      traceId ||= last?.traceId ?? "";
+    }
+    const handoff = await this.options.store.create({ ...request, question, traceId });
+    this.options.onCreated?.(handoff);
+    return handoff;
+  }
+
+  async reply(id: string, text: string, options: { saveAsVerified?: boolean } = {}): Promise<ReplyOutcome> {
+    const handoff = await this.options.store.claimReply(id, text);
+    const courier = this.options.couriers[handoff.platform];
+    let delivered = false;
+    if (!courier) {
+      await this.options.store.recordDelivery(id, {
+        error: `the ${handoff.platform} bot is not running here`,
+      });
+    } else {
+      try {
+        await courier(handoff, staffReplyText(text));
+        delivered = true;
+        await this.options.store.recordDelivery(id, { deliveredAt: new Date().toISOString() });
+      } catch (error) {
+        this.options.logger.error(`hand-off ${id}: the reply was not delivered: ${errorMessage(error)}`);
+        await this.options.store.recordDelivery(id, { error: errorMessage(error) });
+      }
+    }
+    let verifiedAnswerId: string | undefined;
+    if (options.saveAsVerified) {
+      const answer = await this.options.verified.add({
+        question: handoff.question,
+        answer: text,
+        traceId: handoff.traceId,
+      });
+      verifiedAnswerId = answer.id;
+      await this.options.verifiedChanged?.();
+    }
+    const latest = (await this.options.store.get(id)) ?? handoff;
+    return { handoff: latest, delivered, verifiedAnswerId };
+  }
+
+  async close(id: string): Promise<Handoff> {
+    return this.options.store.close(id);
+  }
+
+  async get(id: string): Promise<Handoff> {
+    const handoff = await this.options.store.get(id);
+    if (!handoff) throw new AppError(`there is no hand-off ${id}`, "not_found");
+    return handoff;
+  }
+}
