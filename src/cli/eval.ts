@@ -2,6 +2,7 @@
  * npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--rerank MODEL|none]
  * Ingests DIR into a temporary LanceDB and reports recall@1, recall@k and MRR: a question counts as
  * found at rank r when the r-th passage contains its `mustContain` phrase.
+ * npm run eval -- answers --gold FILE …: whole answers through the pipeline (see eval-answers.ts).
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -65,7 +66,7 @@ function formatReport(
   return `${lines.join("\n")}\n`;
 }
 
-runMain(async () => {
+async function retrievalMain(): Promise<number> {
   const { values } = parseCliArgs(
     process.argv.slice(2),
     {
@@ -168,4 +169,11 @@ runMain(async () => {
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
-});
+}
+
+// `npm run eval -- answers …` scores whole answers (cli/eval-answers.ts); otherwise retrieval.
+if (process.argv[2] === "answers") {
+  runMain(async () => (await import("./eval-answers.ts")).evalAnswersMain(process.argv.slice(3)));
+} else {
+  runMain(retrievalMain);
+}

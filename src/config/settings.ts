@@ -322,6 +322,12 @@ export const SETTINGS = {
     description:
       "Links bot answers to traces so 👍/👎 count after a restart, and remembers LINE webhook event ids for 24 h so a replayed webhook is not answered twice; `none` keeps both in memory.",
   }),
+  JUDGE_BASE_URL: optional({
+    description:
+      "OpenAI-compatible base URL of the answer-quality judge (`npm run eval -- answers --judge`), e.g. http://judge:8000/v1.",
+  }),
+  JUDGE_MODEL: text({ default: "default", description: "Model name sent to the judge server." }),
+  JUDGE_API_KEY: optional({ description: "Bearer key for JUDGE_BASE_URL, if it needs one." }),
   LOG_LEVEL: choice({
     default: "info",
     choices: ["debug", "info", "warn", "error"],
