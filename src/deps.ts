@@ -358,7 +358,8 @@ export async function createService(
   );
   const chat: ChatService = (input) => prepareChat(input, chatDeps);
   const webhooks: NonNullable<HttpServices["webhooks"]> = {};
-  const admin = createAdminServices({
+  const evalRuns = await EvalRunStore.open(corpus.database);
+  const adminServices = createAdminServices({
     adminToken,
     pseudonymSecret: pseudonymKeyOf(config),
     sessionLifetimeMs: config.admin.sessionHours * 3_600_000,
@@ -381,6 +382,7 @@ export async function createService(
       retrieve: (question) => retriever.retrieve(question),
     },
   });
+  const admin = { ...adminServices, evalRuns };
   const stopTraceRetention = startTraceRetention({
     traces,
     logger: log,

@@ -8,6 +8,7 @@ export {
 } from "./chunks.ts";
 export { ConversationStore } from "./conversations.ts";
 export { type Database, openDatabase } from "./database.ts";
+export { EvalRunStore } from "./eval-runs.ts";
 export {
   formatTraceCursor,
   parseTraceCursor,
@@ -15,4 +16,4 @@ export {
   type TraceFilter,
   traceFilterSql,
 } from "./trace-filter.ts";
-export { TraceStore, type TraceSummary } from "./traces.ts";
+export { type TraceStatsColumns, TraceStore, type TraceSummary } from "./traces.ts";

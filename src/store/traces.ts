@@ -94,6 +94,18 @@ function fromRow(row: Record<string, unknown>): Trace {
   return trace;
 }
 
+/** The dashboard's columns as parallel lists (timings is each trace's JSON text). */
+export interface TraceStatsColumns {
+  createdAt: string[];
+  platform: string[];
+  mode: string[];
+  feedback: string[];
+  status: string[];
+  timings: string[];
+}
+
+const STATS_COLUMNS = ["createdAt", "platform", "mode", "feedback", "status", "timings"] as const;
+
 /** A trace without its prompt text (the heavy column), for lists. */
 export type TraceSummary = Omit<Trace, "prompt">;
 
@@ -242,6 +254,62 @@ export class TraceStore {
   async close(): Promise<void> {
     await this.flush();
     await this.compaction.idle();
+  }
+
+  /**
+   * The few columns the dashboard's figures need, for traces created in [from, to), evaluation runs'
+   * traces left out: read column by column as Arrow, so 100,000 traces take milliseconds, not seconds.
+   */
+  async statsColumns(range: { from: string; to: string }): Promise<TraceStatsColumns> {
+    await this.flush();
+    const where = `${traceFilterSql(range)} AND platform != ${sqlString("eval")}`;
+    const table = await this.table
+      .query()
+      .where(where)
+      .select([...STATS_COLUMNS])
+      .toArrow();
+    const column = (name: (typeof STATS_COLUMNS)[number]) =>
+      (table.getChild(name)?.toArray() ?? []) as unknown as string[];
+    return {
+      createdAt: column("createdAt"),
+      platform: column("platform"),
+      mode: column("mode"),
+      feedback: column("feedback"),
+      status: column("status"),
+      timings: column("timings"),
+    };
+  }
+
+  /** Weak-retrieval candidates for the gaps trend: answered traces in [from, to) with their passages. */
+  async passagesInRange(range: {
+    from: string;
+    to: string;
+  }): Promise<Pick<Trace, "createdAt" | "passages">[]> {
+    await this.flush();
+    const answered = `mode IN (${sqlString("answer")}, ${sqlString("retrieval-only")})`;
+    const where = `${traceFilterSql(range)} AND ${answered} AND status = ${sqlString("ok")} AND platform != ${sqlString("eval")}`;
+    const rows = await this.table.query().where(where).select(["createdAt", "passages"]).toArray();
+    return rows.map((row) => ({
+      createdAt: String(row.createdAt),
+      passages: JSON.parse(String(row.passages || "[]")),
+    }));
+  }
+
+  /**
+   * Every matching trace without its prompt, a batch at a time in storage order: an export reads
+   * 100,000 traces in constant memory (the consumer's pace holds the reader back).
+   */
+  async *summaryBatches(filter: TraceFilter = {}): AsyncGenerator<TraceSummary[]> {
+    await this.flush();
+    let query = this.table.query().select(SUMMARY_COLUMNS);
+    const where = traceFilterSql({ ...filter, limit: undefined });
+    if (where) query = query.where(where);
+    for await (const batch of query) {
+      yield batch.toArray().map((row: { toJSON(): Record<string, unknown> }) => {
+        const { prompt: _prompt, ...summary } = fromRow(row.toJSON());
+        return summary;
+      });
+    }
   }
 
   /** Reads only id and createdAt to pick the newest matches, then the chosen rows in full. */

@@ -4,11 +4,21 @@ import { html } from "hono/html";
 import type { Child } from "hono/jsx";
 import { splitSpecialTokens } from "../prompt-sections.ts";
 
-export type Section = "traces" | "gaps" | "corpus" | "retrieval" | "playground" | "next-token";
+export type Section =
+  | "dashboard"
+  | "quality"
+  | "traces"
+  | "gaps"
+  | "corpus"
+  | "retrieval"
+  | "playground"
+  | "next-token";
 
 const NAVIGATION: { section: Section; href: string; label: string }[] = [
+  { section: "dashboard", href: "/admin", label: "Dashboard" },
   { section: "traces", href: "/admin/traces", label: "Traces" },
   { section: "gaps", href: "/admin/gaps", label: "Knowledge gaps" },
+  { section: "quality", href: "/admin/quality", label: "Quality" },
   { section: "corpus", href: "/admin/corpus", label: "Corpus" },
   { section: "retrieval", href: "/admin/corpus/search", label: "Retrieval" },
   { section: "playground", href: "/admin/playground", label: "Playground" },
