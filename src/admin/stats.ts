@@ -54,28 +54,16 @@ function percentile(sorted: number[], fraction: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
 }
 
-const increment = (counts: Record<string, number>, key: string) => {
-  counts[key] = (counts[key] ?? 0) + 1;
-};
-
-/** Index of the day an ISO time falls in, by binary search over the days' UTC starts. */
-function dayIndex(starts: string[], createdAt: string): number {
+/** Index of the day a time falls in, by binary search over the days' starts (epoch ms). */
+function dayIndex(starts: Float64Array | number[], time: number): number {
   let low = 0;
   let high = starts.length - 1;
   while (low < high) {
     const middle = (low + high + 1) >> 1;
-    if (starts[middle]! <= createdAt) low = middle;
+    if (starts[middle]! <= time) low = middle;
     else high = middle - 1;
   }
   return low;
-}
-
-/** Reads firstTokenMs and totalMs from a trace's timings JSON without parsing all of it. */
-function readTimings(json: string): { firstTokenMs: number; totalMs: number } | undefined {
-  const first = /"firstTokenMs":(-?[\d.]+)/.exec(json);
-  const total = /"totalMs":(-?[\d.]+)/.exec(json);
-  if (!first || !total) return undefined;
-  return { firstTokenMs: Number(first[1]), totalMs: Number(total[1]) };
 }
 
 export function computeStats(
@@ -83,42 +71,62 @@ export function computeStats(
   range: { from: string; to: string; timeZone: string },
 ): StatsReport {
   const dates = daysBetween(range.from, range.to);
-  const starts = dates.map((date) => dayStartUtc(date, range.timeZone)!);
-  const days = dates.map((date) => ({
-    date,
-    total: 0,
-    byPlatform: {} as Record<string, number>,
-    byMode: {} as Record<string, number>,
-    feedback: { up: 0, down: 0 },
-    firstToken: [] as number[],
-    totalTimes: [] as number[],
-  }));
+  const starts = Float64Array.from(dates, (date) => Date.parse(dayStartUtc(date, range.timeZone)!));
+  const { platform, mode, feedback, status } = columns;
+  // Counted by code first (cheap), named at the end.
+  const byPlatform = dates.map(() => new Array<number>(platform.names.length).fill(0));
+  const byMode = dates.map(() => new Array<number>(mode.names.length).fill(0));
+  const totalsPerDay = new Array<number>(dates.length).fill(0);
+  const up = new Array<number>(dates.length).fill(0);
+  const down = new Array<number>(dates.length).fill(0);
+  const firstToken = dates.map(() => [] as number[]);
+  const totalTimes = dates.map(() => [] as number[]);
   const hoursOfWeek = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
   // Weekday of each day (0 = Monday): the date itself, not the UTC instant, decides it.
   const weekdays = dates.map((date) => (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7);
-  const startTimes = starts.map((start) => Date.parse(start));
+  const upCode = feedback.names.indexOf("up");
+  const downCode = feedback.names.indexOf("down");
+  const answerCode = mode.names.indexOf("answer");
+  const okCode = status.names.indexOf("ok");
 
-  for (let index = 0; index < columns.createdAt.length; index++) {
-    const createdAt = columns.createdAt[index]!;
-    const at = dayIndex(starts, createdAt);
-    const day = days[at]!;
-    day.total++;
-    increment(day.byPlatform, columns.platform[index]!);
-    increment(day.byMode, columns.mode[index]!);
-    const feedback = columns.feedback[index];
-    if (feedback === "up") day.feedback.up++;
-    else if (feedback === "down") day.feedback.down++;
-    if (columns.mode[index] === "answer" && columns.status[index] === "ok") {
-      const timings = readTimings(columns.timings[index]!);
-      if (timings) {
-        day.firstToken.push(timings.firstTokenMs);
-        day.totalTimes.push(timings.totalMs);
+  for (let index = 0; index < columns.count; index++) {
+    const time = columns.createdAtMs[index]!;
+    const at = dayIndex(starts, time);
+    totalsPerDay[at]!++;
+    byPlatform[at]![platform.codes[index]!]!++;
+    byMode[at]![mode.codes[index]!]!++;
+    const vote = feedback.codes[index];
+    if (vote === upCode) up[at]!++;
+    else if (vote === downCode) down[at]!++;
+    if (mode.codes[index] === answerCode && status.codes[index] === okCode) {
+      const first = columns.firstTokenMs[index]!;
+      const total = columns.totalMs[index]!;
+      if (!Number.isNaN(first) && !Number.isNaN(total)) {
+        firstToken[at]!.push(first);
+        totalTimes[at]!.push(total);
       }
     }
     // Hours since the day's local midnight (a daylight-saving day is off by an hour for part of it).
-    const hour = Math.min(23, Math.max(0, Math.floor((Date.parse(createdAt) - startTimes[at]!) / 3_600_000)));
+    const hour = Math.min(23, Math.max(0, Math.floor((time - starts[at]!) / 3_600_000)));
     hoursOfWeek[weekdays[at]!]![hour]!++;
   }
+
+  const named = (counts: number[], names: string[]) => {
+    const result: Record<string, number> = {};
+    counts.forEach((count, code) => {
+      if (count > 0) result[names[code]!] = count;
+    });
+    return result;
+  };
+  const days = dates.map((date, at) => ({
+    date,
+    total: totalsPerDay[at]!,
+    byPlatform: named(byPlatform[at]!, platform.names),
+    byMode: named(byMode[at]!, mode.names),
+    feedback: { up: up[at]!, down: down[at]! },
+    firstToken: firstToken[at]!,
+    totalTimes: totalTimes[at]!,
+  }));
 
   const totals = {
     total: 0,
@@ -154,8 +162,10 @@ export function countPerDay(
   times: readonly string[],
   range: { from: string; to: string; timeZone: string },
 ): number[] {
-  const starts = daysBetween(range.from, range.to).map((date) => dayStartUtc(date, range.timeZone)!);
+  const starts = daysBetween(range.from, range.to).map((date) =>
+    Date.parse(dayStartUtc(date, range.timeZone)!),
+  );
   const counts = new Array<number>(starts.length).fill(0);
-  for (const time of times) counts[dayIndex(starts, time)]!++;
+  for (const time of times) counts[dayIndex(starts, Date.parse(time))]!++;
   return counts;
 }
