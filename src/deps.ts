@@ -268,6 +268,8 @@ export interface Service {
   chat: ChatService;
   traces: TraceStore;
   conversations: ConversationStore;
+  /** Stored answer-quality runs (the admin Quality page reads them). */
+  evalRuns: EvalRunStore;
   /** Set webhook handlers after bots are created (the app reads them per request). */
   webhooks: NonNullable<HttpServices["webhooks"]>;
   config: Config;
@@ -426,6 +428,7 @@ export async function createService(
     chat,
     traces,
     conversations,
+    evalRuns,
     webhooks,
     config,
     logger: log,

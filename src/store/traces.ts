@@ -269,6 +269,19 @@ export class TraceStore {
     const where = `${traceFilterSql(range)} AND platform != ${sqlString("eval")}`;
     const table = await this.table.query().where(where).select(STATS_COLUMNS).toArrow();
     const column = (name: string) => table.getChild(name)!;
+    const empty = { codes: new Uint16Array(0), names: [] };
+    // An empty result comes back without columns.
+    if (table.numRows === 0)
+      return {
+        count: 0,
+        createdAtMs: new Float64Array(0),
+        platform: empty,
+        mode: empty,
+        feedback: empty,
+        status: empty,
+        firstTokenMs: new Float64Array(0),
+        totalMs: new Float64Array(0),
+      };
     return {
       count: table.numRows,
       createdAtMs: isoTimesMs(column("createdAt")),

@@ -95,6 +95,14 @@ describe("GET /api/admin/stats", () => {
     expect(stats.hoursOfWeek[0][0]).toBe(1); // Monday 00:30, trace d
   });
 
+  it("defaults to the last 30 days, and an empty range is all zeros", async () => {
+    const response = await api("/api/admin/stats");
+    expect(response.status).toBe(200);
+    const stats = await response.json();
+    expect(stats.days).toHaveLength(30);
+    expect(stats.totals).toEqual({ total: 0, byPlatform: {}, byMode: {}, feedback: { up: 0, down: 0 } });
+  });
+
   it("refuses inverted, unparseable and over-a-year ranges with a 400 that says so", async () => {
     for (const [query, message] of [
       ["from=2026-03-05&to=2026-03-01", "from (2026-03-05) is after to (2026-03-01): the range is inverted"],
