@@ -69,7 +69,11 @@ function Legend(props: { series: Series[] }) {
     <p class="legend">
       {props.series.map((series, index) => (
         <span>
-          <i style={`background:${colorOf(index)}`} /> {series.name}
+          {/* An SVG swatch: the admin CSP allows no inline styles. */}
+          <svg width="12" height="12" aria-hidden="true">
+            <rect width="12" height="12" rx="2" fill={colorOf(index)} />
+          </svg>{" "}
+          {series.name}
         </span>
       ))}
     </p>
@@ -301,7 +305,7 @@ figure.chart { margin:0 0 1rem; }
 figure.chart svg { width:100%; height:auto; display:block; margin:.4rem 0; }
 figure.chart svg rect:hover, figure.chart svg circle:hover { stroke:#1d2430; stroke-width:1.5; }
 .legend { display:flex; flex-wrap:wrap; gap:.2rem .9rem; margin:.2rem 0; font-size:.85rem; }
-.legend i { display:inline-block; width:.8rem; height:.8rem; border-radius:2px; vertical-align:-1px; }
+.legend svg { vertical-align:-1px; }
 details.chart-data { border:0; background:none; margin:0; }
 details.chart-data > summary { font-weight:400; color:var(--muted); padding:.2rem 0; }
 details.chart-data > div { margin:0; }

@@ -71,8 +71,8 @@ export function DashboardPage(props: { report: StatsReport; weakPerDay: number[]
         </div>
       </div>
       <p class="muted">
-        Days in {report.timeZone}. Questions from the answer evaluation (`npm run eval -- answers`) are not
-        counted. Hover a bar or point for its numbers; each chart's table is folded below it.
+        Days in {report.timeZone}. Questions from the answer evaluation (<code>npm run eval -- answers</code>)
+        are not counted. Hover a bar or point for its numbers; each chart's table is folded below it.
       </p>
       <BarChart
         id="chart-platforms"
