@@ -18,24 +18,34 @@ const decoder = new TextDecoder();
 export function dictionaryCodes(vector: Vector): { codes: Uint16Array; names: string[] } {
   const codes = new Uint16Array(vector.length);
   const names: string[] = [];
-  // Distinct byte strings by a cheap key: their bytes as char codes (the values are short).
-  const known = new Map<string, number>();
+  // Distinct values by an FNV-1a hash of their bytes, each checked byte for byte against its first bytes.
+  const known = new Map<number, { code: number; bytes: Uint8Array }[]>();
   let row = 0;
   for (const chunk of chunksOf(vector)) {
+    const bytes = chunk.values;
     for (let index = 0; index < chunk.length; index++, row++) {
       const start = chunk.valueOffsets[index]!;
       const end = chunk.valueOffsets[index + 1]!;
-      const key = String.fromCharCode.apply(null, chunk.values.subarray(start, end) as unknown as number[]);
-      let code = known.get(key);
+      let hash = 0x811c9dc5;
+      for (let at = start; at < end; at++) hash = Math.imul(hash ^ bytes[at]!, 0x01000193);
+      const candidates = known.get(hash);
+      let code = candidates?.find((candidate) => sameBytes(candidate.bytes, bytes, start, end))?.code;
       if (code === undefined) {
         code = names.length;
-        names.push(decoder.decode(chunk.values.subarray(start, end)));
-        known.set(key, code);
+        const value = bytes.slice(start, end);
+        names.push(decoder.decode(value));
+        known.set(hash, [...(candidates ?? []), { code, bytes: value }]);
       }
       codes[row] = code;
     }
   }
   return { codes, names };
+}
+
+function sameBytes(known: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (known.length !== end - start) return false;
+  for (let index = 0; index < known.length; index++) if (known[index] !== bytes[start + index]) return false;
+  return true;
 }
 
 const digits = (bytes: Uint8Array, at: number, count: number) => {

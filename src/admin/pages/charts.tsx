@@ -145,7 +145,13 @@ export function BarChart(props: {
   const barWidth = props.stacked ? step * 0.7 : (step * 0.8) / Math.max(1, series.length);
   return (
     <ChartFigure id={props.id} title={props.title} note={props.note}>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={props.title} preserveAspectRatio="none">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        class="plot"
+        role="img"
+        aria-label={props.title}
+        preserveAspectRatio="none"
+      >
         <Axes max={max} labels={labels} unit={props.unit} />
         {labels.map((label, index) => {
           let base = 0;
@@ -201,7 +207,13 @@ export function LineChart(props: {
   const yOf = (value: number) => TOP + plotHeight * (1 - value / max);
   return (
     <ChartFigure id={props.id} title={props.title} note={props.note}>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={props.title} preserveAspectRatio="none">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        class="plot"
+        role="img"
+        aria-label={props.title}
+        preserveAspectRatio="none"
+      >
         <Axes max={max} labels={labels} unit={props.unit} />
         {series.map((item, seriesIndex) => {
           const path = item.values
@@ -252,7 +264,13 @@ export function Heatmap(props: {
   const height = rowHeight * props.rows.length + 20;
   return (
     <ChartFigure id={props.id} title={props.title} note={props.note}>
-      <svg viewBox={`0 0 ${WIDTH} ${height}`} role="img" aria-label={props.title} preserveAspectRatio="none">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${height}`}
+        class="plot"
+        role="img"
+        aria-label={props.title}
+        preserveAspectRatio="none"
+      >
         {props.rows.map((row, rowIndex) => (
           <>
             <text x={LEFT - 4} y={rowIndex * rowHeight + 16} text-anchor="end" font-size="11" fill="#5d6878">
@@ -302,8 +320,8 @@ export function Heatmap(props: {
 export const CHART_CSS = `
 a.button { display:inline-block; padding:.3rem .75rem; border-radius:5px; border:1px solid var(--accent); color:var(--accent); background:#fff; text-decoration:none; }
 figure.chart { margin:0 0 1rem; }
-figure.chart svg { width:100%; height:auto; display:block; margin:.4rem 0; }
-figure.chart svg rect:hover, figure.chart svg circle:hover { stroke:#1d2430; stroke-width:1.5; }
+figure.chart svg.plot { width:100%; height:auto; display:block; margin:.4rem 0; }
+figure.chart svg.plot rect:hover, figure.chart svg.plot circle:hover { stroke:#1d2430; stroke-width:1.5; }
 .legend { display:flex; flex-wrap:wrap; gap:.2rem .9rem; margin:.2rem 0; font-size:.85rem; }
 .legend svg { vertical-align:-1px; }
 details.chart-data { border:0; background:none; margin:0; }
