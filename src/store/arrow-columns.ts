@@ -80,22 +80,35 @@ export function isoTimesMs(vector: Vector): Float64Array {
   return times;
 }
 
-/** The number after `"name":` in each row's JSON text (NaN when absent). */
-export function jsonNumbers(vector: Vector, name: string): Float64Array {
-  const pattern = new TextEncoder().encode(`"${name}":`);
-  const numbers = new Float64Array(vector.length).fill(Number.NaN);
+/** The numbers after `"name":` for each name, in each row's JSON text (NaN when absent); one pass. */
+export function jsonNumbers(vector: Vector, names: readonly string[]): Float64Array[] {
+  const patterns = names.map((name) => new TextEncoder().encode(`"${name}":`));
+  const numbers = names.map(() => new Float64Array(vector.length).fill(Number.NaN));
   let row = 0;
   for (const chunk of chunksOf(vector)) {
     const bytes = chunk.values;
     for (let index = 0; index < chunk.length; index++, row++) {
-      const start = chunk.valueOffsets[index]!;
       const end = chunk.valueOffsets[index + 1]!;
-      const at = findBytes(bytes, pattern, start, end);
-      if (at < 0) continue;
-      numbers[row] = readNumber(bytes, at + pattern.length, end);
+      for (let at = chunk.valueOffsets[index]!; at < end; at++) {
+        if (bytes[at] !== 34 /* " */) continue;
+        for (let which = 0; which < patterns.length; which++) {
+          const pattern = patterns[which]!;
+          if (at + pattern.length <= end && startsWith(bytes, at, pattern)) {
+            numbers[which]![row] = readNumber(bytes, at + pattern.length, end);
+            at += pattern.length - 1;
+            break;
+          }
+        }
+      }
     }
   }
   return numbers;
+}
+
+function startsWith(bytes: Uint8Array, at: number, pattern: Uint8Array): boolean {
+  for (let offset = 1; offset < pattern.length; offset++)
+    if (bytes[at + offset] !== pattern[offset]) return false;
+  return true;
 }
 
 /** A plain JSON number (digits, sign, decimals) at `at`; exponents are read by Number(). */
@@ -125,20 +138,4 @@ function readNumber(bytes: Uint8Array, at: number, end: number): number {
   }
   if (!seen) return Number.NaN;
   return negative ? -value : value;
-}
-
-function findBytes(bytes: Uint8Array, pattern: Uint8Array, start: number, end: number): number {
-  const first = pattern[0]!;
-  for (let at = start; at + pattern.length <= end; at++) {
-    if (bytes[at] !== first) continue;
-    let match = true;
-    for (let offset = 1; offset < pattern.length; offset++) {
-      if (bytes[at + offset] !== pattern[offset]) {
-        match = false;
-        break;
-      }
-    }
-    if (match) return at;
-  }
-  return -1;
 }

@@ -282,6 +282,7 @@ export class TraceStore {
         firstTokenMs: new Float64Array(0),
         totalMs: new Float64Array(0),
       };
+    const [firstTokenMs, totalMs] = jsonNumbers(column("timings"), ["firstTokenMs", "totalMs"]);
     return {
       count: table.numRows,
       createdAtMs: isoTimesMs(column("createdAt")),
@@ -289,8 +290,8 @@ export class TraceStore {
       mode: dictionaryCodes(column("mode")),
       feedback: dictionaryCodes(column("feedback")),
       status: dictionaryCodes(column("status")),
-      firstTokenMs: jsonNumbers(column("timings"), "firstTokenMs"),
-      totalMs: jsonNumbers(column("timings"), "totalMs"),
+      firstTokenMs: firstTokenMs!,
+      totalMs: totalMs!,
     };
   }
 
