@@ -1,5 +1,5 @@
 /** Composition root: turns a Config into the concrete store, embedder, retriever (and model). */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Hono } from "hono";
@@ -440,67 +440,6 @@ export async function createService(
       // Bots first: answers in flight still write their traces.
       await bots.stop();
       await stopTraceRetention();
-      await engine?.close();
-      await traces.close();
-      await conversations.close();
-    },
-  };
-}
-
-/** What `npm run eval -- answers` runs: the service's own answering pipeline, without HTTP or bots. */
-export interface AnswerEvaluationPipeline {
-  chat: ChatService;
-  traces: TraceStore;
-  evalRuns: EvalRunStore;
-  modelName: string;
-  corpusVersion: number;
-  /** sha256 (first 12 hex digits) of every prompt template, so runs show when prompts changed. */
-  promptHash: string;
-  /** Set when no model could be loaded (answers are then retrieval-only). */
-  problem?: string;
-  close(): Promise<void>;
-}
-
-export async function openAnswerEvaluation(
-  config: Config,
-  logger: Logger,
-  progress: (label: string) => ProgressReporter = silentProgress,
-): Promise<AnswerEvaluationPipeline> {
-  const templates = await loadPromptTemplates(config.promptsDir);
-  const corpus = await openCorpus(config);
-  const embedder = await createEmbedder(config, logger);
-  if (config.ingestOnStart) await ingestConfiguredCorpus(config, corpus, embedder);
-  const traces = await TraceStore.open(corpus.database, { logger });
-  const conversations = await ConversationStore.open(corpus.database, { logger });
-  const evalRuns = await EvalRunStore.open(corpus.database);
-  const { engine, problem } = await createLlmEngine(config, logger, progress);
-  const retriever = createCorpusRetriever(config, corpus, embedder, logger, {
-    glossary: await loadStaffGlossary(config),
-    countTokens: engine ? (text) => engine.countTokens(text) : undefined,
-    reranker: await createReranker(config, logger),
-  });
-  const chatDeps: ChatDeps = {
-    retriever,
-    llm: engine,
-    traces,
-    conversations,
-    templates,
-    course: config.course,
-    samplingDefaults: config.sampling,
-    messageMaxChars: config.limits.messageMaxChars,
-    relevance: config.relevance,
-    logger,
-    clock: createTraceClock(),
-  };
-  return {
-    chat: (input) => prepareChat(input, chatDeps),
-    traces,
-    evalRuns,
-    modelName: engine?.modelName ?? "none (retrieval-only)",
-    corpusVersion: await corpus.chunks.version(),
-    promptHash: createHash("sha256").update(JSON.stringify(templates)).digest("hex").slice(0, 12),
-    problem,
-    async close() {
       await engine?.close();
       await traces.close();
       await conversations.close();

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { collectAnswer } from "../chat/index.ts";
 import { loadConfig } from "../config.ts";
-import { createAppLogger, openAnswerEvaluation } from "../deps.ts";
+import { createAppLogger } from "../deps.ts";
 import { AppError, errorMessage } from "../errors.ts";
 import { compareRuns } from "../quality/compare.ts";
 import { parseGoldFile } from "../quality/gold.ts";
@@ -18,6 +18,7 @@ import { type AskedAnswer, evaluateAnswers } from "../quality/run-answers.ts";
 import type { GoldQuestion } from "../quality/scoring.ts";
 import { type EvalRun, EvalRunStore } from "../store/eval-runs.ts";
 import { openDatabase } from "../store/index.ts";
+import { openAnswerEvaluation } from "./answer-pipeline.ts";
 import { parseCliArgs } from "./args.ts";
 import { createProgressBar } from "./progress.ts";
 

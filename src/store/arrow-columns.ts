@@ -3,7 +3,51 @@
  * strings alone cost more than the query. Categorical columns become small integer codes with a
  * names list, ISO times become epoch milliseconds, and numbers inside a JSON column are read in place.
  */
-import type { Vector } from "apache-arrow";
+import type { Table as ArrowTable, Vector } from "apache-arrow";
+
+/** The dashboard's columns, one entry per trace: categorical ones as codes into their names. */
+export interface TraceStatsColumns {
+  count: number;
+  createdAtMs: Float64Array;
+  platform: { codes: Uint16Array; names: string[] };
+  mode: { codes: Uint16Array; names: string[] };
+  feedback: { codes: Uint16Array; names: string[] };
+  status: { codes: Uint16Array; names: string[] };
+  /** NaN where a trace's timings lack the figure. */
+  firstTokenMs: Float64Array;
+  totalMs: Float64Array;
+}
+
+/** The trace columns statsColumnsOf reads. */
+export const STATS_COLUMNS = ["createdAt", "platform", "mode", "feedback", "status", "timings"];
+
+export function statsColumnsOf(table: ArrowTable): TraceStatsColumns {
+  const empty = { codes: new Uint16Array(0), names: [] };
+  // An empty result comes back without columns.
+  if (table.numRows === 0)
+    return {
+      count: 0,
+      createdAtMs: new Float64Array(0),
+      platform: empty,
+      mode: empty,
+      feedback: empty,
+      status: empty,
+      firstTokenMs: new Float64Array(0),
+      totalMs: new Float64Array(0),
+    };
+  const column = (name: string) => table.getChild(name)!;
+  const [firstTokenMs, totalMs] = jsonNumbers(column("timings"), ["firstTokenMs", "totalMs"]);
+  return {
+    count: table.numRows,
+    createdAtMs: isoTimesMs(column("createdAt")),
+    platform: dictionaryCodes(column("platform")),
+    mode: dictionaryCodes(column("mode")),
+    feedback: dictionaryCodes(column("feedback")),
+    status: dictionaryCodes(column("status")),
+    firstTokenMs: firstTokenMs!,
+    totalMs: totalMs!,
+  };
+}
 
 interface TextChunk {
   length: number;

@@ -1,3 +1,4 @@
+export type { TraceStatsColumns } from "./arrow-columns.ts";
 export {
   type ChunkHit,
   ChunkStore,
@@ -16,4 +17,4 @@ export {
   type TraceFilter,
   traceFilterSql,
 } from "./trace-filter.ts";
-export { type TraceStatsColumns, TraceStore, type TraceSummary } from "./traces.ts";
+export { TraceStore, type TraceSummary } from "./traces.ts";

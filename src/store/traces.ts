@@ -6,7 +6,7 @@ import * as lancedb from "@lancedb/lancedb";
 import { Field, Float64, Schema, Utf8 } from "apache-arrow";
 import { createLogger, type Logger } from "../log.ts";
 import type { Trace } from "../types.ts";
-import { dictionaryCodes, isoTimesMs, jsonNumbers } from "./arrow-columns.ts";
+import { STATS_COLUMNS, statsColumnsOf, type TraceStatsColumns } from "./arrow-columns.ts";
 import { BackgroundCompaction } from "./compaction.ts";
 import { type Database, openTableIfExists, sqlString, type Table } from "./database.ts";
 import { newestFirst, type TraceFilter, traceFilterSql } from "./trace-filter.ts";
@@ -94,21 +94,6 @@ function fromRow(row: Record<string, unknown>): Trace {
   if (text("feedback")) trace.feedback = text("feedback") as Trace["feedback"];
   return trace;
 }
-
-/** The dashboard's columns, one entry per trace: categorical ones as codes into their names. */
-export interface TraceStatsColumns {
-  count: number;
-  createdAtMs: Float64Array;
-  platform: { codes: Uint16Array; names: string[] };
-  mode: { codes: Uint16Array; names: string[] };
-  feedback: { codes: Uint16Array; names: string[] };
-  status: { codes: Uint16Array; names: string[] };
-  /** NaN where a trace's timings lack the figure. */
-  firstTokenMs: Float64Array;
-  totalMs: Float64Array;
-}
-
-const STATS_COLUMNS = ["createdAt", "platform", "mode", "feedback", "status", "timings"];
 
 /** A trace without its prompt text (the heavy column), for lists. */
 export type TraceSummary = Omit<Trace, "prompt">;
@@ -267,32 +252,7 @@ export class TraceStore {
   async statsColumns(range: { from: string; to: string }): Promise<TraceStatsColumns> {
     await this.flush();
     const where = `${traceFilterSql(range)} AND platform != ${sqlString("eval")}`;
-    const table = await this.table.query().where(where).select(STATS_COLUMNS).toArrow();
-    const column = (name: string) => table.getChild(name)!;
-    const empty = { codes: new Uint16Array(0), names: [] };
-    // An empty result comes back without columns.
-    if (table.numRows === 0)
-      return {
-        count: 0,
-        createdAtMs: new Float64Array(0),
-        platform: empty,
-        mode: empty,
-        feedback: empty,
-        status: empty,
-        firstTokenMs: new Float64Array(0),
-        totalMs: new Float64Array(0),
-      };
-    const [firstTokenMs, totalMs] = jsonNumbers(column("timings"), ["firstTokenMs", "totalMs"]);
-    return {
-      count: table.numRows,
-      createdAtMs: isoTimesMs(column("createdAt")),
-      platform: dictionaryCodes(column("platform")),
-      mode: dictionaryCodes(column("mode")),
-      feedback: dictionaryCodes(column("feedback")),
-      status: dictionaryCodes(column("status")),
-      firstTokenMs: firstTokenMs!,
-      totalMs: totalMs!,
-    };
+    return statsColumnsOf(await this.table.query().where(where).select(STATS_COLUMNS).toArrow());
   }
 
   /** Weak-retrieval candidates for the gaps trend: answered traces in [from, to) with their passages. */
