@@ -49,7 +49,7 @@ export function daysBetween(from: string, to: string): string[] {
 }
 
 /** Nearest-rank percentile of ascending values. */
-function percentile(sorted: number[], fraction: number): number | null {
+function percentile(sorted: ArrayLike<number>, fraction: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
 }
@@ -142,8 +142,9 @@ export function computeStats(
       totals.byMode[key] = (totals.byMode[key] ?? 0) + count;
     totals.feedback.up += day.feedback.up;
     totals.feedback.down += day.feedback.down;
-    const first = day.firstToken.sort((a, b) => a - b);
-    const total = day.totalTimes.sort((a, b) => a - b);
+    // Typed arrays sort numerically without a comparator call per pair.
+    const first = Float64Array.from(day.firstToken).sort();
+    const total = Float64Array.from(day.totalTimes).sort();
     return {
       date: day.date,
       total: day.total,

@@ -133,13 +133,15 @@ export function jsonNumbers(vector: Vector, names: readonly string[]): Float64Ar
     const bytes = chunk.values;
     for (let index = 0; index < chunk.length; index++, row++) {
       const end = chunk.valueOffsets[index + 1]!;
-      for (let at = chunk.valueOffsets[index]!; at < end; at++) {
+      let found = 0;
+      for (let at = chunk.valueOffsets[index]!; at < end && found < patterns.length; at++) {
         if (bytes[at] !== 34 /* " */) continue;
         for (let which = 0; which < patterns.length; which++) {
           const pattern = patterns[which]!;
           if (at + pattern.length <= end && startsWith(bytes, at, pattern)) {
             numbers[which]![row] = readNumber(bytes, at + pattern.length, end);
             at += pattern.length - 1;
+            found++;
             break;
           }
         }
