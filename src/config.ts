@@ -113,6 +113,8 @@ export interface Config {
   relaySecret: string | undefined;
   inferenceToken: string | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** The answer-quality judge (npm run eval -- answers --judge). */
+  judge: { baseUrl: string | undefined; model: string; apiKey: string | undefined };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -217,5 +219,6 @@ export function loadConfig(env: Env = process.env): Config {
     relaySecret: s.RELAY_SECRET,
     inferenceToken: s.INFERENCE_TOKEN,
     logLevel: s.LOG_LEVEL,
+    judge: { baseUrl: s.JUDGE_BASE_URL, model: s.JUDGE_MODEL, apiKey: s.JUDGE_API_KEY },
   };
 }

@@ -33,6 +33,7 @@ import { createRetriever, type Retriever } from "./retrieve/index.ts";
 import { VerifiedIndex } from "./retrieve/verified-index.ts";
 import type { HandoffDesk, StaffReplyCourier } from "./staff/handoff-desk.ts";
 import { createStaffLoop } from "./staff/wiring.ts";
+import { EvalRunStore } from "./store/eval-runs.ts";
 import { HandoffStore } from "./store/handoffs.ts";
 import {
   ChunkStore,
@@ -85,6 +86,7 @@ export function createAppLogger(config: Config, write?: (line: string) => void):
       config.objectStore.secretAccessKey,
       config.objectStore.sessionToken,
       config.staff.alertWebhookUrl,
+      config.judge.apiKey,
     ],
   });
 }
@@ -326,6 +328,8 @@ export interface Service {
   chat: ChatService;
   traces: TraceStore;
   conversations: ConversationStore;
+  /** Stored answer-quality runs (the admin Quality page reads them). */
+  evalRuns: EvalRunStore;
   /** Set webhook handlers after bots are created (the app reads them per request). */
   webhooks: NonNullable<HttpServices["webhooks"]>;
   config: Config;
@@ -445,7 +449,8 @@ export async function createService(
   );
   const chat: ChatService = (input) => prepareChat(input, chatDeps);
   const webhooks: NonNullable<HttpServices["webhooks"]> = {};
-  const admin = createAdminServices({
+  const evalRuns = await EvalRunStore.open(corpus.database);
+  const adminServices = createAdminServices({
     adminToken,
     pseudonymSecret: pseudonymKeyOf(config),
     sessionLifetimeMs: config.admin.sessionHours * 3_600_000,
@@ -475,6 +480,7 @@ export async function createService(
         : "this replica serves the corpus another process ingests (INGEST_ON_START=false): upload, delete, re-ingest and roll back on the ingesting replica",
     },
   });
+  const admin = { ...adminServices, evalRuns };
   // Each web source is re-checked on its own schedule (its `every`), by the one ingesting replica.
   const stopSourceSchedule =
     corpus.sources && config.ingestOnStart
@@ -541,6 +547,7 @@ export async function createService(
     chat,
     traces,
     conversations,
+    evalRuns,
     webhooks,
     config,
     logger: log,

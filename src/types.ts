@@ -119,7 +119,8 @@ export interface Timings {
   tokensPerSecond: number;
 }
 
-export type Platform = "http" | "openai" | "discord" | "line" | "cli";
+/** "eval": questions asked by `npm run eval -- answers` (kept out of the dashboard's figures). */
+export type Platform = "http" | "openai" | "discord" | "line" | "cli" | "eval";
 
 export interface TracePassage {
   rank: number;

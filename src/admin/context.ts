@@ -21,6 +21,7 @@ export interface AdminContext {
   nextTokens?: AdminServices["nextTokens"];
   samplingDefaults?: SamplingOptions;
   modelName: string;
+  evalRuns?: AdminServices["evalRuns"];
 }
 
 export function createAdminContext(
@@ -43,5 +44,6 @@ export function createAdminContext(
     corpus: services.corpus,
     nextTokens: services.nextTokens,
     samplingDefaults: services.samplingDefaults,
+    evalRuns: services.evalRuns,
   };
 }

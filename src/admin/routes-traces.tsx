@@ -69,8 +69,12 @@ export function registerTracePages(admin: Hono, context: AdminContext): void {
     const requested = Number(c.req.query("days") ?? 30);
     const days = Number.isInteger(requested) && requested >= 1 && requested <= 3650 ? requested : 30;
     const since = new Date(Date.now() - days * DAY_MS).toISOString();
+    // Evaluation questions are staff's, not students': they are not gaps in what students get.
     const answered = (await context.traces.listSummaries({ from: since })).filter(
-      (trace) => trace.status === "ok" && (trace.mode === "answer" || trace.mode === "retrieval-only"),
+      (trace) =>
+        trace.status === "ok" &&
+        trace.platform !== "eval" &&
+        (trace.mode === "answer" || trace.mode === "retrieval-only"),
     );
     const weak = answered
       .filter((trace) => isWeakRetrieval(trace.passages, context.weakRetrieval))

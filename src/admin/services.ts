@@ -1,4 +1,5 @@
 /** What the admin pages need from the rest of the service; deps.ts fills it in. */
+import type { EvalRunStore } from "../store/index.ts";
 import type { SamplingOptions } from "../types.ts";
 import type { CorpusAdmin } from "./corpus-admin.ts";
 import type { AdminSessions } from "./sessions.ts";
@@ -28,6 +29,8 @@ export interface AdminServices {
   corpus?: CorpusAdmin;
   /** Top-N next tokens from the loaded model; absent when no model is loaded. */
   nextTokens?(prompt: string, options: { topN: number; chatTemplate: boolean }): Promise<NextTokenResult>;
+  /** Stored answer-quality runs (npm run eval -- answers); the Quality page says "none yet" without it. */
+  evalRuns?: Pick<EvalRunStore, "list" | "get">;
   /** Sampling defaults shown in the playground. */
   samplingDefaults?: SamplingOptions;
 }

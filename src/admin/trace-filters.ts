@@ -5,7 +5,7 @@ import type { ChatMode, Platform } from "../types.ts";
 import { dayStartUtc } from "./time.ts";
 import { isWeakRetrieval, type WeakRetrievalThresholds } from "./weak-retrieval.ts";
 
-export const PLATFORMS: readonly Platform[] = ["http", "openai", "discord", "line", "cli"];
+export const PLATFORMS: readonly Platform[] = ["http", "openai", "discord", "line", "cli", "eval"];
 export const MODES: readonly ChatMode[] = [
   "answer",
   "retrieval-only",

@@ -3,6 +3,7 @@
  * Ingests DIR into a temporary LanceDB and reports recall@1, recall@k and MRR: a question counts as
  * found at rank r when the r-th passage contains its `mustContain` phrase.
  * npm run eval -- verified: the verified-answer matcher's figures (see eval-verified.ts).
+ * npm run eval -- answers --gold FILE …: whole answers through the pipeline (see eval-answers.ts).
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -67,8 +68,7 @@ function formatReport(
   return `${lines.join("\n")}\n`;
 }
 
-runMain(async () => {
-  if (process.argv[2] === "verified") return runVerifiedEval(process.argv.slice(3));
+async function retrievalMain(): Promise<number> {
   const { values } = parseCliArgs(
     process.argv.slice(2),
     {
@@ -171,4 +171,14 @@ runMain(async () => {
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
-});
+}
+
+// `npm run eval -- answers …` scores whole answers (cli/eval-answers.ts), `verified` the verified-answer
+// matcher (cli/eval-verified.ts); otherwise retrieval.
+if (process.argv[2] === "verified") {
+  runMain(() => runVerifiedEval(process.argv.slice(3)));
+} else if (process.argv[2] === "answers") {
+  runMain(async () => (await import("./eval-answers.ts")).evalAnswersMain(process.argv.slice(3)));
+} else {
+  runMain(retrievalMain);
+}

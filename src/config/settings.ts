@@ -443,6 +443,12 @@ export const SETTINGS = {
     description:
       "Hour (0–23, COURSE_TIMEZONE) the daily digest is posted to STAFF_ALERT_WEBHOOK_URL; -1 turns it off.",
   }),
+  JUDGE_BASE_URL: optional({
+    description:
+      "OpenAI-compatible base URL of the answer-quality judge (`npm run eval -- answers --judge`), e.g. http://judge:8000/v1.",
+  }),
+  JUDGE_MODEL: text({ default: "default", description: "Model name sent to the judge server." }),
+  JUDGE_API_KEY: optional({ description: "Bearer key for JUDGE_BASE_URL, if it needs one." }),
   LOG_LEVEL: choice({
     default: "info",
     choices: ["debug", "info", "warn", "error"],

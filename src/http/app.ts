@@ -11,6 +11,7 @@ import { questionRateLimit } from "./client-limits.ts";
 import { errorBody, errorResponder } from "./responses.ts";
 import { createAdminApi } from "./routes/admin-api.ts";
 import { createLoginThrottle, registerAdminAccess } from "./routes/admin-auth.ts";
+import { createAdminStatsApi } from "./routes/admin-stats.ts";
 import { createChatRoutes } from "./routes/chat.ts";
 import { createOpenAiRoutes, isAuthorizedRawInference } from "./routes/openai.ts";
 import { createRelayRoutes } from "./routes/relay.ts";
@@ -71,6 +72,8 @@ export function createHttpApp(services: HttpServices): Hono {
     admin,
     createLoginThrottle({ relaySecret: services.relaySecret, burst: services.adminLoginMaxFailures }),
   );
+  // Before the trace routes: /traces/export must not be read as a trace id.
+  app.route("/api/admin", createAdminStatsApi(admin));
   app.route("/api/admin", createAdminApi(services.traces, admin));
   if (services.staff) registerStaffRoutes(app, services.staff, services.traces, admin);
   app.route(

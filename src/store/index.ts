@@ -1,3 +1,4 @@
+export type { TraceStatsColumns } from "./arrow-columns.ts";
 export {
   type ChunkHit,
   ChunkStore,
@@ -6,6 +7,7 @@ export {
 } from "./chunks.ts";
 export { ConversationStore } from "./conversations.ts";
 export { type Database, openDatabase } from "./database.ts";
+export { EvalRunStore } from "./eval-runs.ts";
 export { IngestLog, type IngestRecord } from "./ingest-log.ts";
 export { type SourceState, SourceStateStore } from "./sources.ts";
 export {

@@ -4,8 +4,7 @@
  * The table is opened by name and created on first use (object stores do not list tables reliably).
  */
 import { Field, Schema, Utf8 } from "apache-arrow";
-import type { Database, Table } from "./database.ts";
-import { sqlString } from "./database.ts";
+import { type Database, openOrCreateTable, sqlString, type Table } from "./database.ts";
 
 const SOURCES_TABLE = "sources";
 const SOURCES_SCHEMA = new Schema([
@@ -34,13 +33,7 @@ export class SourceStateStore {
   private constructor(private readonly table: Table) {}
 
   static async open(database: Database): Promise<SourceStateStore> {
-    let table: Table;
-    try {
-      table = await database.openTable(SOURCES_TABLE);
-    } catch {
-      table = await database.createEmptyTable(SOURCES_TABLE, SOURCES_SCHEMA, { existOk: true });
-    }
-    return new SourceStateStore(table);
+    return new SourceStateStore(await openOrCreateTable(database, SOURCES_TABLE, SOURCES_SCHEMA));
   }
 
   async list(): Promise<SourceState[]> {

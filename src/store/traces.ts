@@ -6,6 +6,7 @@ import * as lancedb from "@lancedb/lancedb";
 import { Field, Float64, Schema, Utf8 } from "apache-arrow";
 import { createLogger, type Logger } from "../log.ts";
 import type { Trace } from "../types.ts";
+import { STATS_COLUMNS, statsColumnsOf, type TraceStatsColumns } from "./arrow-columns.ts";
 import { BackgroundCompaction } from "./compaction.ts";
 import { type Database, openOrCreateTable, sqlString, storeCall, type Table } from "./database.ts";
 import { newestFirst, type TraceFilter, traceFilterSql } from "./trace-filter.ts";
@@ -257,6 +258,48 @@ export class TraceStore {
     clearTimeout(this.retryTimer);
     await this.flush();
     await this.compaction.idle();
+  }
+
+  /**
+   * The few columns the dashboard's figures need, for traces created in [from, to), evaluation runs'
+   * traces left out: read as Arrow and decoded in place (arrow-columns.ts), without a string per row.
+   */
+  async statsColumns(range: { from: string; to: string }): Promise<TraceStatsColumns> {
+    await this.flush();
+    const where = `${traceFilterSql(range)} AND platform != ${sqlString("eval")}`;
+    return statsColumnsOf(await this.table.query().where(where).select(STATS_COLUMNS).toArrow());
+  }
+
+  /** Weak-retrieval candidates for the gaps trend: answered traces in [from, to) with their passages. */
+  async passagesInRange(range: {
+    from: string;
+    to: string;
+  }): Promise<Pick<Trace, "createdAt" | "passages">[]> {
+    await this.flush();
+    const answered = `mode IN (${sqlString("answer")}, ${sqlString("retrieval-only")})`;
+    const where = `${traceFilterSql(range)} AND ${answered} AND status = ${sqlString("ok")} AND platform != ${sqlString("eval")}`;
+    const rows = await this.table.query().where(where).select(["createdAt", "passages"]).toArray();
+    return rows.map((row) => ({
+      createdAt: String(row.createdAt),
+      passages: JSON.parse(String(row.passages || "[]")),
+    }));
+  }
+
+  /**
+   * Every matching trace without its prompt, a batch at a time in storage order: an export reads
+   * 100,000 traces in constant memory (the consumer's pace holds the reader back).
+   */
+  async *summaryBatches(filter: TraceFilter = {}): AsyncGenerator<TraceSummary[]> {
+    await this.flush();
+    let query = this.table.query().select(SUMMARY_COLUMNS);
+    const where = traceFilterSql({ ...filter, limit: undefined });
+    if (where) query = query.where(where);
+    for await (const batch of query) {
+      yield batch.toArray().map((row: { toJSON(): Record<string, unknown> }) => {
+        const { prompt: _prompt, ...summary } = fromRow(row.toJSON());
+        return summary;
+      });
+    }
   }
 
   /** Reads only id and createdAt to pick the newest matches, then the chosen rows in full. */

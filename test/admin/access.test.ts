@@ -13,6 +13,7 @@ afterAll(async () => {
 
 const PAGE_ROUTES = [
   "/admin",
+  "/admin/quality",
   "/admin/traces",
   "/admin/traces/some-id",
   "/admin/gaps",
@@ -32,6 +33,8 @@ const POST_ROUTES = [
 ];
 const API_ROUTES: [string, string][] = [
   ["GET", "/api/admin/traces"],
+  ["GET", "/api/admin/stats"],
+  ["GET", "/api/admin/traces/export"],
   ["GET", "/api/admin/traces/some-id"],
   ["GET", "/api/admin/retrieval?q=x"],
   ["POST", "/api/admin/next-token"],
@@ -104,7 +107,7 @@ describe("without credentials", () => {
     expect(missing.status).toBe(404);
     expect(missing.headers.get("content-type")).toMatch(/^text\/html/);
     const slash = await request("/admin/", { headers: { authorization: `Bearer ${ta.adminToken}` } });
-    expect(slash.headers.get("location")).toBe("/admin/traces");
+    expect(slash.headers.get("location")).toBe("/admin");
   });
 
   test("the login page and the assets are public", async () => {

@@ -5,6 +5,8 @@ import type { Child } from "hono/jsx";
 import { splitSpecialTokens } from "../prompt-sections.ts";
 
 export type Section =
+  | "dashboard"
+  | "quality"
   | "traces"
   | "gaps"
   | "corpus"
@@ -15,10 +17,12 @@ export type Section =
   | "handoffs";
 
 const NAVIGATION: { section: Section; href: string; label: string }[] = [
+  { section: "dashboard", href: "/admin", label: "Dashboard" },
   { section: "traces", href: "/admin/traces", label: "Traces" },
   { section: "gaps", href: "/admin/gaps", label: "Knowledge gaps" },
   { section: "handoffs", href: "/admin/handoffs", label: "Hand-offs" },
   { section: "verified", href: "/admin/verified", label: "Verified answers" },
+  { section: "quality", href: "/admin/quality", label: "Quality" },
   { section: "corpus", href: "/admin/corpus", label: "Corpus" },
   { section: "retrieval", href: "/admin/corpus/search", label: "Retrieval" },
   { section: "playground", href: "/admin/playground", label: "Playground" },

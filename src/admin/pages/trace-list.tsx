@@ -78,6 +78,12 @@ function FilterForm(props: { filter: TraceListFilter }) {
   );
 }
 
+/** The export takes the list's filters, but every page of them, not the one shown. */
+function exportQuery(filter: TraceListFilter, format: "csv" | "jsonl"): string {
+  const query = filterQuery(filter, { before: undefined });
+  return `${query ? `${query}&` : "?"}format=${format}`;
+}
+
 export function TraceListPage(props: {
   rows: TraceRow[];
   filter: TraceListFilter;
@@ -89,6 +95,25 @@ export function TraceListPage(props: {
     <Layout title="Traces" section="traces">
       <h1>Traces</h1>
       <FilterForm filter={filter} />
+      <p class="downloads">
+        Download every matching trace (students as pseudonyms):{" "}
+        <a
+          class="button"
+          id="export-csv"
+          href={`/api/admin/traces/export${exportQuery(filter, "csv")}`}
+          download
+        >
+          CSV
+        </a>{" "}
+        <a
+          class="button"
+          id="export-jsonl"
+          href={`/api/admin/traces/export${exportQuery(filter, "jsonl")}`}
+          download
+        >
+          JSON lines
+        </a>
+      </p>
       <p class="muted">
         {props.total} matching{filter.before ? " (older page)" : ""}
         {filter.user && (
