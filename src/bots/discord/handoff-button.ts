@@ -22,10 +22,14 @@ export type MessageComponents = APIActionRowComponent<APIComponentInMessageActio
 /** Answers about the course; fixed replies (crisis, refusal, small talk) get no button. */
 const ANSWER_MODES: ReadonlySet<ChatMode> = new Set(["answer", "retrieval-only", "not-covered", "verified"]);
 
+/** Whether a finished answer offers the button (pure): a course answer with a trace, not failed. */
+export function offersHandoff(answer: Pick<Answer, "traceId" | "error" | "mode">): boolean {
+  return Boolean(answer.traceId && !answer.error && answer.mode && ANSWER_MODES.has(answer.mode));
+}
+
 /** The action row with the button, or undefined when this answer should not offer it. */
 export function handoffComponents(context: BotContext, answer: Answer): MessageComponents | undefined {
-  if (!context.handoffs || !answer.traceId || answer.error || !answer.mode || !ANSWER_MODES.has(answer.mode))
-    return undefined;
+  if (!context.handoffs || !offersHandoff(answer)) return undefined;
   const button = new ButtonBuilder()
     .setCustomId(HANDOFF_BUTTON_ID)
     .setLabel(REPLIES.handoffLabel)
