@@ -28,6 +28,8 @@ export interface BotContext {
 
 export interface HandoffRequests {
   request(request: NewHandoff): Promise<unknown>;
+  /** The newest hand-off opened for a trace, if any (absent: every request opens one). */
+  forTrace?(traceId: string): Promise<{ status: string } | undefined>;
 }
 
 /** Opens a hand-off and says what the student is told. */

@@ -29,6 +29,11 @@ export const REPLIES = {
   handoffAck: "🙋 已經幫你轉給真人助教了！助教會在這裡回覆你，請稍等。",
   /** After a not-covered reply or a 👎. */
   handoffOffer: "需要的話，可以找真人助教：輸入「找助教」加上你的問題（或 /human）。",
+  /** A second 「問真人助教」 click on the same answer. */
+  handoffAlreadyQueued: "🙋 這題已經轉給真人助教了，助教會在這裡回覆你，請稍等。",
+  handoffAlreadyAnswered: "助教已經回覆過這題了；還有問題的話，輸入「找助教」加上你的問題。",
+  /** Someone else's answer: the button opens a hand-off only for the student who asked. */
+  handoffNotYours: "這個按鈕是給提問的同學用的；想問助教的話，輸入「找助教」加上你的問題（或 /human）。",
   handoffUnavailable: "抱歉，目前沒有開放轉給真人助教。",
 } as const;
 

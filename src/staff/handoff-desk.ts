@@ -86,6 +86,11 @@ export class HandoffDesk {
     return { handoff: latest, delivered, verifiedAnswerId };
   }
 
+  /** The newest hand-off for a trace: lets a bot refuse a second one for the same answer. */
+  async forTrace(traceId: string): Promise<Handoff | undefined> {
+    return this.options.store.forTrace(traceId);
+  }
+
   async close(id: string): Promise<Handoff> {
     return this.options.store.close(id);
   }

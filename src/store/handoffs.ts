@@ -139,6 +139,16 @@ export class HandoffStore {
     return (await query.toArray()).map(fromRow).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
+  /** The newest hand-off opened for a trace (from an answer's button), if any. */
+  async forTrace(traceId: string): Promise<Handoff | undefined> {
+    if (traceId === "") return undefined;
+    const rows = await this.table
+      .query()
+      .where(`traceId = ${sqlString(traceId)}`)
+      .toArray();
+    return rows.map(fromRow).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  }
+
   async countOpen(): Promise<number> {
     return this.table.countRows(`status = ${sqlString("open")}`);
   }

@@ -1,4 +1,7 @@
-/** POST /webhooks/discord through the real HTTP app: Ed25519 checks, PING, /ask deferred then edited, /reset. */
+/**
+ * POST /webhooks/discord through the real HTTP app: Ed25519 checks, PING, /ask deferred then edited,
+ * /reset, and the 「問真人助教」 button under an answer.
+ */
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningBots, startBots } from "../../src/bots/index.ts";
@@ -24,6 +27,7 @@ describe("Discord HTTP interactions", () => {
       conversations: service.service.conversations,
       logger: service.service.logger,
       discord: { publicKey: publicKeyHex, apiBaseUrl: fake.apiBaseUrl, editIntervalMs: 100 },
+      handoffs: service.service.handoffs,
     });
     Object.assign(service.service.webhooks, bots.webhooks);
   });
@@ -152,5 +156,52 @@ describe("Discord HTTP interactions", () => {
       type: 4,
       data: { content: REPLIES.reset, flags: 64, allowed_mentions: { parse: [] } },
     });
+  });
+
+  it("the 「問真人助教」 button under an /ask answer opens one hand-off, acknowledged only to the student", async () => {
+    const question = "作業可以遲交嗎？";
+    const asked = command("ask", [{ name: "question", type: 3, value: question }]);
+    expect((await post(asked.body)).status).toBe(200);
+    const final = await fake.waitFor(
+      (request) =>
+        request.method === "PATCH" &&
+        request.path.includes(asked.token) &&
+        Array.isArray(request.body?.components),
+      30_000,
+    );
+    expect(JSON.stringify(final.body?.components)).toContain('"custom_id":"handoff"');
+    const answerId = fake.botMessages(`webhook-${asked.token}`)[0]!.id;
+
+    const click = () => {
+      const { token, body } = command("unused");
+      return {
+        token,
+        body: {
+          ...body,
+          type: 3,
+          data: { custom_id: "handoff", component_type: 2 },
+          message: { id: answerId },
+        },
+      };
+    };
+    const openFor = async () => {
+      const response = await fetch(`${service.url}/api/admin/handoffs?status=open`, {
+        headers: { authorization: `Bearer ${service.adminToken}` },
+      });
+      const { handoffs } = (await response.json()) as { handoffs: { question: string }[] };
+      return handoffs.filter((handoff) => handoff.question === question);
+    };
+    for (const expected of [REPLIES.handoffAck, REPLIES.handoffAlreadyQueued]) {
+      const { token, body } = click();
+      const response = await post(body);
+      expect(await response.json()).toEqual({ type: 5, data: { flags: 64 } });
+      await fake.waitUntil(
+        () => fake.botMessages(`webhook-${token}`).length === 1,
+        10_000,
+        "the acknowledgement",
+      );
+      expect(fake.botMessages(`webhook-${token}`)[0]!.contents.at(-1)).toBe(expected);
+      expect(await openFor()).toHaveLength(1);
+    }
   });
 });

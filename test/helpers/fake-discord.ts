@@ -82,6 +82,14 @@ export interface FakeDiscord {
     emoji: string;
     guildId?: string;
   }): void;
+  /** A click on a button under one of the bot's messages (INTERACTION_CREATE, type 3); returns the interaction token. */
+  clickButton(options: {
+    messageId: string;
+    channelId: string;
+    userId: string;
+    customId: string;
+    guildId?: string;
+  }): string;
   /** Bot messages posted in a channel, oldest first. */
   botMessages(channelId: string): FakeMessage[];
   waitFor(predicate: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
@@ -376,6 +384,42 @@ export async function startFakeDiscord(options: { token?: string } = {}): Promis
         burst: false,
         type: 0,
       });
+    },
+    clickButton({ messageId, channelId, userId, customId, guildId }) {
+      const interactionToken = `interaction-token-${nextId()}`;
+      const message = messages.get(messageId);
+      const clicker = user(userId, "student");
+      fake.dispatch("INTERACTION_CREATE", {
+        id: nextId(),
+        application_id: applicationId,
+        type: 3,
+        token: interactionToken,
+        version: 1,
+        channel_id: channelId,
+        channel: { id: channelId, type: guildId ? 0 : 1 },
+        ...(guildId
+          ? {
+              guild_id: guildId,
+              member: {
+                user: clicker,
+                roles: [],
+                joined_at: new Date().toISOString(),
+                deaf: false,
+                mute: false,
+              },
+            }
+          : { user: clicker }),
+        message: message
+          ? messageJson(message)
+          : { ...messageJson({ id: messageId, channelId, contents: [""] }) },
+        data: { custom_id: customId, component_type: 2 },
+        locale: "zh-TW",
+        app_permissions: "0",
+        entitlements: [],
+        authorizing_integration_owners: {},
+        attachment_size_limit: 10_000_000,
+      });
+      return interactionToken;
     },
     botMessages(channelId) {
       return [...messages.values()].filter((message) => message.channelId === channelId);

@@ -1,9 +1,12 @@
 /**
  * The hand-off on Discord: the real discord.js bot against a fake Discord on 127.0.0.1, the real
  * service. A student asks for a person in a DM and in a guild channel; staff reply through the API;
- * the reply reaches the same DM once, and in the channel as a reply that mentions the student.
+ * the reply reaches the same DM once, and in the channel as a reply that mentions the student. The
+ * 「問真人助教」 button under an answer opens one hand-off for that answer's question.
  */
+import { ComponentType } from "discord.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HANDOFF_BUTTON_ID } from "../../src/bots/discord/handoff-button.ts";
 import { type RunningBots, startBots } from "../../src/bots/index.ts";
 import { REPLIES } from "../../src/bots/replies.ts";
 import { type FakeDiscord, startFakeDiscord } from "../helpers/fake-discord.ts";
@@ -103,5 +106,78 @@ describe("hand-off through Discord", () => {
       .at(-1)!;
     expect(String(post.body?.content)).toContain(`<@${STUDENT}>`);
     expect(post.body?.allowed_mentions).toEqual({ parse: [], users: [STUDENT] });
+  });
+
+  it("the 「問真人助教」 button under an answer opens one hand-off with that question; staff reply arrives", async () => {
+    const channelId = fake.nextId();
+    const questionId = fake.userMessage({
+      channelId,
+      content: "期中考的範圍到第幾章",
+      author: { id: STUDENT },
+    });
+    // The final edit carries the button (the streamed drafts do not).
+    const final = await fake.waitFor(
+      (request) =>
+        request.method === "PATCH" &&
+        request.path.startsWith(`/channels/${channelId}/messages/`) &&
+        Array.isArray(request.body?.components),
+      30_000,
+    );
+    expect(final.body?.components).toEqual([
+      {
+        type: ComponentType.ActionRow,
+        components: [
+          expect.objectContaining({
+            type: ComponentType.Button,
+            custom_id: HANDOFF_BUTTON_ID,
+            label: REPLIES.handoffLabel,
+          }),
+        ],
+      },
+    ]);
+    const answerId = final.path.split("/").at(-1)!;
+    expect(fake.messages.get(answerId)!.replyTo).toBe(questionId);
+
+    // A classmate's click (someone who did not ask) opens nothing.
+    const other = fake.clickButton({
+      messageId: answerId,
+      channelId,
+      userId: "900000000000000078",
+      customId: "handoff",
+    });
+    await fake.waitUntil(() => fake.botMessages(`webhook-${other}`).length === 1, 10_000, "the refusal");
+    expect(fake.botMessages(`webhook-${other}`)[0]!.contents.at(-1)).toBe(REPLIES.handoffNotYours);
+
+    const first = fake.clickButton({ messageId: answerId, channelId, userId: STUDENT, customId: "handoff" });
+    await fake.waitUntil(
+      () => fake.botMessages(`webhook-${first}`).length === 1,
+      10_000,
+      "the acknowledgement",
+    );
+    expect(fake.botMessages(`webhook-${first}`)[0]!.contents.at(-1)).toBe(REPLIES.handoffAck);
+    // Deferred as ephemeral: only the student sees the acknowledgement.
+    const callback = fake.requests.find((request) => request.path.endsWith(`/${first}/callback`))!;
+    expect(callback.body).toMatchObject({ type: 5, data: { flags: 64 } });
+    const handoff = await openHandoff("期中考的範圍到第幾章");
+
+    const second = fake.clickButton({ messageId: answerId, channelId, userId: STUDENT, customId: "handoff" });
+    await fake.waitUntil(
+      () => fake.botMessages(`webhook-${second}`).length === 1,
+      10_000,
+      "the second answer",
+    );
+    expect(fake.botMessages(`webhook-${second}`)[0]!.contents.at(-1)).toBe(REPLIES.handoffAlreadyQueued);
+    const open = await fetch(`${service.url}/api/admin/handoffs?status=open`, {
+      headers: { authorization: `Bearer ${service.adminToken}` },
+    });
+    const { handoffs } = (await open.json()) as { handoffs: { question: string }[] };
+    expect(handoffs.filter((item) => item.question === "期中考的範圍到第幾章")).toHaveLength(1);
+
+    const before = fake.botMessages(channelId).length;
+    expect((await reply(handoff.id, "到第六章。")).status).toBe(200);
+    const messages = fake.botMessages(channelId);
+    expect(messages).toHaveLength(before + 1);
+    expect(messages.at(-1)!.contents[0]).toContain("到第六章");
+    expect(messages.at(-1)!.replyTo).toBe(answerId);
   });
 });

@@ -8,6 +8,7 @@ import { type BotContext, requestHandoff } from "../context.ts";
 import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts";
 import { REPLIES, rateLimitedReply } from "../replies.ts";
 import { describeError } from "../safe-log.ts";
+import { handoffComponents } from "./handoff-button.ts";
 import { questionText } from "./mentions.ts";
 import { type ReplyTarget, streamReply } from "./stream-reply.ts";
 
@@ -115,6 +116,7 @@ export async function planCommand(
         placeholder: null,
         editIntervalMs: options.editIntervalMs,
         onError: (error) => context.logger.warn(`Discord edit failed: ${describeError(error)}`),
+        components: (answer) => handoffComponents(context, answer),
       });
       if (answer.traceId)
         for (const id of messageIds) context.answers.remember(`discord:${id}`, answer.traceId);

@@ -5,6 +5,7 @@
  * answer index live in the BotContext, so none of this resets them.
  */
 import {
+  type ButtonInteraction,
   ChannelType,
   type ChatInputCommandInteraction,
   Client,
@@ -20,6 +21,7 @@ import type { BotContext } from "../context.ts";
 import { REPLIES } from "../replies.ts";
 import { describeError } from "../safe-log.ts";
 import { commandPlace, NO_PINGS, planCommand, registerSlashCommands } from "./commands.ts";
+import { HANDOFF_BUTTON_ID, handoffFromButton } from "./handoff-button.ts";
 import { handleDiscordMessage, handleDiscordReaction, type RawReaction } from "./messages.ts";
 import type { ReplyTarget } from "./stream-reply.ts";
 
@@ -92,6 +94,8 @@ export function startDiscordGateway(context: BotContext, options: DiscordGateway
     current.on(Events.InteractionCreate, (interaction) => {
       if (interaction.isChatInputCommand())
         run("command", () => handleCommand(context, interaction, { editIntervalMs: options.editIntervalMs }));
+      else if (interaction.isButton() && interaction.customId === HANDOFF_BUTTON_ID)
+        run("hand-off button", () => handleHandoffButton(context, interaction));
     });
   };
 
@@ -222,18 +226,33 @@ async function handleCommand(
   }
   await interaction.deferReply();
   const target: ReplyTarget = {
-    post: async (index, content) =>
+    post: async (index, content, components) =>
       (index === 0
-        ? await interaction.editReply({ content, allowedMentions: NO_PINGS })
-        : await interaction.followUp({ content, allowedMentions: NO_PINGS })
+        ? await interaction.editReply({ content, components, allowedMentions: NO_PINGS })
+        : await interaction.followUp({ content, components, allowedMentions: NO_PINGS })
       ).id,
-    edit: async (index, messageId, content) => {
+    edit: async (index, messageId, content, components) => {
       await interaction.editReply({
         message: index === 0 ? "@original" : messageId,
         content,
+        components,
         allowedMentions: NO_PINGS,
       });
     },
   };
   await outcome.run(target);
+}
+
+async function handleHandoffButton(context: BotContext, interaction: ButtonInteraction): Promise<void> {
+  // Acknowledged at once: the stores may take longer than Discord's 3 s to answer. Only the student sees it.
+  await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+  const content = await handoffFromButton(context, {
+    messageId: interaction.message.id,
+    channelId: interaction.channelId,
+    guildId: interaction.guildId,
+    inThread: interaction.channel?.isThread() ?? false,
+    userId: interaction.user.id,
+    replyToAnswer: true,
+  });
+  await interaction.editReply({ content, allowedMentions: NO_PINGS });
 }

@@ -11,11 +11,14 @@ import { sleep } from "../backoff.ts";
 import type { BotContext, BotWebhookHandler } from "../context.ts";
 import { describeError } from "../safe-log.ts";
 import { commandPlace, NO_PINGS, planCommand } from "./commands.ts";
+import type { MessageComponents } from "./handoff-button.ts";
+import { HANDOFF_BUTTON_ID, handoffFromButton } from "./handoff-button.ts";
 import { isFreshDiscordTimestamp, verifyDiscordSignature } from "./signature.ts";
 import type { ReplyTarget } from "./stream-reply.ts";
 
 const INTERACTION_PING = 1;
 const INTERACTION_APPLICATION_COMMAND = 2;
+const INTERACTION_MESSAGE_COMPONENT = 3;
 const RESPONSE_PONG = 1;
 const RESPONSE_MESSAGE = 4;
 const RESPONSE_DEFERRED_MESSAGE = 5;
@@ -33,7 +36,10 @@ interface RawInteraction {
   channel?: { id: string; type: number };
   user?: { id: string };
   member?: { user?: { id: string } };
-  data?: { name: string; options?: { name: string; value: unknown }[] };
+  /** Slash commands carry name and options; message components carry custom_id. */
+  data?: { name?: string; custom_id?: string; options?: { name: string; value: unknown }[] };
+  /** The message a clicked component is under. */
+  message?: { id: string };
 }
 
 function json(status: number, body: unknown) {
@@ -70,14 +76,49 @@ export function createDiscordInteractionsHandler(
       return json(400, { error: { code: "bad_request", message: "the interaction must be a JSON object" } });
     }
     if (interaction.type === INTERACTION_PING) return json(200, { type: RESPONSE_PONG });
-    if (interaction.type !== INTERACTION_APPLICATION_COMMAND || !interaction.data) {
+    const userId = interaction.member?.user?.id ?? interaction.user?.id ?? "unknown";
+    const channelId = interaction.channel?.id ?? interaction.channel_id ?? "unknown";
+    if (
+      interaction.type === INTERACTION_MESSAGE_COMPONENT &&
+      interaction.data?.custom_id === HANDOFF_BUTTON_ID &&
+      interaction.message?.id
+    ) {
+      const click = {
+        messageId: interaction.message.id,
+        channelId,
+        guildId: interaction.guild_id ?? null,
+        inThread:
+          commandPlace({
+            guildId: interaction.guild_id,
+            channelId,
+            channelType: interaction.channel?.type,
+            userId,
+          }).kind === "thread",
+        userId,
+        // The staff reply is posted like /human's: no reply reference to a webhook message.
+        replyToAnswer: false,
+      };
+      const target = webhookTarget(rest, interaction.application_id, interaction.token);
+      setImmediate(() =>
+        context.track(
+          handoffFromButton(context, click)
+            .then((content) => target.edit(0, "@original", content))
+            .catch((error) =>
+              context.logger.error(`Discord hand-off button failed: ${describeError(error)}`),
+            ),
+        ),
+      );
+      return json(200, { type: RESPONSE_DEFERRED_MESSAGE, data: { flags: FLAG_EPHEMERAL } });
+    }
+    if (interaction.type !== INTERACTION_APPLICATION_COMMAND || !interaction.data?.name) {
       return json(400, {
-        error: { code: "bad_request", message: "only PING and slash commands are handled" },
+        error: {
+          code: "bad_request",
+          message: "only PING, slash commands and the hand-off button are handled",
+        },
       });
     }
 
-    const userId = interaction.member?.user?.id ?? interaction.user?.id ?? "unknown";
-    const channelId = interaction.channel?.id ?? interaction.channel_id ?? "unknown";
     const question = interaction.data.options?.find((option) => option.name === "question")?.value;
     const outcome = await planCommand(
       context,
@@ -117,12 +158,16 @@ export function createDiscordInteractionsHandler(
 
 /** Edits the original response and posts follow-ups through the interaction webhook. */
 function webhookTarget(rest: REST, applicationId: string, token: string): ReplyTarget {
-  const body = (content: string) => ({ content, allowed_mentions: { parse: NO_PINGS.parse } });
-  const editOriginal = async (content: string) => {
+  const body = (content: string, components?: MessageComponents) => ({
+    content,
+    allowed_mentions: { parse: NO_PINGS.parse },
+    ...(components ? { components } : {}),
+  });
+  const editOriginal = async (content: string, components?: MessageComponents) => {
     for (let attempt = 0; ; attempt++) {
       try {
         return (await rest.patch(Routes.webhookMessage(applicationId, token, "@original"), {
-          body: body(content),
+          body: body(content, components),
           auth: false,
         })) as { id: string };
       } catch (error) {
@@ -133,22 +178,22 @@ function webhookTarget(rest: REST, applicationId: string, token: string): ReplyT
     }
   };
   return {
-    post: async (index, content) => {
-      if (index === 0) return (await editOriginal(content)).id;
+    post: async (index, content, components) => {
+      if (index === 0) return (await editOriginal(content, components)).id;
       const message = (await rest.post(Routes.webhook(applicationId, token), {
-        body: body(content),
+        body: body(content, components),
         query: new URLSearchParams({ wait: "true" }),
         auth: false,
       })) as { id: string };
       return message.id;
     },
-    edit: async (index, messageId, content) => {
+    edit: async (index, messageId, content, components) => {
       if (index === 0) {
-        await editOriginal(content);
+        await editOriginal(content, components);
         return;
       }
       await rest.patch(Routes.webhookMessage(applicationId, token, messageId), {
-        body: body(content),
+        body: body(content, components),
         auth: false,
       });
     },

@@ -11,6 +11,7 @@ import { type DiscordPlace, discordConversationId } from "../conversation-ids.ts
 import { parseHandoffCommand, REPLIES } from "../replies.ts";
 import { describeError } from "../safe-log.ts";
 import { NO_PINGS } from "./commands.ts";
+import { handoffComponents, type MessageComponents } from "./handoff-button.ts";
 import { questionText } from "./mentions.ts";
 import { type ReplyTarget, streamReply } from "./stream-reply.ts";
 
@@ -35,7 +36,8 @@ export async function handleDiscordMessage(
   if (!place) return;
   const channel = message.channel;
   if (!channel.isSendable()) return;
-  const say = (content: string) => message.reply(postOptions(content));
+  const say = (content: string, components?: MessageComponents) =>
+    message.reply(postOptions(content, components));
   const question = questionText(message.content, options.botUserId);
   const conversationId = discordConversationId(place);
   const handoff = parseHandoffCommand(question);
@@ -67,10 +69,11 @@ export async function handleDiscordMessage(
     return;
   }
   const target: ReplyTarget = {
-    post: async (index, content) =>
-      (index === 0 ? await say(content) : await channel.send(postOptions(content))).id,
-    edit: async (_index, messageId, content) => {
-      await channel.messages.edit(messageId, { content, allowedMentions: NO_PINGS });
+    post: async (index, content, components) =>
+      (index === 0 ? await say(content, components) : await channel.send(postOptions(content, components)))
+        .id,
+    edit: async (_index, messageId, content, components) => {
+      await channel.messages.edit(messageId, { content, components, allowedMentions: NO_PINGS });
     },
     typing: () => channel.sendTyping(),
   };
@@ -84,6 +87,7 @@ export async function handleDiscordMessage(
   const { answer, messageIds } = await streamReply(events, target, {
     editIntervalMs: options.editIntervalMs,
     onError: (error) => context.logger.warn(`Discord edit failed: ${describeError(error)}`),
+    components: (answer) => handoffComponents(context, answer),
   });
   if (answer.traceId) for (const id of messageIds) context.answers.remember(`discord:${id}`, answer.traceId);
 }
@@ -135,8 +139,8 @@ export const HANDOFF_OFFER_TEXT = REPLIES.handoffOffer;
  * after a 5xx or a lost connection Discord returns the message it already created instead of
  * showing the text twice.
  */
-function postOptions(content: string) {
-  return { content, allowedMentions: NO_PINGS, nonce: messageNonce(), enforceNonce: true };
+function postOptions(content: string, components?: MessageComponents) {
+  return { content, components, allowedMentions: NO_PINGS, nonce: messageNonce(), enforceNonce: true };
 }
 
 /** Discord nonces are at most 25 characters; 16 random bytes as base64url are 22. */

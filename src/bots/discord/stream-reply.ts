@@ -9,6 +9,7 @@ import { sleep } from "../backoff.ts";
 import { EditThrottle } from "../edit-throttle.ts";
 import { REPLIES } from "../replies.ts";
 import { splitMessage } from "../split-message.ts";
+import type { MessageComponents } from "./handoff-button.ts";
 
 export const DISCORD_MESSAGE_MAX_CHARS = 2000;
 /** Discord's typing indicator lasts about 10 s; refresh it a little sooner. */
@@ -16,9 +17,9 @@ const TYPING_REFRESH_MS = 8000;
 
 /** Where an answer's messages go; message 0 is the reply itself, later ones are follow-ups. */
 export interface ReplyTarget {
-  /** Posts message number `index` and returns its id. */
-  post(index: number, content: string): Promise<string>;
-  edit(index: number, messageId: string, content: string): Promise<void>;
+  /** Posts message number `index` and returns its id; `components` go under the message (final answer only). */
+  post(index: number, content: string, components?: MessageComponents): Promise<string>;
+  edit(index: number, messageId: string, content: string, components?: MessageComponents): Promise<void>;
   /** Shows "… is typing" until the bot posts or ~10 s pass. */
   typing?(): Promise<void>;
 }
@@ -32,6 +33,8 @@ export interface StreamReplyOptions {
   maxChars?: number;
   /** Called for failed edits and typing calls (the answer carries on). */
   onError?: (error: unknown) => void;
+  /** Buttons for the last message of the final answer (e.g. 「問真人助教」); undefined: none. */
+  components?: (answer: Answer) => MessageComponents | undefined;
 }
 
 export interface StreamedReply {
@@ -68,13 +71,14 @@ export async function streamReply(
     typingTimer = setInterval(sendTyping, TYPING_REFRESH_MS);
   }
 
-  const draw = async (messages: string[]) => {
+  const draw = async (messages: string[], components?: MessageComponents) => {
     for (const [index, content] of messages.entries()) {
       const id = ids[index];
+      const extra = index === messages.length - 1 ? components : undefined;
       if (id === undefined) {
-        ids[index] = await target.post(index, content);
-      } else if (shown[index] !== content) {
-        await target.edit(index, id, content);
+        ids[index] = await target.post(index, content, extra);
+      } else if (shown[index] !== content || extra) {
+        await target.edit(index, id, content, extra);
       }
       shown[index] = content;
     }
@@ -110,6 +114,6 @@ export async function streamReply(
   }
   // The final text keeps the pace too: Discord counts every edit against the channel's limit.
   await sleep(throttle.msUntilNextRun());
-  await draw(splitMessage(renderFinalAnswer(answer, "markdown"), { maxChars }));
+  await draw(splitMessage(renderFinalAnswer(answer, "markdown"), { maxChars }), options.components?.(answer));
   return { answer, messageIds: ids };
 }
