@@ -248,6 +248,7 @@ export async function createLlmEngine(
       parallel: config.llm.parallel,
       queueMax: config.llm.queueMax,
       requestTimeoutMs: config.llm.timeoutMs,
+      prefixReuse: config.llm.prefixReuse,
       onProgress: (fraction) => bar.update(Math.round(fraction * 100), 100),
     });
     return { engine };

@@ -87,6 +87,11 @@ export const SETTINGS = {
     description: "Context window per sequence, in tokens.",
   }),
   LLM_PARALLEL: integer({ default: 2, min: 1, max: 64, description: "Context sequences served at once." }),
+  LLM_PREFIX_REUSE: flag({
+    default: true,
+    description:
+      "Keep what each sequence evaluated and evaluate only the part of a new prompt that differs. `false` evaluates every prompt from scratch (the benchmark's cold baseline).",
+  }),
   LLM_QUEUE_MAX: integer({
     default: 32,
     min: 0,

@@ -20,6 +20,8 @@ export interface LlmEngineOptions {
   queueMax: number;
   /** Whole-request limit including queueing, in ms; 0 disables it. Exceeding it fails with "timeout". */
   requestTimeoutMs: number;
+  /** Reuse the prompt prefix a sequence already holds. Default true; false evaluates every prompt from scratch. */
+  prefixReuse?: boolean;
   /** Download (hf: URIs) and load progress, 0..1. */
   onProgress?: (fraction: number) => void;
 }

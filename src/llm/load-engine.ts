@@ -150,6 +150,7 @@ export async function loadLlmEngine(given: LlmEngineOptions): Promise<LlmEngine>
       modelName: summary.name,
       queueMax: options.queueMax,
       requestTimeoutMs: options.requestTimeoutMs,
+      prefixReuse: options.prefixReuse ?? true,
     });
   } catch (error) {
     await model?.dispose().catch(() => {});

@@ -77,6 +77,20 @@ describe("prefix reuse on the tiny model", () => {
     expect(again.reusedPromptTokens).toBe(again.promptTokens - 1);
   });
 
+  it("with prefixReuse off evaluates every prompt from scratch (the benchmark's cold baseline)", async () => {
+    const engine = await loadLlmEngine({ ...baseOptions, parallel: 1, prefixReuse: false });
+    try {
+      const question = ask("When is the midterm project due?");
+      const first = await engine.generate({ messages: question, sampling });
+      const firstText = await answer(first);
+      const again = await engine.generate({ messages: question, sampling });
+      expect(await answer(again)).toBe(firstText);
+      expect(again.reusedPromptTokens).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("sends a follow-up back to the sequence that holds its conversation", async () => {
     const questionX = "Explain attention in transformers with a short example about sentences.";
     const questionY = "How are homework assignments graded, and can I submit late?";
