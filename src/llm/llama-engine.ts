@@ -306,7 +306,7 @@ export class LlamaEngine implements LlmEngine {
   async probeNextTokens(
     prompt: string,
     topN: number,
-  ): Promise<{ probabilities: TokenProbability[]; reusedTokens: number }> {
+  ): Promise<{ probabilities: TokenProbability[]; tokenIds: number[]; reusedTokens: number }> {
     this.assertOpen();
     if (!(Number.isInteger(topN) && topN >= 1))
       throw new AppError("topN must be an integer ≥ 1", "bad_request");
@@ -332,12 +332,19 @@ export class LlamaEngine implements LlmEngine {
         const output = await sequence.controlledEvaluate(input);
         const probabilities = output[rest.length - 1]?.next.probabilities ?? new Map<Token, number>();
         // The map is sorted most likely first.
-        return [...probabilities.entries()]
-          .slice(0, topN)
-          .map(([token, probability]) => ({ token: model.detokenize([token], true), probability }));
+        return [...probabilities.entries()].slice(0, topN);
       },
     );
-    return { probabilities: await started, reusedTokens };
+    // Several byte tokens read as the same text ("\uFFFD"): ids tell them apart.
+    const top = await started;
+    return {
+      probabilities: top.map(([token, probability]) => ({
+        token: model.detokenize([token], true),
+        probability,
+      })),
+      tokenIds: top.map(([token]) => token),
+      reusedTokens,
+    };
   }
 
   close(): Promise<void> {
