@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { AUTO_MODEL, CPU_DEFAULT_MODEL, GPU_DEFAULT_MODEL } from "../llm/default-model.ts";
 import {
   chatModel,
   choice,
@@ -52,9 +53,12 @@ export const SETTINGS = {
     description: "Embedding model: a Hugging Face id, a local folder, or `none` for full-text search only.",
   }),
   MODEL: chatModel({
-    default: "hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M",
+    default: computed(
+      `\`auto\`: \`${GPU_DEFAULT_MODEL}\` with a GPU, \`${CPU_DEFAULT_MODEL}\` without`,
+      () => AUTO_MODEL,
+    ),
     description:
-      "Chat model: a .gguf path, an hf: URI or an https:// URL of a .gguf (downloaded into MODELS_DIR on first start).",
+      "Chat model: a .gguf path, an hf: URI or an https:// URL of a .gguf (downloaded into MODELS_DIR on first start), or `auto` (chosen by the hardware found; logged at start).",
   }),
   LLM_BACKEND: choice({
     default: "local",

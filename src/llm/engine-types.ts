@@ -4,8 +4,10 @@ import type { ChatMessage, SamplingOptions } from "../types.ts";
 export type GpuChoice = "auto" | "cpu" | "cuda" | "vulkan" | "metal";
 
 export interface LlmEngineOptions {
-  /** A local .gguf path, or an `hf:` URI (downloaded into `modelsDir`). */
+  /** A local .gguf path, an `hf:` URI (downloaded into `modelsDir`), or `auto` (by hardware: src/llm/default-model.ts). */
   modelPath: string;
+  /** Told which model `auto` chose and why (the service logs it at start). */
+  onModelChoice?: (message: string) => void;
   /** Cache folder for models given as `hf:` URIs. */
   modelsDir: string;
   /** Compute backend. Default "auto": a GPU when one works, the CPU otherwise. */
