@@ -128,5 +128,6 @@ describe("npm run bench -- chat", () => {
     expect(targeted("prefix reuse: warm vs cold")?.target).toMatch(/^<= 0.0002/);
     for (const line of report.summary) expect(Number.isFinite(line.value)).toBe(true);
     expect([...benchDirs()].filter((name) => !before.has(name))).toEqual([]);
-  });
+    // ~45 s on an idle 2-core box: the prefix-reuse and warm-equals-cold passes load the model again.
+  }, 240_000);
 });

@@ -44,7 +44,12 @@ function progress(message: string): void {
  * from a new conversation and then B are measured; each against the raw engine's cold run of the
  * exact prompt the service rendered. Answers are short: only the first token matters here.
  */
-export async function measurePrefixReuse(service: WarmService, raw: RawGenerator, sampling: SamplingOptions) {
+export async function measurePrefixReuse(
+  service: WarmService,
+  raw: RawGenerator,
+  sampling: SamplingOptions,
+  pairs = QUESTION_PAIRS.length,
+) {
   const short = { ...sampling, maxTokens: 4 };
   const rounds: {
     questions: [string, string];
@@ -65,7 +70,7 @@ export async function measurePrefixReuse(service: WarmService, raw: RawGenerator
       ratio: round(run.ttftMs / cold.firstTokenMs, 3),
     };
   };
-  for (const [first, second] of QUESTION_PAIRS) {
+  for (const [first, second] of QUESTION_PAIRS.slice(0, Math.max(1, pairs))) {
     requireAnswer(await postChat(service.url, first, short));
     const same = await measure(first);
     const other = await measure(second);

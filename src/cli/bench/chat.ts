@@ -22,9 +22,10 @@ import {
   writeTinyChatModel,
 } from "../../fixtures/tiny-gguf.ts";
 import { startHttpServer } from "../../http/server.ts";
-import { loadRawGenerator, type RawGenerationRun, type RawGenerator } from "../../llm/raw-generation.ts";
+import { loadRawGenerator, type RawGenerationRun } from "../../llm/raw-generation.ts";
 import type { SamplingOptions } from "../../types.ts";
 import { getTracePrompt, postChat, requireAnswer, type ServiceRun } from "./chat-client.ts";
+import { type ConcurrencyFigures, measureConcurrency, measureRawConcurrency } from "./chat-concurrency.ts";
 import { measurePrefixReuse, measureWarmEqualsCold } from "./chat-prefix.ts";
 import { summaryLines } from "./chat-summary.ts";
 import { peakRssMb, round, spread, summarize } from "./stats.ts";
@@ -203,74 +204,8 @@ async function measureSingleClient(
   };
 }
 
-/** Peak resident memory while `work` runs, sampled every 100 ms (maxRSS only ever grows). */
-async function withRssSampling<T>(work: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 100);
-  try {
-    const result = await work();
-    peak = Math.max(peak, process.memoryUsage.rss());
-    return { result, peakMb: round(peak / 1024 / 1024, 1) };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-/** The same prompt straight on node-llama-cpp's sequences, `clients` at once: the baseline for a level. */
-async function measureRawConcurrency(
-  raw: RawGenerator,
-  prompt: string,
-  clients: number,
-  sampling: SamplingOptions,
-) {
-  const { runs, wallMs } = await raw.generateConcurrently(prompt, sampling, clients);
-  const tokens = runs.reduce((sum, run) => sum + run.completionTokens, 0);
-  return {
-    ttftMs: summarize(runs.map((run) => run.waitMs + run.firstTokenMs)),
-    requestTokensPerSecond: summarize(runs.map((run) => run.tokensPerSecond)),
-    completionTokens: tokens,
-    wallSeconds: round(wallMs / 1000),
-    aggregateTokensPerSecond: round(tokens / (wallMs / 1000)),
-  };
-}
-
-async function measureConcurrency(url: string, clients: number, sampling: SamplingOptions) {
-  const started = performance.now();
-  const { result: runs, peakMb } = await withRssSampling(() =>
-    Promise.all(Array.from({ length: clients }, () => postChat(url, QUESTION, sampling))),
-  );
-  const wallSeconds = (performance.now() - started) / 1000;
-  const answered = runs.filter((run) => run.ok);
-  const tokens = answered.reduce((sum, run) => sum + run.completionTokens, 0);
-  const level = {
-    clients,
-    requests: runs.length,
-    errors: {
-      overloaded503: runs.filter((run) => run.status === 503).length,
-      other: runs.filter((run) => !run.ok && run.status !== 503).length,
-    },
-    ttftMs: summarize(answered.map((run) => run.ttftMs)),
-    requestTokensPerSecond: summarize(answered.map((run) => run.tokensPerSecond)),
-    completionTokens: tokens,
-    wallSeconds: round(wallSeconds),
-    /** All answer tokens over the level's wall time (prompt evaluation included). */
-    aggregateTokensPerSecond: round(tokens / wallSeconds),
-    peakRssMb: peakMb,
-    processMaxRssMb: peakRssMb(),
-  };
-  progress(
-    `${clients} client(s): TTFT p50 ${level.ttftMs.p50} ms, aggregate ${level.aggregateTokensPerSecond} tokens/s, ${level.wallSeconds} s`,
-  );
-  return level;
-}
-
 export type SingleClientFigures = Awaited<ReturnType<typeof measureSingleClient>>;
-export type ConcurrencyFigures = Awaited<ReturnType<typeof measureConcurrency>> & {
-  raw: Awaited<ReturnType<typeof measureRawConcurrency>>;
-  aggregateTokensPerSecondRatio: number;
-};
+export type { ConcurrencyFigures };
 
 export async function benchChat(options: ChatBenchOptions): Promise<Record<string, unknown>> {
   if (!(Number.isInteger(options.tokens) && options.tokens >= 2)) {
@@ -370,7 +305,8 @@ export async function benchChat(options: ChatBenchOptions): Promise<Record<strin
     });
     let reuse: Awaited<ReturnType<typeof measurePrefixReuse>>;
     try {
-      reuse = await measurePrefixReuse(warmService, prefixRaw, sampling(bench.config));
+      // Fewer pairs on a short run (each pair costs three prompt evaluations of the big model).
+      reuse = await measurePrefixReuse(warmService, prefixRaw, sampling(bench.config), rounds >= 9 ? 3 : 2);
     } finally {
       await prefixRaw.close();
       await warmService.close();
