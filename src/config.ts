@@ -52,6 +52,7 @@ export interface Config {
     parallel: number;
     queueMax: number;
     timeoutMs: number;
+    prefixReuse: boolean;
   };
   sampling: {
     temperature: number;
@@ -155,6 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
       parallel: s.LLM_PARALLEL,
       queueMax: s.LLM_QUEUE_MAX,
       timeoutMs: s.LLM_TIMEOUT_MS,
+      prefixReuse: s.LLM_PREFIX_REUSE,
     },
     sampling: {
       temperature: s.LLM_TEMPERATURE,

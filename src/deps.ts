@@ -310,6 +310,8 @@ export async function createLlmEngine(
       parallel: config.llm.parallel,
       queueMax: config.llm.queueMax,
       requestTimeoutMs: config.llm.timeoutMs,
+      prefixReuse: config.llm.prefixReuse,
+      onModelChoice: (message) => logger.info(message),
       onProgress: (fraction) => bar.update(Math.round(fraction * 100), 100),
     });
     return { engine };

@@ -56,7 +56,8 @@ describe("defaults", () => {
       homeworkPolicy: "hints",
     });
     expect(config.ingestOnStart).toBe(true);
-    expect(config.model).toBe("hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M");
+    // Chosen by the hardware when the model loads (src/llm/default-model.ts).
+    expect(config.model).toBe("auto");
   });
 
   it.each(settings.filter(([, setting]) => literalDefault(setting) !== undefined))(
@@ -70,6 +71,7 @@ describe("defaults", () => {
   /** Defaults the README states in words; a new one needs its line here. */
   const computedDefaults: Record<string, (config: Config) => unknown> = {
     LLM_THREADS: (c) => expect(c.llm.threads).toBe(availableParallelism()),
+    MODEL: (c) => expect(c.model).toBe("auto"), // the llm room chooses by hardware at load
     LLM_BASE_URL: (c) => expect(c.llm.remote.baseUrl).toBe(""),
     LLM_API_KEY: (c) => expect(c.llm.remote.apiKey).toBeUndefined(),
     JUDGE_BASE_URL: (c) => expect(c.judge.baseUrl).toBeUndefined(), // --judge then says it is needed

@@ -1,6 +1,7 @@
 /**
  * npm run bench -- retrieval [--sizes 1000,10000,100000] [--rounds 5]
- * npm run bench -- chat [--clients 1,2,4,8] [--tokens 64]
+ * npm run bench -- chat [--clients 1,2,4,8] [--tokens 64] [--rounds 9] [--round-tokens 160]
+ * npm run bench -- chat --shapes all|0.5B,1.5B,3B,7B [--threads 2]
  * npm run bench -- traces [--count 100000]
  * npm run bench -- rerank [--candidates 10,20] [--max-tokens 256,512] [--dtypes q8,fp32] [--rounds 3] [--threads 2] [--shape base|large]
  * npm run bench (no name): retrieval, chat and traces, one after another, with their default sizes.
@@ -11,7 +12,7 @@ import { parseCliArgs, runMain } from "./args.ts";
 import { benchRetrieval } from "./bench/retrieval.ts";
 
 const USAGE =
-  "usage: npm run bench [-- retrieval [--sizes 1000,10000,100000] [--rounds 5] | chat [--clients 1,2,4,8] [--tokens 64] | traces [--count 100000] | rerank [--candidates 10,20] [--max-tokens 256,512] [--dtypes q8,fp32] [--rounds 3] [--threads 2] [--shape base|large]]";
+  "usage: npm run bench [-- retrieval [--sizes 1000,10000,100000] [--rounds 5] | chat [--clients 1,2,4,8] [--tokens 64] [--rounds 9] [--round-tokens 160] | chat --shapes all|0.5B,1.5B,3B,7B [--threads 2] | traces [--count 100000] | rerank [--candidates 10,20] [--max-tokens 256,512] [--dtypes q8,fp32] [--rounds 3] [--threads 2] [--shape base|large]]";
 
 function readList(flag: string, value: string | undefined, fallback: number[]): number[] {
   if (value === undefined) return fallback;
@@ -36,6 +37,8 @@ runMain(async () => {
       count: { type: "string" },
       candidates: { type: "string" },
       "max-tokens": { type: "string" },
+      "round-tokens": { type: "string" },
+      shapes: { type: "string" },
       dtypes: { type: "string" },
       threads: { type: "string" },
       shape: { type: "string" },
@@ -59,11 +62,20 @@ runMain(async () => {
       rounds: readList("rounds", values.rounds, [5])[0]!,
     });
   }
+  if (which === "chat" && values.shapes !== undefined) {
+    const { benchChatShapes } = await import("./bench/chat-shapes.ts");
+    const threads = readList("threads", values.threads, [2])[0]!;
+    const labels = values.shapes === "" || values.shapes === "all" ? undefined : values.shapes.split(",");
+    process.stdout.write(`${JSON.stringify(await benchChatShapes({ threads, labels }), null, 2)}\n`);
+    return 0;
+  }
   if (which === undefined || which === "chat") {
     const { benchChat } = await import("./bench/chat.ts");
     report.chat = await benchChat({
       clients: readList("clients", values.clients, [1, 2, 4, 8]),
       tokens: readList("tokens", values.tokens, [64])[0]!,
+      rounds: readList("rounds", values.rounds, [9])[0]!,
+      roundTokens: readList("round-tokens", values["round-tokens"], [160])[0]!,
     });
   }
   if (which === undefined || which === "traces") {

@@ -220,12 +220,13 @@ export function timeZone(options: Options<string>): Setting<string> {
 /** A .gguf path (resolved), an hf: URI, an http(s):// URL, or `none`. */
 export function chatModel(options: Options<string>): Setting<string> {
   const parse = (raw: string, name: string): string => {
-    if (raw !== "none" && !raw.startsWith("hf:") && !raw.toLowerCase().endsWith(".gguf")) {
+    if (raw === "none" || raw === "auto") return raw;
+    if (!raw.startsWith("hf:") && !raw.toLowerCase().endsWith(".gguf")) {
       throw new ConfigError(
-        `${name}=${raw} is not usable: pass a .gguf path, an hf: URI, an https:// URL of a .gguf, or none`,
+        `${name}=${raw} is not usable: pass a .gguf path, an hf: URI, an https:// URL of a .gguf, auto or none`,
       );
     }
-    return /^(hf:|https?:\/\/)/.test(raw) || raw === "none" ? raw : resolve(raw);
+    return /^(hf:|https?:\/\/)/.test(raw) ? raw : resolve(raw);
   };
   return {
     kind: "model",

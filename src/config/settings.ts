@@ -6,6 +6,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
+import { AUTO_MODEL, CPU_DEFAULT_MODEL, GPU_DEFAULT_MODEL } from "../llm/default-model.ts";
 import {
   chatModel,
   choice,
@@ -93,9 +94,12 @@ export const SETTINGS = {
     description: "Embedding model: a Hugging Face id, a local folder, or `none` for full-text search only.",
   }),
   MODEL: chatModel({
-    default: "hf:bartowski/Qwen2.5-3B-Instruct-GGUF:Q4_K_M",
+    default: computed(
+      `\`auto\`: \`${GPU_DEFAULT_MODEL}\` with a GPU, \`${CPU_DEFAULT_MODEL}\` without`,
+      () => AUTO_MODEL,
+    ),
     description:
-      "Chat model: a .gguf path, an hf: URI or an https:// URL of a .gguf (downloaded into MODELS_DIR on first start).",
+      "Chat model: a .gguf path, an hf: URI or an https:// URL of a .gguf (downloaded into MODELS_DIR on first start), or `auto` (chosen by the hardware found; logged at start).",
   }),
   LLM_BACKEND: choice({
     default: "local",
@@ -128,6 +132,11 @@ export const SETTINGS = {
     description: "Context window per sequence, in tokens.",
   }),
   LLM_PARALLEL: integer({ default: 2, min: 1, max: 64, description: "Context sequences served at once." }),
+  LLM_PREFIX_REUSE: flag({
+    default: true,
+    description:
+      "Keep what each sequence evaluated and evaluate only the part of a new prompt that differs. `false` evaluates every prompt from scratch (the benchmark's cold baseline).",
+  }),
   LLM_QUEUE_MAX: integer({
     default: 32,
     min: 0,

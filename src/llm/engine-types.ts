@@ -4,8 +4,10 @@ import type { ChatMessage, SamplingOptions } from "../types.ts";
 export type GpuChoice = "auto" | "cpu" | "cuda" | "vulkan" | "metal";
 
 export interface LlmEngineOptions {
-  /** A local .gguf path, or an `hf:` URI (downloaded into `modelsDir`). */
+  /** A local .gguf path, an `hf:` URI (downloaded into `modelsDir`), or `auto` (by hardware: src/llm/default-model.ts). */
   modelPath: string;
+  /** Told which model `auto` chose and why (the service logs it at start). */
+  onModelChoice?: (message: string) => void;
   /** Cache folder for models given as `hf:` URIs. */
   modelsDir: string;
   /** Compute backend. Default "auto": a GPU when one works, the CPU otherwise. */
@@ -20,6 +22,8 @@ export interface LlmEngineOptions {
   queueMax: number;
   /** Whole-request limit including queueing, in ms; 0 disables it. Exceeding it fails with "timeout". */
   requestTimeoutMs: number;
+  /** Reuse the prompt prefix a sequence already holds. Default true; false evaluates every prompt from scratch. */
+  prefixReuse?: boolean;
   /** Download (hf: URIs) and load progress, 0..1. */
   onProgress?: (fraction: number) => void;
 }

@@ -38,7 +38,7 @@ export const GGUF_SCALAR_SIZES: Readonly<Record<number, number>> = {
   12: 8,
 };
 
-export const GgmlType = { F32: 0, F16: 1 } as const;
+export const GgmlType = { F32: 0, F16: 1, Q5_0: 6, Q8_0: 8, Q4_K: 12, Q6_K: 14 } as const;
 
 /** [elements per block, bytes per block] for the ggml tensor types we can size exactly. */
 export const GGML_TYPE_LAYOUT: Readonly<

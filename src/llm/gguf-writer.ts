@@ -36,13 +36,36 @@ export const ggufValue = {
   int32s: (values: ArrayLike<number>): GgufMetadataValue => ({ type: "array", itemType: "int32", values }),
 };
 
-export interface GgufTensorSource {
+/** Block-quantized types the writer can store (as ready-made blocks: it does not quantize floats). */
+export const QUANTIZED_TENSOR_TYPES = {
+  q8_0: GgmlType.Q8_0,
+  q5_0: GgmlType.Q5_0,
+  q4_k: GgmlType.Q4_K,
+  q6_k: GgmlType.Q6_K,
+} as const;
+export type QuantizedTensorType = keyof typeof QUANTIZED_TENSOR_TYPES;
+
+export type GgufTensorSource = {
   name: string;
   /** Innermost dimension first, as GGUF stores them (`output.weight` is `[n_embd, n_vocab]`). */
   dimensions: readonly number[];
-  type: "f32" | "f16";
-  /** Fills `target` with consecutive elements starting at element `offset`. */
-  fill(target: Float32Array, offset: number): void;
+} & (
+  | {
+      type: "f32" | "f16";
+      /** Fills `target` with consecutive elements starting at element `offset`. */
+      fill(target: Float32Array, offset: number): void;
+    }
+  | {
+      type: QuantizedTensorType;
+      /** Fills `target` with the tensor's encoded blocks starting at byte `byteOffset`. */
+      fillBytes(target: Buffer, byteOffset: number): void;
+    }
+);
+
+function ggmlTypeOf(type: GgufTensorSource["type"]): number {
+  if (type === "f16") return GgmlType.F16;
+  if (type === "f32") return GgmlType.F32;
+  return QUANTIZED_TENSOR_TYPES[type];
 }
 
 export interface GgufFileContents {
@@ -162,7 +185,7 @@ export async function writeGgufFile(path: string, contents: GgufFileContents): P
   let dataOffset = 0;
   const tensorOffsets: number[] = [];
   for (const tensor of contents.tensors) {
-    const type = tensor.type === "f16" ? GgmlType.F16 : GgmlType.F32;
+    const type = ggmlTypeOf(tensor.type);
     header.string(tensor.name);
     header.uint32(tensor.dimensions.length);
     for (const dimension of tensor.dimensions) header.uint64(dimension);
@@ -184,6 +207,17 @@ export async function writeGgufFile(path: string, contents: GgufFileContents): P
       if (written < tensorOffsets[index]) {
         await file.write(Buffer.alloc(tensorOffsets[index] - written));
         written = tensorOffsets[index];
+      }
+      if ("fillBytes" in tensor) {
+        const size = tensorByteSize(ggmlTypeOf(tensor.type), tensor.dimensions) ?? 0;
+        const bytes = Buffer.alloc(CHUNK_ELEMENTS * 16);
+        for (let start = 0; start < size; start += bytes.length) {
+          const chunk = bytes.subarray(0, Math.min(bytes.length, size - start));
+          tensor.fillBytes(chunk, start);
+          await file.write(chunk);
+          written += chunk.length;
+        }
+        continue;
       }
       const elements = tensor.dimensions.reduce((product, dimension) => product * dimension, 1);
       for (let start = 0; start < elements; start += CHUNK_ELEMENTS) {

@@ -1,4 +1,6 @@
 /** The llm room: node-llama-cpp behind a small engine interface. */
+
+export { AUTO_MODEL, CPU_DEFAULT_MODEL, chooseDefaultModel, GPU_DEFAULT_MODEL } from "./default-model.ts";
 export type {
   GenerateRequest,
   GenerateResult,

@@ -22,6 +22,12 @@ import type {
 } from "./engine-types.ts";
 import { SequencePool } from "./sequence-pool.ts";
 import { TextStream } from "./text-stream.ts";
+import {
+  generateAnswerTokens,
+  needsFullChatHandling,
+  resolveStopTriggers,
+  type StopTriggers,
+} from "./token-generation.ts";
 
 export interface LlamaEngineParts {
   llama: Llama;
@@ -32,6 +38,8 @@ export interface LlamaEngineParts {
   modelName: string;
   queueMax: number;
   requestTimeoutMs: number;
+  /** Keep what each sequence evaluated and reuse a shared prompt prefix. Default true; false evaluates every prompt from scratch (cold baseline). */
+  prefixReuse?: boolean;
 }
 
 /** Our ChatMessage list in node-llama-cpp form, ending with the (empty) model turn to generate. */
@@ -97,10 +105,16 @@ export class LlamaEngine implements LlmEngine {
   }
 
   private promptTokens(messages: readonly ChatMessage[]): Token[] {
-    const { contextText } = this.parts.chatWrapper.generateContextState({
-      chatHistory: toChatHistory(messages),
-    });
-    return contextText.tokenize(this.parts.model.tokenizer);
+    return this.promptState(messages).tokens;
+  }
+
+  /** The rendered prompt's tokens, and how the answer after it ends (null: LlamaChat must run it). */
+  private promptState(messages: readonly ChatMessage[]): { tokens: Token[]; stop: StopTriggers | null } {
+    const { chatWrapper, model } = this.parts;
+    const state = chatWrapper.generateContextState({ chatHistory: toChatHistory(messages) });
+    const tokens = state.contextText.tokenize(model.tokenizer);
+    const fullHandling = needsFullChatHandling(state, chatWrapper.settings.segments != null);
+    return { tokens, stop: fullHandling ? null : resolveStopTriggers(state.stopGenerationTriggers, model) };
   }
 
   queueDepth(): { active: number; waiting: number } {
@@ -161,7 +175,10 @@ export class LlamaEngine implements LlmEngine {
       this.pool.release(sequence);
       throw new AppError("The model is shutting down", "model_unavailable");
     }
-    const reusedTokens = Math.min(sharedPrefixLength(sequence, tokens), tokens.length - 1);
+    const reusedTokens =
+      this.parts.prefixReuse === false
+        ? 0
+        : Math.min(sharedPrefixLength(sequence, tokens), tokens.length - 1);
     const entry = { abort, done: Promise.resolve() };
     this.running.add(entry);
     const started = (async () => {
@@ -186,7 +203,7 @@ export class LlamaEngine implements LlmEngine {
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     this.assertOpen();
     checkSampling(request.sampling);
-    const promptTokens = this.promptTokens(request.messages);
+    const { tokens: promptTokens, stop } = this.promptState(request.messages);
     // Leave room for at least one answer token; no context shift, so the trace shows exactly what the model saw.
     const room = this.contextSize - promptTokens.length - 1;
     if (room < 1) {
@@ -195,39 +212,31 @@ export class LlamaEngine implements LlmEngine {
         "bad_request",
       );
     }
-    const history = toChatHistory(request.messages);
     const sampling = request.sampling;
+    const maxTokens = Math.min(sampling.maxTokens, room);
     const reader: { abort?: AbortController } = {};
     // If the consumer stops reading (break, return), stop generating too.
     const stream = new TextStream(() =>
       reader.abort?.abort(new AppError("The reader stopped reading", "cancelled")),
     );
-    // LlamaChat keeps the sequence's tokens that match the new prompt and evaluates only the rest.
+    const onText = (text: string) => stream.push(text);
     const { started, abort, reusedTokens } = await this.withSequence(
       request,
       promptTokens,
-      async (sequence, abort) => {
-        const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.parts.chatWrapper });
-        const outputTokensBefore = sequence.tokenMeter.usedOutputTokens;
-        try {
-          const response = await chat.generateResponse(history, {
-            signal: abort.signal,
-            onTextChunk: (text) => stream.push(text),
-            maxTokens: Math.min(sampling.maxTokens, room),
-            temperature: sampling.temperature,
-            topP: sampling.topP,
-            topK: sampling.topK,
-            minP: sampling.minP,
-            seed: sampling.seed,
-            // LlamaChat applies a 1.1 penalty when given {}, so 1 must mean "off".
-            repeatPenalty: sampling.repeatPenalty === 1 ? false : { penalty: sampling.repeatPenalty },
-          });
-          const stopReason: StopReason = response.metadata.stopReason === "maxTokens" ? "length" : "stop";
-          return { completionTokens: sequence.tokenMeter.usedOutputTokens - outputTokensBefore, stopReason };
-        } finally {
-          chat.dispose({ disposeSequence: false });
-        }
-      },
+      (sequence, abort, reused) =>
+        stop
+          ? generateAnswerTokens({
+              sequence,
+              model: this.parts.model,
+              promptTokens,
+              reusedTokens: reused,
+              sampling,
+              maxTokens,
+              stop,
+              signal: abort.signal,
+              onText,
+            })
+          : this.generateWithLlamaChat(sequence, request.messages, sampling, maxTokens, abort.signal, onText),
     );
     reader.abort = abort;
     const completion = started.then(
@@ -251,6 +260,41 @@ export class LlamaEngine implements LlmEngine {
     };
   }
 
+  /**
+   * LlamaChat's full loop, for chat wrappers with thought segments or text to skip at the start.
+   * It keeps the sequence's tokens that match the prompt and evaluates only the rest.
+   */
+  private async generateWithLlamaChat(
+    sequence: LlamaContextSequence,
+    messages: readonly ChatMessage[],
+    sampling: SamplingOptions,
+    maxTokens: number,
+    signal: AbortSignal,
+    onText: (text: string) => void,
+  ): Promise<{ completionTokens: number; stopReason: StopReason }> {
+    if (this.parts.prefixReuse === false) await sequence.clearHistory();
+    const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: this.parts.chatWrapper });
+    const outputTokensBefore = sequence.tokenMeter.usedOutputTokens;
+    try {
+      const response = await chat.generateResponse(toChatHistory(messages), {
+        signal,
+        onTextChunk: onText,
+        maxTokens,
+        temperature: sampling.temperature,
+        topP: sampling.topP,
+        topK: sampling.topK,
+        minP: sampling.minP,
+        seed: sampling.seed,
+        // LlamaChat applies a 1.1 penalty when given {}, so 1 must mean "off".
+        repeatPenalty: sampling.repeatPenalty === 1 ? false : { penalty: sampling.repeatPenalty },
+      });
+      const stopReason: StopReason = response.metadata.stopReason === "maxTokens" ? "length" : "stop";
+      return { completionTokens: sequence.tokenMeter.usedOutputTokens - outputTokensBefore, stopReason };
+    } finally {
+      chat.dispose({ disposeSequence: false });
+    }
+  }
+
   async nextTokenProbabilities(prompt: string, topN: number): Promise<TokenProbability[]> {
     return (await this.probeNextTokens(prompt, topN)).probabilities;
   }
@@ -262,7 +306,7 @@ export class LlamaEngine implements LlmEngine {
   async probeNextTokens(
     prompt: string,
     topN: number,
-  ): Promise<{ probabilities: TokenProbability[]; reusedTokens: number }> {
+  ): Promise<{ probabilities: TokenProbability[]; tokenIds: number[]; reusedTokens: number }> {
     this.assertOpen();
     if (!(Number.isInteger(topN) && topN >= 1))
       throw new AppError("topN must be an integer ≥ 1", "bad_request");
@@ -288,12 +332,19 @@ export class LlamaEngine implements LlmEngine {
         const output = await sequence.controlledEvaluate(input);
         const probabilities = output[rest.length - 1]?.next.probabilities ?? new Map<Token, number>();
         // The map is sorted most likely first.
-        return [...probabilities.entries()]
-          .slice(0, topN)
-          .map(([token, probability]) => ({ token: model.detokenize([token], true), probability }));
+        return [...probabilities.entries()].slice(0, topN);
       },
     );
-    return { probabilities: await started, reusedTokens };
+    // Several byte tokens read as the same text ("\uFFFD"): ids tell them apart.
+    const top = await started;
+    return {
+      probabilities: top.map(([token, probability]) => ({
+        token: model.detokenize([token], true),
+        probability,
+      })),
+      tokenIds: top.map(([token]) => token),
+      reusedTokens,
+    };
   }
 
   close(): Promise<void> {

@@ -11,6 +11,7 @@ import {
   resolveModelFile,
 } from "node-llama-cpp";
 import { AppError, errorMessage } from "../errors.ts";
+import { AUTO_MODEL, chooseDefaultModel } from "./default-model.ts";
 import type { GpuChoice, LlmEngine, LlmEngineOptions } from "./engine-types.ts";
 import { validateGgufFile } from "./gguf-header.ts";
 import { LlamaEngine } from "./llama-engine.ts";
@@ -104,12 +105,27 @@ export async function loadLlmEngine(given: LlmEngineOptions): Promise<LlmEngine>
   };
   checkOptions(options);
   const report = options.onProgress ?? (() => {});
+  // `auto` depends on the hardware: start llama.cpp first to learn whether a GPU is in use.
+  let started: Llama | undefined;
+  if (options.modelPath === AUTO_MODEL) {
+    started = await startLlama(options.gpu, options.threads);
+    const choice = chooseDefaultModel(started.gpu);
+    options.modelPath = choice.model;
+    options.onModelChoice?.(choice.reason);
+  }
   const remote = REMOTE_MODEL.test(options.modelPath);
-  const modelPath = await resolveLocalModelPath(options, report);
-  // Our own checks first: some malformed files abort the whole process inside llama.cpp.
-  const summary = await validateGgufFile(modelPath);
+  let modelPath: string;
+  let summary: Awaited<ReturnType<typeof validateGgufFile>>;
+  try {
+    modelPath = await resolveLocalModelPath(options, report);
+    // Our own checks first: some malformed files abort the whole process inside llama.cpp.
+    summary = await validateGgufFile(modelPath);
+  } catch (error) {
+    await started?.dispose().catch(() => {});
+    throw error;
+  }
 
-  const llama = await startLlama(options.gpu, options.threads);
+  const llama = started ?? (await startLlama(options.gpu, options.threads));
   let model: LlamaModel | undefined;
   try {
     try {
@@ -150,6 +166,7 @@ export async function loadLlmEngine(given: LlmEngineOptions): Promise<LlmEngine>
       modelName: summary.name,
       queueMax: options.queueMax,
       requestTimeoutMs: options.requestTimeoutMs,
+      prefixReuse: options.prefixReuse ?? true,
     });
   } catch (error) {
     await model?.dispose().catch(() => {});

@@ -40,6 +40,11 @@ export interface RawGenerationRun {
   tokensPerSecond: number;
 }
 
+export interface RawWarmRun extends RawGenerationRun {
+  /** Leading prompt tokens the sequence already held from the previous run (not evaluated again). */
+  reusedTokens: number;
+}
+
 export interface RawConcurrentRun extends RawGenerationRun {
   /** From the start of the level until a sequence was free for this client. */
   waitMs: number;
@@ -50,6 +55,11 @@ export interface RawGenerator {
   countPromptTokens(prompt: string): number;
   /** Generates exactly `sampling.maxTokens` tokens after `prompt`, from an empty sequence. */
   generate(prompt: string, sampling: SamplingOptions): Promise<RawGenerationRun>;
+  /**
+   * Like generate, but on the first sequence as the previous run left it: only the part of `prompt`
+   * after the prefix it shares with the sequence's tokens is evaluated.
+   */
+  generateWarm(prompt: string, sampling: SamplingOptions): Promise<RawWarmRun>;
   /**
    * `clients` generations of the same prompt at once, on the context's sequences (clients beyond
    * them wait for a free one, first come first served, as the service's pool does).
@@ -99,7 +109,8 @@ export async function loadRawGenerator(options: RawGeneratorOptions): Promise<Ra
     sequence: LlamaContextSequence,
     prompt: string,
     sampling: SamplingOptions,
-  ): Promise<RawGenerationRun> {
+    warm = false,
+  ): Promise<RawWarmRun> {
     const tokens = loadedModel.tokenize(prompt, true);
     if (tokens.length + sampling.maxTokens > sequence.contextSize) {
       throw new AppError(
@@ -107,15 +118,23 @@ export async function loadRawGenerator(options: RawGeneratorOptions): Promise<Ra
         "bad_request",
       );
     }
-    // An empty sequence each time: a cold baseline (the service reuses a shared prompt prefix; this never does).
-    await sequence.clearHistory();
+    // Cold: an empty sequence each time (the service reuses a shared prompt prefix; this does not).
+    let reusedTokens = 0;
     const started = performance.now();
+    if (warm) {
+      // Keep the shared prefix (never the last prompt token: its logits give the first answer token).
+      reusedTokens = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
+      if (sequence.nextTokenIndex > reusedTokens)
+        await sequence.eraseContextTokenRanges([{ start: reusedTokens, end: sequence.nextTokenIndex }]);
+    } else {
+      await sequence.clearHistory();
+    }
     let firstAt = 0;
     let lastAt = 0;
     let produced = 0;
     let endTokens = 0;
     const answer: Token[] = [];
-    const generator = sequence.evaluate(tokens, {
+    const generator = sequence.evaluate(tokens.slice(reusedTokens), {
       temperature: sampling.temperature,
       topP: sampling.topP,
       topK: sampling.topK,
@@ -139,6 +158,7 @@ export async function loadRawGenerator(options: RawGeneratorOptions): Promise<Ra
     const decodeMs = lastAt - firstAt;
     return {
       promptTokens: tokens.length,
+      reusedTokens,
       completionTokens: produced,
       endTokens,
       firstTokenMs: firstAt - started,
@@ -151,6 +171,8 @@ export async function loadRawGenerator(options: RawGeneratorOptions): Promise<Ra
     countPromptTokens: (prompt) => loadedModel.tokenize(prompt, true).length,
 
     generate: (prompt, sampling) => generateOn(sequences[0]!, prompt, sampling),
+
+    generateWarm: (prompt, sampling) => generateOn(sequences[0]!, prompt, sampling, true),
 
     async generateConcurrently(prompt, sampling, clients) {
       const started = performance.now();

@@ -77,6 +77,20 @@ describe("prefix reuse on the tiny model", () => {
     expect(again.reusedPromptTokens).toBe(again.promptTokens - 1);
   });
 
+  it("with prefixReuse off evaluates every prompt from scratch (the benchmark's cold baseline)", async () => {
+    const engine = await loadLlmEngine({ ...baseOptions, parallel: 1, prefixReuse: false });
+    try {
+      const question = ask("When is the midterm project due?");
+      const first = await engine.generate({ messages: question, sampling });
+      const firstText = await answer(first);
+      const again = await engine.generate({ messages: question, sampling });
+      expect(await answer(again)).toBe(firstText);
+      expect(again.reusedPromptTokens).toBe(0);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("sends a follow-up back to the sequence that holds its conversation", async () => {
     const questionX = "Explain attention in transformers with a short example about sentences.";
     const questionY = "How are homework assignments graded, and can I submit late?";
@@ -119,20 +133,25 @@ describe("prefix reuse on the tiny model", () => {
       // Warm and cold batch the evaluation differently, so floats differ slightly (~2e-5 measured);
       // a warm run that kept stale tokens differed by ~2e-3 on this model. 2e-4 tells them apart.
       const tolerance = 2e-4;
-      const coldByToken = new Map(cold.probabilities.map((entry) => [entry.token, entry.probability]));
+      // By token id: several byte tokens read as the same text.
+      const coldById = new Map(
+        cold.tokenIds.map((id, index) => [id, cold.probabilities[index]!.probability]),
+      );
       expect(warm.probabilities).toHaveLength(10);
-      for (const { token, probability } of warm.probabilities.slice(0, 5)) {
-        expect(Math.abs(probability - (coldByToken.get(token) ?? Number.NaN))).toBeLessThan(tolerance);
+      for (const [index, id] of warm.tokenIds.slice(0, 5).entries()) {
+        const probability = warm.probabilities[index]!.probability;
+        expect(Math.abs(probability - (coldById.get(id) ?? Number.NaN))).toBeLessThan(tolerance);
       }
       // The shared prefix alone, warm (all but its last token reused) and cold, agree too.
       const warmPrefix = await warmEngine.probeNextTokens(shared, 5);
       expect(warmPrefix.reusedTokens).toBeGreaterThan(20);
       const coldPrefix = await coldEngine.probeNextTokens(shared, 5);
-      const coldPrefixByToken = new Map(
-        coldPrefix.probabilities.map((entry) => [entry.token, entry.probability]),
+      const coldPrefixById = new Map(
+        coldPrefix.tokenIds.map((id, index) => [id, coldPrefix.probabilities[index]!.probability]),
       );
-      for (const { token, probability } of warmPrefix.probabilities.slice(0, 3)) {
-        expect(Math.abs(probability - (coldPrefixByToken.get(token) ?? Number.NaN))).toBeLessThan(tolerance);
+      for (const [index, id] of warmPrefix.tokenIds.slice(0, 3).entries()) {
+        const probability = warmPrefix.probabilities[index]!.probability;
+        expect(Math.abs(probability - (coldPrefixById.get(id) ?? Number.NaN))).toBeLessThan(tolerance);
       }
     } finally {
       await warmEngine.close();

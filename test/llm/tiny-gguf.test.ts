@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   buildTinyVocabulary,
@@ -50,6 +51,54 @@ describe("writeTinyChatModel", () => {
     await writeTinyChatModel(third, { seed: 7 });
     expect(sha256(first)).toBe(sha256(second));
     expect(sha256(first)).not.toBe(sha256(third));
+  });
+
+  it("writes a Q4_K_M-mixed model with a padded vocabulary that llama.cpp loads and runs", async () => {
+    const path = join(scratch, "q4km.gguf");
+    // 384-wide rows are not whole K-quant super-blocks (Q5_0 / Q8_0 there); 768-wide ones are.
+    const shape = {
+      embeddingLength: 384,
+      feedForwardLength: 768,
+      headCount: 6,
+      headCountKv: 2,
+      blockCount: 8,
+      tensorType: "q4_k_m" as const,
+      vocabularySize: 9000,
+      name: "tiny-q4km",
+    };
+    const contents = tinyChatModelContents(shape);
+    const typeOf = (name: string) => contents.tensors.find((tensor) => tensor.name === name)?.type;
+    expect(typeOf("blk.0.attn_q.weight")).toBe("q5_0");
+    expect(typeOf("blk.0.attn_v.weight")).toBe("q8_0"); // first eighth: more bits
+    expect(typeOf("blk.1.attn_v.weight")).toBe("q5_0");
+    expect(typeOf("blk.0.ffn_down.weight")).toBe("q6_k");
+    expect(typeOf("blk.1.ffn_down.weight")).toBe("q4_k");
+    expect(typeOf("output.weight")).toBe("q8_0");
+    await writeTinyChatModel(path, shape);
+    expect(await validateGgufFile(path)).toMatchObject({ name: "tiny-q4km", blockCount: 8 });
+    const llama = await getLlama({
+      gpu: false,
+      build: "never",
+      maxThreads: 1,
+      logLevel: LlamaLogLevel.error,
+    });
+    try {
+      const model = await llama.loadModel({ modelPath: path });
+      expect(model.tokens.eos).toBe(4);
+      const context = await model.createContext({ contextSize: 256, threads: 1 });
+      const sequence = context.getSequence();
+      const tokens: number[] = [];
+      for await (const token of sequence.evaluate(model.tokenize("作業遲交怎麼辦？"), { temperature: 0 })) {
+        tokens.push(token);
+        if (tokens.length === 4) break;
+      }
+      expect(tokens).toHaveLength(4);
+      expect(tokens.every((token) => token >= 0 && token < 9000)).toBe(true);
+      await context.dispose();
+      await model.dispose();
+    } finally {
+      await llama.dispose();
+    }
   });
 
   it("writes an F16 model that passes validation", async () => {

@@ -19,6 +19,8 @@ export interface ServiceRun {
   outsideEngineMs: number;
   /** Completion tokens after the first one, over first → last `text-delta`. */
   tokensPerSecond: number;
+  /** First → last `text-delta`, ms. */
+  decodeMs: number;
 }
 
 /** One SSE event from the wire. */
@@ -67,6 +69,7 @@ export async function postChat(url: string, message: string, sampling: SamplingO
     ttftMs: 0,
     outsideEngineMs: 0,
     tokensPerSecond: 0,
+    decodeMs: 0,
   };
   let response: Awaited<ReturnType<typeof openRequest>>;
   try {
@@ -127,13 +130,18 @@ export async function postChat(url: string, message: string, sampling: SamplingO
   run.outsideEngineMs = firstDeltaAt - started - serverFirstTokenMs;
   // An answer shorter than maxTokens ended on the end token, which is counted but has no text.
   const textTokens = run.completionTokens - (run.completionTokens < sampling.maxTokens ? 1 : 0);
-  const decodeSeconds = (lastDeltaAt - firstDeltaAt) / 1000;
+  run.decodeMs = lastDeltaAt - firstDeltaAt;
+  const decodeSeconds = run.decodeMs / 1000;
   run.tokensPerSecond = decodeSeconds > 0 ? (textTokens - 1) / decodeSeconds : 0;
   return run;
 }
 
-/** The exact prompt the model saw, from the admin trace API. */
-export async function getTracePrompt(url: string, adminToken: string, traceId: string): Promise<string> {
+/** The exact prompt the model saw and the prompt tokens it reused, from the admin trace API. */
+export async function getTraceDetails(
+  url: string,
+  adminToken: string,
+  traceId: string,
+): Promise<{ prompt: string; reusedPromptTokens: number }> {
   const response = await openRequest(url, {
     method: "GET",
     path: `/api/admin/traces/${encodeURIComponent(traceId)}`,
@@ -142,7 +150,13 @@ export async function getTracePrompt(url: string, adminToken: string, traceId: s
   const text = await readAll(response.body);
   if (response.status !== 200)
     throw new AppError(`trace ${traceId}: HTTP ${response.status} ${text}`, "internal");
-  return (JSON.parse(text) as { prompt: string }).prompt;
+  const trace = JSON.parse(text) as { prompt: string; usage?: { reusedPromptTokens?: number } };
+  return { prompt: trace.prompt, reusedPromptTokens: trace.usage?.reusedPromptTokens ?? 0 };
+}
+
+/** The exact prompt the model saw, from the admin trace API. */
+export async function getTracePrompt(url: string, adminToken: string, traceId: string): Promise<string> {
+  return (await getTraceDetails(url, adminToken, traceId)).prompt;
 }
 
 /** Fails the benchmark unless the model answered (a fixed reply would measure nothing). */

@@ -2,6 +2,8 @@
  * Chat benchmark: time to first token (TTFT) and decode speed of a random model shaped like a real
  * small one (SMALL_MODEL_SHAPE, F16), measured straight on node-llama-cpp and through the whole
  * service (POST /api/chat over HTTP on 127.0.0.1, SSE), then under 1..N concurrent clients.
+ * The paired rounds and the concurrency levels run the service cold (LLM_PREFIX_REUSE=false), as the
+ * raw baseline always is; a second service with prefix reuse measures what reuse saves.
  * A first pass on the tiny model measures the service's TTFT overhead where prompt evaluation
  * takes milliseconds, since on a CPU the big model's evaluation varies by far more than 50 ms.
  */
@@ -20,16 +22,23 @@ import {
   writeTinyChatModel,
 } from "../../fixtures/tiny-gguf.ts";
 import { startHttpServer } from "../../http/server.ts";
-import { loadRawGenerator, type RawGenerationRun, type RawGenerator } from "../../llm/raw-generation.ts";
+import { loadRawGenerator, type RawGenerationRun } from "../../llm/raw-generation.ts";
 import type { SamplingOptions } from "../../types.ts";
 import { getTracePrompt, postChat, requireAnswer, type ServiceRun } from "./chat-client.ts";
-import { peakRssMb, round, summarize } from "./stats.ts";
+import { type ConcurrencyFigures, measureConcurrency, measureRawConcurrency } from "./chat-concurrency.ts";
+import { measurePrefixReuse, measureWarmEqualsCold } from "./chat-prefix.ts";
+import { summaryLines } from "./chat-summary.ts";
+import { peakRssMb, round, spread, summarize } from "./stats.ts";
 
 export interface ChatBenchOptions {
   /** Concurrent client counts to measure, e.g. [1, 2, 4, 8]. */
   clients: number[];
-  /** Answer length: maxTokens of every request. */
+  /** Answer length of the concurrency levels and the tiny-model pass. */
   tokens: number;
+  /** Paired single-client rounds (service and raw, alternating order). Default 9. */
+  rounds?: number;
+  /** Answer length of the paired rounds (decode-only ratio). Default 160. */
+  roundTokens?: number;
   /** Shape of the generated chat model. Default SMALL_MODEL_SHAPE; tests pass TINY_MODEL_SHAPE. */
   modelShape?: Readonly<GgufModelShape>;
 }
@@ -37,11 +46,11 @@ export interface ChatBenchOptions {
 /** A course question with words the corpus contains, so the model answers it (not a fixed reply). */
 const QUESTION = "作業遲交怎麼辦？會扣多少分？";
 /** Single-client rounds of one service and one raw run each, after one warm-up each. */
-const ROUNDS = 4;
+const ROUNDS = 9;
+const ROUND_TOKENS = 160;
 /** Rounds on the tiny model: cheap, and more of them steady the few-millisecond figures. */
 const TINY_ROUNDS = 8;
 const SEED = 1234;
-const TARGETS = { tokensPerSecondRatio: 0.9, ttftOverheadMs: 50 };
 
 interface BenchService {
   url: string;
@@ -59,10 +68,16 @@ function progress(message: string): void {
  * what the bench must own. The shorter prompt (2 passages of ~200 characters: ~1,300 tokens instead
  * of ~3,000) keeps a run to minutes on a 2-core CPU; TTFT grows with the prompt at the reported prefill rate.
  */
-function benchConfig(root: string, name: string, threads: number, tokens: number): Config {
+function benchConfig(
+  root: string,
+  name: string,
+  threads: number,
+  tokens: number,
+  serving: { prefixReuse: boolean; parallel?: number; dataName?: string },
+): Config {
   return loadConfig({
     LLM_CONTEXT_SIZE: "4096",
-    LLM_PARALLEL: "4",
+    LLM_PARALLEL: String(serving.parallel ?? 4),
     LLM_QUEUE_MAX: "64",
     LLM_TIMEOUT_MS: "600000",
     RETRIEVAL_TOP_K: "2",
@@ -73,7 +88,7 @@ function benchConfig(root: string, name: string, threads: number, tokens: number
     HOST: "127.0.0.1",
     PORT: "0",
     CORPUS_DIR: join(root, "corpus"),
-    DATA_DIR: join(root, `data-${name}`),
+    DATA_DIR: join(root, `data-${serving.dataName ?? name}`),
     MODELS_DIR: join(root, "models"),
     MODEL: join(root, `${name}.gguf`),
     EMBED_MODEL: join(root, "tiny-embed"),
@@ -82,6 +97,7 @@ function benchConfig(root: string, name: string, threads: number, tokens: number
     LLM_MAX_TOKENS: String(tokens),
     ADMIN_TOKEN: randomBytes(18).toString("base64url"),
     HTTP_RATE_LIMIT_PER_MINUTE: "0", // one process plays every client
+    LLM_PREFIX_REUSE: String(serving.prefixReuse),
   });
 }
 
@@ -143,6 +159,9 @@ async function measureSingleClient(
     await raw.close();
   }
   const rawTtfts = direct.map((run) => run.firstTokenMs);
+  // Per round, so drift between rounds cancels: service over raw.
+  const paired = (ratio: (serviceRun: ServiceRun, rawRun: RawGenerationRun) => number) =>
+    spread(service.map((run, index) => ratio(run, direct[index]!)));
   const rawSpeed = summarize(direct.map((run) => run.tokensPerSecond));
   const serviceSpeed = summarize(service.map((run) => run.tokensPerSecond));
   return {
@@ -169,136 +188,24 @@ async function measureSingleClient(
       completionTokens: service.map((run) => run.completionTokens),
     },
     tokensPerSecondRatio: round(rawSpeed.p50 > 0 ? serviceSpeed.p50 / rawSpeed.p50 : 0, 3),
+    pairedRatios: {
+      decode: paired((serviceRun, rawRun) => serviceRun.tokensPerSecond / rawRun.tokensPerSecond),
+      ttftBeyondRetrieval: paired((serviceRun, rawRun) => serviceRun.ttftMs / rawRun.firstTokenMs),
+      // Answer tokens over time to first token plus decoding: the whole wait, prompt evaluation included.
+      aggregate: paired(
+        (serviceRun, rawRun) =>
+          serviceRun.completionTokens /
+          (serviceRun.ttftMs + serviceRun.decodeMs) /
+          (rawRun.completionTokens / (rawRun.firstTokenMs + rawRun.decodeMs)),
+      ),
+    },
     // Paired by round: both pay the same prompt evaluation, which varies far more than the difference.
     ttftOverheadMs: summarize(service.map((run, index) => run.ttftMs - direct[index]!.firstTokenMs)),
   };
 }
 
-/** Peak resident memory while `work` runs, sampled every 100 ms (maxRSS only ever grows). */
-async function withRssSampling<T>(work: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 100);
-  try {
-    const result = await work();
-    peak = Math.max(peak, process.memoryUsage.rss());
-    return { result, peakMb: round(peak / 1024 / 1024, 1) };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-/** The same prompt straight on node-llama-cpp's sequences, `clients` at once: the baseline for a level. */
-async function measureRawConcurrency(
-  raw: RawGenerator,
-  prompt: string,
-  clients: number,
-  sampling: SamplingOptions,
-) {
-  const { runs, wallMs } = await raw.generateConcurrently(prompt, sampling, clients);
-  const tokens = runs.reduce((sum, run) => sum + run.completionTokens, 0);
-  return {
-    ttftMs: summarize(runs.map((run) => run.waitMs + run.firstTokenMs)),
-    requestTokensPerSecond: summarize(runs.map((run) => run.tokensPerSecond)),
-    completionTokens: tokens,
-    wallSeconds: round(wallMs / 1000),
-    aggregateTokensPerSecond: round(tokens / (wallMs / 1000)),
-  };
-}
-
-async function measureConcurrency(url: string, clients: number, sampling: SamplingOptions) {
-  const started = performance.now();
-  const { result: runs, peakMb } = await withRssSampling(() =>
-    Promise.all(Array.from({ length: clients }, () => postChat(url, QUESTION, sampling))),
-  );
-  const wallSeconds = (performance.now() - started) / 1000;
-  const answered = runs.filter((run) => run.ok);
-  const tokens = answered.reduce((sum, run) => sum + run.completionTokens, 0);
-  const level = {
-    clients,
-    requests: runs.length,
-    errors: {
-      overloaded503: runs.filter((run) => run.status === 503).length,
-      other: runs.filter((run) => !run.ok && run.status !== 503).length,
-    },
-    ttftMs: summarize(answered.map((run) => run.ttftMs)),
-    requestTokensPerSecond: summarize(answered.map((run) => run.tokensPerSecond)),
-    completionTokens: tokens,
-    wallSeconds: round(wallSeconds),
-    /** All answer tokens over the level's wall time (prompt evaluation included). */
-    aggregateTokensPerSecond: round(tokens / wallSeconds),
-    peakRssMb: peakMb,
-    processMaxRssMb: peakRssMb(),
-  };
-  progress(
-    `${clients} client(s): TTFT p50 ${level.ttftMs.p50} ms, aggregate ${level.aggregateTokensPerSecond} tokens/s, ${level.wallSeconds} s`,
-  );
-  return level;
-}
-
-/** One summary line; figures without a target have `target` and `met` null. */
-function line(figure: string, value: number, target: string | null = null, met: boolean | null = null) {
-  return { figure, value: round(value), target, met };
-}
-
-function summaryLines(
-  single: Awaited<ReturnType<typeof measureSingleClient>>,
-  tiny: Awaited<ReturnType<typeof measureSingleClient>>,
-  levels: (Awaited<ReturnType<typeof measureConcurrency>> & {
-    raw: Awaited<ReturnType<typeof measureRawConcurrency>>;
-    aggregateTokensPerSecondRatio: number;
-  })[],
-) {
-  const { tokensPerSecondRatio: minRatio, ttftOverheadMs: maxMs } = TARGETS;
-  const ratio = single.tokensPerSecondRatio;
-  const overhead = single.ttftOverheadMs.p50;
-  const tinyOverhead = tiny.ttftOverheadMs.p50;
-  return [
-    line("service/raw decode tokens per second (p50)", ratio, `>= ${minRatio}`, ratio >= minRatio),
-    line(
-      "service − raw TTFT beyond retrieval, ms (p50 of paired rounds)",
-      overhead,
-      `<= ${maxMs}`,
-      overhead <= maxMs,
-    ),
-    line("raw TTFT spread across rounds, ms (noise in the line above)", single.raw.ttftSpreadMs),
-    line(
-      `service − raw TTFT beyond retrieval on the tiny model (prefill ${round(tiny.raw.ttftMs.p50)} ms), ms (p50)`,
-      tinyOverhead,
-      `<= ${maxMs}`,
-      tinyOverhead <= maxMs,
-    ),
-    line(
-      "service TTFT outside the engine (HTTP, trace, history, prompt building), ms (p50)",
-      single.service.outsideEngineMs.p50,
-    ),
-    line("raw decode tokens per second (p50)", single.raw.tokensPerSecond.p50),
-    line("service decode tokens per second (p50)", single.service.tokensPerSecond.p50),
-    line("raw TTFT ms (p50)", single.raw.ttftMs.p50),
-    line("service TTFT beyond retrieval ms (p50)", single.service.ttftBeyondRetrievalMs.p50),
-    ...levels.flatMap((level) => {
-      const at = `at ${level.clients} client(s)`;
-      const errors = level.errors.overloaded503 + level.errors.other;
-      return [
-        line(`errors ${at}`, errors, "0", errors === 0),
-        line(`TTFT p50 ms ${at}`, level.ttftMs.p50),
-        line(`TTFT p95 ms ${at}`, level.ttftMs.p95),
-        line(`aggregate tokens per second ${at}`, level.aggregateTokensPerSecond),
-        line(`raw node-llama-cpp aggregate tokens per second ${at}`, level.raw.aggregateTokensPerSecond),
-        line(
-          `service/raw aggregate tokens per second ${at} (prompt evaluation included)`,
-          level.aggregateTokensPerSecondRatio,
-          `>= ${TARGETS.tokensPerSecondRatio}`,
-          level.aggregateTokensPerSecondRatio >= TARGETS.tokensPerSecondRatio,
-        ),
-        line(`raw TTFT p50 ms ${at}`, level.raw.ttftMs.p50),
-        line(`per-request tokens per second p50 ${at}`, level.requestTokensPerSecond.p50),
-        line(`peak RSS MB ${at}`, level.peakRssMb),
-      ];
-    }),
-  ];
-}
+export type SingleClientFigures = Awaited<ReturnType<typeof measureSingleClient>>;
+export type { ConcurrencyFigures };
 
 export async function benchChat(options: ChatBenchOptions): Promise<Record<string, unknown>> {
   if (!(Number.isInteger(options.tokens) && options.tokens >= 2)) {
@@ -332,29 +239,31 @@ export async function benchChat(options: ChatBenchOptions): Promise<Record<strin
     await writeTinyChatModel(join(root, "tiny.gguf"), TINY_MODEL_SHAPE);
     await writeTinyEmbedModel(join(root, "tiny-embed"));
     cpSync(resolve("corpus"), join(root, "corpus"), { recursive: true });
-    const sampling = (config: Config): SamplingOptions => ({
+    const rounds = options.rounds ?? ROUNDS;
+    const roundTokens = options.roundTokens ?? ROUND_TOKENS;
+    const serviceMaxTokens = Math.max(options.tokens, roundTokens);
+    const sampling = (config: Config, maxTokens = options.tokens): SamplingOptions => ({
       ...config.sampling,
       repeatPenalty: 1,
       seed: SEED,
-      maxTokens: options.tokens,
+      maxTokens,
     });
 
     progress("tiny model: service overhead where prompt evaluation takes milliseconds");
-    const tinyService = await start(benchConfig(root, "tiny", threads, options.tokens));
+    const tinyService = await start(
+      benchConfig(root, "tiny", threads, options.tokens, { prefixReuse: false }),
+    );
     const tiny = await measureSingleClient(tinyService, sampling(tinyService.config), TINY_ROUNDS);
     await tinyService.close();
 
-    progress(`${shape.name}: single client`);
-    const bench = await start(benchConfig(root, "bench", threads, options.tokens));
+    progress(`${shape.name}: ${rounds} paired single-client rounds of ${roundTokens} tokens, both cold`);
+    const bench = await start(benchConfig(root, "bench", threads, serviceMaxTokens, { prefixReuse: false }));
     const promptSeen: { text?: string } = {};
-    const single = await measureSingleClient(bench, sampling(bench.config), ROUNDS, promptSeen);
+    const single = await measureSingleClient(bench, sampling(bench.config, roundTokens), rounds, promptSeen);
     progress(
-      `prompt ${single.prompt.serviceTokens} tokens; raw prefill ${single.raw.prefillTokensPerSecond} tokens/s`,
+      `prompt ${single.prompt.serviceTokens} tokens; raw prefill ${single.raw.prefillTokensPerSecond} tokens/s; decode ratio median ${single.pairedRatios.decode.median}, TTFT ratio median ${single.pairedRatios.ttftBeyondRetrieval.median}`,
     );
-    const concurrency: (Awaited<ReturnType<typeof measureConcurrency>> & {
-      raw: Awaited<ReturnType<typeof measureRawConcurrency>>;
-      aggregateTokensPerSecondRatio: number;
-    })[] = [];
+    const concurrency: ConcurrencyFigures[] = [];
     const raw = await loadRawGenerator({
       modelPath: bench.config.model,
       threads: bench.config.llm.threads,
@@ -383,11 +292,46 @@ export async function benchChat(options: ChatBenchOptions): Promise<Record<strin
     } finally {
       await raw.close();
     }
+    await bench.close();
+
+    progress(`${shape.name}: prefix reuse (one sequence that keeps what it evaluated)`);
+    const warmService = await start(
+      benchConfig(root, "bench", threads, serviceMaxTokens, { prefixReuse: true, parallel: 1 }),
+    );
+    const prefixRaw = await loadRawGenerator({
+      modelPath: bench.config.model,
+      threads,
+      contextSize: bench.config.llm.contextSize,
+    });
+    let reuse: Awaited<ReturnType<typeof measurePrefixReuse>>;
+    try {
+      // Fewer pairs on a short run (each pair costs three prompt evaluations of the big model).
+      reuse = await measurePrefixReuse(warmService, prefixRaw, sampling(bench.config), rounds >= 9 ? 3 : 2);
+    } finally {
+      await prefixRaw.close();
+      await warmService.close();
+    }
+    const warmEqualsCold = await measureWarmEqualsCold(
+      {
+        modelPath: bench.config.model,
+        modelsDir: join(root, "models"),
+        gpu: "cpu",
+        threads,
+        contextSize: bench.config.llm.contextSize,
+        queueMax: 1,
+        requestTimeoutMs: 600_000,
+      },
+      reuse.prompts.first,
+      reuse.prompts.second,
+    );
+    progress(
+      `warm vs cold next-token probabilities: largest difference ${warmEqualsCold.maxAbsoluteDifferenceTop10} (${warmEqualsCold.warmReusedTokens} tokens reused warm)`,
+    );
 
     const { llm } = bench.config;
     return {
       benchmark: "chat",
-      command: `npm run bench -- chat --clients ${options.clients.join(",")} --tokens ${options.tokens}`,
+      command: `npm run bench -- chat --clients ${options.clients.join(",")} --tokens ${options.tokens} --rounds ${rounds} --round-tokens ${roundTokens}`,
       machine: {
         cores: availableParallelism(),
         loadAverageBefore: loadBefore,
@@ -407,11 +351,12 @@ export async function benchChat(options: ChatBenchOptions): Promise<Record<strin
       },
       retrieval: { topK: bench.config.retrieval.topK, chunkChars: bench.config.chunk.targetChars },
       question: QUESTION,
-      sampling: sampling(bench.config),
+      sampling: sampling(bench.config, roundTokens),
       single,
+      prefixReuse: { ...reuse, warmEqualsCold },
       tinyModelOverhead: tiny,
       concurrency,
-      summary: summaryLines(single, tiny, concurrency),
+      summary: summaryLines(single, tiny, concurrency, { reuse, warmEqualsCold }),
       peakRssMb: peakRssMb(),
     };
   } finally {

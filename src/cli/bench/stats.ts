@@ -16,6 +16,26 @@ export function summarize(samples: number[]): { p50: number; p95: number; mean: 
   };
 }
 
+/** Median and spread (min–max, interquartile range) of per-round figures such as paired ratios. */
+export function spread(samples: number[], digits = 3) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (fraction: number) => {
+    if (sorted.length === 0) return 0;
+    const position = fraction * (sorted.length - 1);
+    const low = Math.floor(position);
+    const high = Math.min(sorted.length - 1, low + 1);
+    return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
+  };
+  return {
+    median: round(at(0.5), digits),
+    min: round(sorted[0] ?? 0, digits),
+    max: round(sorted.at(-1) ?? 0, digits),
+    q1: round(at(0.25), digits),
+    q3: round(at(0.75), digits),
+    n: sorted.length,
+  };
+}
+
 export function round(value: number, digits = 2): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
