@@ -127,18 +127,19 @@ export class ChunkStore {
   async vectorDimension(): Promise<number> {
     const table = await this.current();
     if (!table) return 0;
-    const field = (await table.schema()).fields.find((candidate) => candidate.name === "vector");
+    const schema = await storeCall("reading the corpus", () => table.schema());
+    const field = schema.fields.find((candidate) => candidate.name === "vector");
     return field ? (field.type as FixedSizeList).listSize : 0;
   }
 
   async countChunks(): Promise<number> {
     const table = await this.current();
-    return table ? table.countRows() : 0;
+    return table ? storeCall("counting the corpus", () => table.countRows()) : 0;
   }
 
   async version(): Promise<number> {
     const table = await this.current();
-    return table ? table.version() : 0;
+    return table ? storeCall("reading the corpus version", () => table.version()) : 0;
   }
 
   /** One entry per document: the content hash decides whether it needs re-ingesting. */
@@ -167,7 +168,7 @@ export class ChunkStore {
   async allTexts(): Promise<string[]> {
     const table = await this.current();
     if (!table) return [];
-    const rows = await table.query().select(["text"]).toArray();
+    const rows = await storeCall("reading the corpus", () => table.query().select(["text"]).toArray());
     return rows.map((row) => String(row.text));
   }
 
@@ -190,13 +191,15 @@ export class ChunkStore {
       }
     // Two IN lists (a superset, narrowed below) use the documentPath index; OR-ed pairs do not.
     const paths = [...new Set(chunks.map((chunk) => chunk.documentPath))];
-    const rows = await table
-      .query()
-      .where(
-        `documentPath IN (${paths.map(sqlString).join(", ")}) AND position IN (${[...positions].join(", ")})`,
-      )
-      .select(CHUNK_COLUMNS)
-      .toArray();
+    const rows = await storeCall("reading the corpus", () =>
+      table
+        .query()
+        .where(
+          `documentPath IN (${paths.map(sqlString).join(", ")}) AND position IN (${[...positions].join(", ")})`,
+        )
+        .select(CHUNK_COLUMNS)
+        .toArray(),
+    );
     return rows.map(toChunk).filter((chunk) => wanted.has(`${chunk.documentPath}\0${chunk.position}`));
   }
 
@@ -320,7 +323,12 @@ export class ChunkStore {
 
   private async hasColumn(table: Table, name: string): Promise<boolean> {
     if (this.columnCache?.table !== table)
-      this.columnCache = { table, names: new Set((await table.schema()).fields.map((field) => field.name)) };
+      this.columnCache = {
+        table,
+        names: new Set(
+          (await storeCall("reading the corpus", () => table.schema())).fields.map((field) => field.name),
+        ),
+      };
     return this.columnCache.names.has(name);
   }
 

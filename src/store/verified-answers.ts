@@ -7,7 +7,7 @@
 import { Field, Schema, Utf8 } from "apache-arrow";
 import { AppError } from "../errors.ts";
 import type { Database, Table } from "./database.ts";
-import { openOrCreateTable, sqlString } from "./database.ts";
+import { openOrCreateTable, sqlString, storeCall } from "./database.ts";
 
 const ANSWERS_TABLE = "verified_answers";
 const SERVED_TABLE = "verified_served";
@@ -95,20 +95,22 @@ export class VerifiedAnswerStore {
 
   /** The table version: changes whenever an answer is added, edited, retired or restored. */
   version(): Promise<number> {
-    return this.answers.version();
+    return storeCall("reading the verified answers", () => this.answers.version());
   }
 
   async list(): Promise<VerifiedAnswer[]> {
-    const rows = await this.answers.query().toArray();
+    const rows = await storeCall("reading the verified answers", () => this.answers.query().toArray());
     return rows.map(fromRow).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   }
 
   async get(id: string): Promise<VerifiedAnswer | undefined> {
-    const rows = await this.answers
-      .query()
-      .where(`id = ${sqlString(id)}`)
-      .limit(1)
-      .toArray();
+    const rows = await storeCall("reading a verified answer", () =>
+      this.answers
+        .query()
+        .where(`id = ${sqlString(id)}`)
+        .limit(1)
+        .toArray(),
+    );
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
@@ -148,7 +150,9 @@ export class VerifiedAnswerStore {
   }
 
   async recordServed(answerId: string, traceId: string): Promise<void> {
-    await this.served.add([{ answerId, traceId, at: this.now().toISOString() }]);
+    await storeCall("recording a served verified answer", () =>
+      this.served.add([{ answerId, traceId, at: this.now().toISOString() }]),
+    );
   }
 
   /** How often each answer was served. */

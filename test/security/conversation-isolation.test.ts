@@ -25,7 +25,9 @@ describe("a bot student's conversation through the HTTP API", () => {
   let bots: RunningBots;
 
   beforeAll(async () => {
-    service = await startTestService({ env: { EMBED_MODEL: "none" } });
+    // Two passages: the tiny model's 4096-token context then always has room for the history this
+    // test follows (five widened passages leave it at the edge, and history is dropped first).
+    service = await startTestService({ env: { EMBED_MODEL: "none", RETRIEVAL_TOP_K: "2" } });
     fake = await startFakeLine();
     bots = await startLineBotOn(service, fake.baseUrl, {
       channelSecret: SECRET,
