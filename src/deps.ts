@@ -134,6 +134,21 @@ export async function rollbackCorpusAndVerified(
   return restored;
 }
 
+/** The chat pipeline's dependencies as configured: the service and the answer evaluation share them. */
+export function chatDepsFor(
+  config: Config,
+  parts: Pick<ChatDeps, "retriever" | "llm" | "traces" | "conversations" | "templates" | "logger">,
+): ChatDeps {
+  return {
+    ...parts,
+    course: config.course,
+    samplingDefaults: config.sampling,
+    messageMaxChars: config.limits.messageMaxChars,
+    relevance: config.relevance,
+    clock: createTraceClock(),
+  };
+}
+
 export async function createEmbedder(config: Config, logger: Logger): Promise<Embedder | null> {
   const embedder = await loadEmbedder({
     model: config.embedModel,
@@ -431,17 +446,7 @@ export async function createService(
   const { desk, couriers } = staffLoop;
 
   const chatDeps: ChatDeps = {
-    retriever,
-    llm: engine,
-    traces,
-    conversations,
-    templates,
-    course: config.course,
-    samplingDefaults: config.sampling,
-    messageMaxChars: config.limits.messageMaxChars,
-    relevance: config.relevance,
-    logger: log,
-    clock: createTraceClock(),
+    ...chatDepsFor(config, { retriever, llm: engine, traces, conversations, templates, logger: log }),
     verified: verifiedIndex,
     onAnswered: staffLoop.onAnswered,
   };

@@ -1,8 +1,9 @@
 /** The composition `npm run eval -- answers` runs: the service's answering pipeline without HTTP or bots. */
 import { createHash } from "node:crypto";
-import { type ChatDeps, type ChatService, createTraceClock, prepareChat } from "../chat/index.ts";
+import { type ChatService, prepareChat } from "../chat/index.ts";
 import type { Config } from "../config.ts";
 import {
+  chatDepsFor,
   createCorpusRetriever,
   createEmbedder,
   createLlmEngine,
@@ -49,19 +50,7 @@ export async function openAnswerEvaluation(
     countTokens: engine ? (text) => engine.countTokens(text) : undefined,
     reranker: await createReranker(config, logger),
   });
-  const chatDeps: ChatDeps = {
-    retriever,
-    llm: engine,
-    traces,
-    conversations,
-    templates,
-    course: config.course,
-    samplingDefaults: config.sampling,
-    messageMaxChars: config.limits.messageMaxChars,
-    relevance: config.relevance,
-    logger,
-    clock: createTraceClock(),
-  };
+  const chatDeps = chatDepsFor(config, { retriever, llm: engine, traces, conversations, templates, logger });
   return {
     chat: (input) => prepareChat(input, chatDeps),
     traces,
