@@ -306,6 +306,14 @@ export class LlamaEngine implements LlmEngine {
   async probeNextTokens(
     prompt: string,
     topN: number,
+    options: {
+      /**
+       * Evaluate the prompt's first `splitAt` tokens as a batch of their own before the rest: a cold
+       * run batched exactly as a warm one that reused that many tokens (llama.cpp's floats depend on
+       * how a prompt is batched).
+       */
+      splitAt?: number;
+    } = {},
   ): Promise<{ probabilities: TokenProbability[]; tokenIds: number[]; reusedTokens: number }> {
     this.assertOpen();
     if (!(Number.isInteger(topN) && topN >= 1))
@@ -325,7 +333,13 @@ export class LlamaEngine implements LlmEngine {
       async (sequence, _abort, reused) => {
         if (sequence.nextTokenIndex > reused)
           await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
-        const rest = tokens.slice(reused);
+        let start = reused;
+        const splitAt = options.splitAt ?? 0;
+        if (splitAt > reused && splitAt < tokens.length) {
+          await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(reused, splitAt));
+          start = splitAt;
+        }
+        const rest = tokens.slice(start);
         const input: ControlledEvaluateInputItem[] = rest.map((token, index) =>
           index === rest.length - 1 ? [token, { generateNext: { probabilities: true } }] : token,
         );

@@ -142,6 +142,16 @@ describe("prefix reuse on the tiny model", () => {
         const probability = warm.probabilities[index]!.probability;
         expect(Math.abs(probability - (coldById.get(id) ?? Number.NaN))).toBeLessThan(tolerance);
       }
+      // Batched as the warm run was (the reused tokens first, in a batch of their own), a cold run
+      // computes exactly the same probabilities: reuse itself changes nothing.
+      const neverReuses = await loadLlmEngine({ ...baseOptions, parallel: 1, prefixReuse: false });
+      if (!(neverReuses instanceof LlamaEngine)) throw new Error("expected the node-llama-cpp engine");
+      const coldAlike = await neverReuses
+        .probeNextTokens(promptB, 10, { splitAt: warm.reusedTokens })
+        .finally(() => neverReuses.close());
+      expect(coldAlike.reusedTokens).toBe(0);
+      expect(coldAlike.tokenIds).toEqual(warm.tokenIds);
+      expect(coldAlike.probabilities).toEqual(warm.probabilities);
       // The shared prefix alone, warm (all but its last token reused) and cold, agree too.
       const warmPrefix = await warmEngine.probeNextTokens(shared, 5);
       expect(warmPrefix.reusedTokens).toBeGreaterThan(20);

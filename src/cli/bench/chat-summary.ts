@@ -73,7 +73,7 @@ export function summaryLines(
       other,
     ),
     line(
-      "prefix reuse: warm vs cold next-token probabilities, largest difference in the top 10",
+      `prefix reuse: warm vs cold next-token probabilities (cold batched as warm), largest difference in the top 10 (against one cold batch: ${probabilities.maxAbsoluteDifferenceTop10OneBatch})`,
       probabilities.maxAbsoluteDifferenceTop10,
       `<= ${PREFIX_TARGETS.probabilityTolerance} (and prompt tokens reused > 0)`,
       probabilities.met,

@@ -325,7 +325,7 @@ export async function benchChat(options: ChatBenchOptions): Promise<Record<strin
       reuse.prompts.second,
     );
     progress(
-      `warm vs cold next-token probabilities: largest difference ${warmEqualsCold.maxAbsoluteDifferenceTop10} (${warmEqualsCold.warmReusedTokens} tokens reused warm)`,
+      `warm vs cold next-token probabilities: largest difference ${warmEqualsCold.maxAbsoluteDifferenceTop10} against cold batched alike, ${warmEqualsCold.maxAbsoluteDifferenceTop10OneBatch} against one cold batch (${warmEqualsCold.warmReusedTokens} tokens reused warm)`,
     );
 
     const { llm } = bench.config;
