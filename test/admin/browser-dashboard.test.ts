@@ -9,7 +9,7 @@ import type { EvalRun, EvalRunRow } from "../../src/store/eval-runs.ts";
 import type { Trace } from "../../src/types.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
 import { sampleTrace } from "../helpers/traces.ts";
-import { type Browser, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from "./browser.ts";
+import { type Browser, DESKTOP_VIEWPORT, launchSignedIn, PHONE_VIEWPORT } from "./browser.ts";
 
 let ta: TestService;
 let browser: Browser;
@@ -114,12 +114,7 @@ beforeAll(async () => {
       1,
     ),
   );
-  browser = await launchBrowser();
-  const { page } = browser;
-  await page.goto(`${ta.url}/admin/login`);
-  await page.fill("input[name=token]", ta.adminToken);
-  await page.click("#login button[type=submit]");
-  await page.waitForURL(/\/admin\/traces$/);
+  browser = await launchSignedIn(ta.url, ta.adminToken);
 }, 120_000);
 
 afterAll(async () => {

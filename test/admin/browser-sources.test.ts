@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startTestService, type TestService } from "../helpers/service.ts";
 import { type SourceSite, startSourceSite } from "../helpers/source-site.ts";
-import { type Browser, launchBrowser } from "./browser.ts";
+import { type Browser, launchSignedIn } from "./browser.ts";
 
 let site: SourceSite;
 let ta: TestService;
@@ -28,7 +28,7 @@ beforeAll(async () => {
   ta = await startTestService({
     env: { CORPUS_SOURCES: file, SOURCES_ALLOW_PRIVATE: "true", EMBED_MODEL: "none" },
   });
-  browser = await launchBrowser();
+  browser = await launchSignedIn(ta.url, ta.adminToken);
 }, 120_000);
 
 afterAll(async () => {
@@ -44,11 +44,6 @@ afterAll(async () => {
 describe("web sources on the admin corpus page", () => {
   test("lists sources, syncs now, adds one", async () => {
     const { page: tab } = browser;
-    await tab.goto(`${ta.url}/admin/login`);
-    await tab.fill("input[name=token]", ta.adminToken);
-    await tab.click("#login button[type=submit]");
-    await tab.waitForURL(/\/admin\//);
-
     await tab.goto(`${ta.url}/admin/corpus`);
     const news = tab.locator(`#source-list tr[data-url="${site.baseUrl}/news.html"]`);
     await expect(news.locator(".source-status").textContent()).resolves.toContain("ok");

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Trace } from "../../src/types.ts";
 import { readSse, startTestService, type TestService } from "../helpers/service.ts";
-import { type Browser, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from "./browser.ts";
+import { type Browser, DESKTOP_VIEWPORT, launchSignedIn, PHONE_VIEWPORT } from "./browser.ts";
 import { passage } from "./helpers.ts";
 
 const FIRST_QUESTION = "top-p 取樣是什麼？";
@@ -142,12 +142,7 @@ beforeAll(async () => {
   for (let index = 0; index < OLD_TRACE_COUNT; index++) oldTraces.push(oldTrace(index));
   await ta.service.traces.save(oldTraces, { flush: true });
 
-  browser = await launchBrowser();
-  const { page } = browser;
-  await page.goto(`${ta.url}/admin/login`);
-  await page.fill("input[name=token]", ta.adminToken);
-  await page.click("#login button[type=submit]");
-  await page.waitForURL(/\/admin\/traces$/);
+  browser = await launchSignedIn(ta.url, ta.adminToken);
 }, 120_000);
 
 afterAll(async () => {

@@ -65,3 +65,19 @@ export async function launchBrowser(): Promise<Browser> {
 
 export const PHONE_VIEWPORT = { width: 390, height: 844 };
 export const DESKTOP_VIEWPORT = { width: 1280, height: 900 };
+
+/** A browser signed in to the admin page of the service at `baseUrl` (lands on the traces list). */
+export async function launchSignedIn(baseUrl: string, adminToken: string): Promise<Browser> {
+  const browser = await launchBrowser();
+  try {
+    const { page } = browser;
+    await page.goto(`${baseUrl}/admin/login`);
+    await page.fill("input[name=token]", adminToken);
+    await page.click("#login button[type=submit]");
+    await page.waitForURL(/\/admin\/traces$/);
+    return browser;
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+}

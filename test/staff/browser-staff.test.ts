@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { RunningBots } from "../../src/bots/index.ts";
-import { type Browser, DESKTOP_VIEWPORT, launchBrowser, PHONE_VIEWPORT } from "../admin/browser.ts";
+import { type Browser, DESKTOP_VIEWPORT, launchSignedIn, PHONE_VIEWPORT } from "../admin/browser.ts";
 import {
   type FakeLine,
   type LineRequest,
@@ -47,12 +47,7 @@ beforeAll(async () => {
   const { startLineBotOn } = await import("../helpers/service.ts");
   fake = await startFakeLine();
   bots = await startLineBotOn(ta, fake.baseUrl, { channelSecret: SECRET, channelAccessToken: ACCESS_TOKEN });
-  browser = await launchBrowser();
-  const { page } = browser;
-  await page.goto(`${ta.url}/admin/login`);
-  await page.fill("input[name=token]", ta.adminToken);
-  await page.click("#login button[type=submit]");
-  await page.waitForURL(/\/admin\/traces$/);
+  browser = await launchSignedIn(ta.url, ta.adminToken);
 }, 120_000);
 
 afterAll(async () => {
