@@ -18,6 +18,7 @@ import type { Config } from "./config.ts";
 import { type Embedder, loadEmbedder, loadReranker, type Reranker } from "./embed/index.ts";
 import { AppError, errorCode, errorMessage } from "./errors.ts";
 import { createHttpApp, type HttpServices } from "./http/app.ts";
+import type { Readiness } from "./http/services.ts";
 import type { ChunkOptions } from "./ingest/chunker.ts";
 import { type IngestSummary, ingestCorpus, rollbackCorpus } from "./ingest/ingest.ts";
 import { SUPPORTED_EXTENSIONS } from "./ingest/loaders/index.ts";
@@ -56,6 +57,7 @@ export interface Corpus {
 }
 
 /** What identifies the service to the sites it reads. */
+const STORE_PROBE_TIMEOUT_MS = 3000;
 const SOURCES_USER_AGENT = "course-ai-ta/0.1 (course material sync; +https://github.com/)";
 
 /** The service logger: masks every configured secret. `write` replaces stderr (tests collect lines). */
@@ -454,6 +456,31 @@ export async function createService(
   const reasons = [problem, embedder ? undefined : "no embedding model: full-text retrieval only"].filter(
     (reason): reason is string => !!reason,
   );
+  // At most one store read per second, however often the load balancer asks; a store that hangs
+  // counts as away after STORE_PROBE_TIMEOUT_MS.
+  let storeCheck: { at: number; readiness: Promise<Readiness> } | undefined;
+  const readinessNow = (): Promise<Readiness> => {
+    if (storeCheck && Date.now() - storeCheck.at < 1000) return storeCheck.readiness;
+    const serving = {
+      reasons,
+      model: engine?.modelName ?? "none",
+      retrieval: retriever.mode,
+    } as const;
+    const readiness = corpus.chunks.probe(STORE_PROBE_TIMEOUT_MS).then(
+      (): Readiness => ({ status: engine ? "ok" : "degraded", ...serving, store: "ok" }),
+      (error: unknown): Readiness => {
+        log.warn(`readiness: ${errorMessage(error)}`);
+        return {
+          status: "unavailable",
+          ...serving,
+          reasons: [...reasons, "the data store is unavailable"],
+          store: "unavailable",
+        };
+      },
+    );
+    storeCheck = { at: Date.now(), readiness };
+    return readiness;
+  };
   const chat: ChatService = (input) => prepareChat(input, chatDeps);
   const webhooks: NonNullable<HttpServices["webhooks"]> = {};
   const evalRuns = await EvalRunStore.open(corpus.database);
@@ -526,12 +553,7 @@ export async function createService(
     webhooks,
     traces,
     conversations,
-    readiness: () => ({
-      status: engine ? "ok" : "degraded",
-      reasons,
-      model: engine?.modelName ?? "none",
-      retrieval: retriever.mode,
-    }),
+    readiness: () => readinessNow(),
     modelName: engine?.modelName ?? "course-ta-retrieval-only",
     adminToken,
     relaySecret: config.relaySecret,

@@ -40,7 +40,11 @@ export function createHttpApp(services: HttpServices): Hono {
   app.use("/internal/*", limitBody);
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
-  app.get("/readyz", (c) => c.json(services.readiness(), 200));
+  app.get("/readyz", async (c) => {
+    const readiness = await services.readiness();
+    // A load balancer takes a replica that cannot reach the store out of rotation.
+    return c.json(readiness, readiness.status === "unavailable" ? 503 : 200);
+  });
 
   const limitQuestions = createQuestionLimit(services);
   const webhooks = services.webhooks ?? {};

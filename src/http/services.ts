@@ -6,10 +6,13 @@ import type { ConversationStore, TraceStore } from "../store/index.ts";
 import type { StaffServices } from "./staff-services.ts";
 
 export interface Readiness {
-  status: "ok" | "degraded";
+  /** `unavailable` when the data store cannot be read: nothing can be answered (HTTP 503). */
+  status: "ok" | "degraded" | "unavailable";
   reasons: string[];
   model: string;
   retrieval: "hybrid" | "fulltext";
+  /** Whether the data store (the corpus table) answered a one-row read just now. */
+  store?: "ok" | "unavailable";
 }
 
 /** A platform webhook, handled outside http/ (bots/ owns the platform logic; deps.ts wires it). */
@@ -34,7 +37,7 @@ export interface HttpServices {
   chat: ChatService;
   traces: TraceStore;
   conversations: ConversationStore;
-  readiness(): Readiness;
+  readiness(): Readiness | Promise<Readiness>;
   modelName: string;
   adminToken: string;
   bodyMaxBytes: number;

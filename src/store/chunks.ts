@@ -137,6 +137,31 @@ export class ChunkStore {
     return table ? storeCall("counting the corpus", () => table.countRows()) : 0;
   }
 
+  /**
+   * Reads one row (or learns there is no corpus yet): throws store_unavailable when the store is
+   * away or has not answered within `timeoutMs`.
+   */
+  async probe(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new AppError(`the data store did not answer within ${timeoutMs} ms`, "store_unavailable")),
+        timeoutMs,
+      );
+    });
+    const read = (async () => {
+      const table = await this.current();
+      if (table) await storeCall("checking the store", () => table.query().select(["id"]).limit(1).toArray());
+    })();
+    try {
+      await Promise.race([read, timedOut]);
+    } finally {
+      clearTimeout(timer);
+      read.catch(() => {});
+    }
+  }
+
   async version(): Promise<number> {
     const table = await this.current();
     return table ? storeCall("reading the corpus version", () => table.version()) : 0;

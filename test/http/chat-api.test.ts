@@ -256,9 +256,11 @@ describe("POST /api/chat with the tiny model", () => {
     const ready = (await (await fetch(`${service.url}/readyz`)).json()) as {
       status: string;
       retrieval: string;
+      store: string;
     };
     expect(ready.status).toBe("ok");
     expect(ready.retrieval).toBe("hybrid");
+    expect(ready.store).toBe("ok");
   });
 
   it("protects the admin API", async () => {

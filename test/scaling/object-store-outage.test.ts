@@ -56,6 +56,10 @@ it("answers 503 while the store is away and recovers, losing nothing acknowledge
   expect(first.status).toBe(200);
   const conversationId = first.body.conversationId;
 
+  const ready = await fetch(`${service.url}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toMatchObject({ status: "ok", store: "ok" });
+
   await s3.stop();
   const started = Date.now();
   const refused = await ask("那可以遲交嗎？", conversationId);
@@ -70,12 +74,19 @@ it("answers 503 while the store is away and recovers, losing nothing acknowledge
   // A reply that needs no store is still given, and acknowledged.
   const thanks = await ask("謝謝", conversationId);
   expect(thanks.status).toBe(200);
-  const readiness = await fetch(`${service.url}/readyz`).then((response) => response.text());
+  // Out of the load balancer's rotation while the store is away (the last check is cached for 1 s).
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const away = await fetch(`${service.url}/readyz`);
+  expect(away.status).toBe(503);
+  const readiness = await away.text();
+  expect(JSON.parse(readiness)).toMatchObject({ status: "unavailable", store: "unavailable" });
   expect(readiness).not.toContain(s3.env.AWS_SECRET_ACCESS_KEY!);
 
   await s3.restart();
   const after = await ask("期末專題要幾個人一組？", conversationId);
   expect(after.status).toBe(200);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
   // The reply given during the outage reached the store: its trace and its turn, in order.
   expect((await getTrace(service, thanks.body.traceId)).status).toBe("ok");
   expect((await getTrace(service, first.body.traceId)).status).toBe("ok");
