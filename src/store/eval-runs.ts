@@ -4,7 +4,7 @@
  */
 import * as lancedb from "@lancedb/lancedb";
 import { Field, Schema, Utf8 } from "apache-arrow";
-import { type Database, openOrCreateTable, sqlString, type Table } from "./database.ts";
+import { type Database, openOrCreateTable, sqlString, storeCall, type Table } from "./database.ts";
 
 const EVAL_RUNS_TABLE = "eval_runs";
 
@@ -103,21 +103,27 @@ export class EvalRunStore {
       judge: JSON.stringify(run.judge),
       rows: JSON.stringify(run.rows),
     };
-    await this.table.add(lancedb.makeArrowTable([row], { schema: EVAL_RUN_SCHEMA }));
+    await storeCall("saving an evaluation run", () =>
+      this.table.add(lancedb.makeArrowTable([row], { schema: EVAL_RUN_SCHEMA })),
+    );
   }
 
   async get(id: string): Promise<EvalRun | undefined> {
-    const rows = await this.table
-      .query()
-      .where(`id = ${sqlString(id)}`)
-      .limit(1)
-      .toArray();
+    const rows = await storeCall("reading an evaluation run", () =>
+      this.table
+        .query()
+        .where(`id = ${sqlString(id)}`)
+        .limit(1)
+        .toArray(),
+    );
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
   /** Every run, oldest first, without per-question rows. */
   async list(): Promise<EvalRunSummary[]> {
-    const rows = await this.table.query().select(SUMMARY_COLUMNS).toArray();
+    const rows = await storeCall("listing evaluation runs", () =>
+      this.table.query().select(SUMMARY_COLUMNS).toArray(),
+    );
     return rows
       .map((row) => {
         const { rows: _rows, ...summary } = fromRow(row);

@@ -7,7 +7,7 @@
 import * as lancedb from "@lancedb/lancedb";
 import { Field, Schema, Utf8 } from "apache-arrow";
 import { AppError } from "../errors.ts";
-import { type Database, openOrCreateTable, sqlString, type Table } from "./database.ts";
+import { type Database, openOrCreateTable, sqlString, storeCall, type Table } from "./database.ts";
 
 const HANDOFFS_TABLE = "handoffs";
 
@@ -119,16 +119,18 @@ export class HandoffStore {
       deliveryKey: crypto.randomUUID(),
       deliveryError: "",
     };
-    await this.table.add([toRow(handoff)]);
+    await storeCall("saving a hand-off", () => this.table.add([toRow(handoff)]));
     return handoff;
   }
 
   async get(id: string): Promise<Handoff | undefined> {
-    const rows = await this.table
-      .query()
-      .where(`id = ${sqlString(id)}`)
-      .limit(1)
-      .toArray();
+    const rows = await storeCall("reading a hand-off", () =>
+      this.table
+        .query()
+        .where(`id = ${sqlString(id)}`)
+        .limit(1)
+        .toArray(),
+    );
     return rows[0] ? fromRow(rows[0]) : undefined;
   }
 
@@ -136,21 +138,24 @@ export class HandoffStore {
   async list(status?: HandoffStatus): Promise<Handoff[]> {
     let query = this.table.query();
     if (status) query = query.where(`status = ${sqlString(status)}`);
-    return (await query.toArray()).map(fromRow).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const rows = await storeCall("listing hand-offs", () => query.toArray());
+    return rows.map(fromRow).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
   /** The newest hand-off opened for a trace (from an answer's button), if any. */
   async forTrace(traceId: string): Promise<Handoff | undefined> {
     if (traceId === "") return undefined;
-    const rows = await this.table
-      .query()
-      .where(`traceId = ${sqlString(traceId)}`)
-      .toArray();
+    const rows = await storeCall("reading a trace's hand-off", () =>
+      this.table
+        .query()
+        .where(`traceId = ${sqlString(traceId)}`)
+        .toArray(),
+    );
     return rows.map(fromRow).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
   }
 
   async countOpen(): Promise<number> {
-    return this.table.countRows(`status = ${sqlString("open")}`);
+    return storeCall("counting open hand-offs", () => this.table.countRows(`status = ${sqlString("open")}`));
   }
 
   /**
@@ -163,27 +168,33 @@ export class HandoffStore {
     if (current.status !== "open")
       throw new AppError(`hand-off ${id} is already ${current.status}: it can be answered once`, "conflict");
     const next: Handoff = { ...current, status: "answered", reply, repliedAt: this.now().toISOString() };
-    const result = await this.table
-      .mergeInsert("id")
-      .whenMatchedUpdateAll({ where: `target.status = ${sqlString("open")}` })
-      .execute(lancedb.makeArrowTable([toRow(next)], { schema: SCHEMA }));
+    const result = await storeCall("saving a hand-off reply", () =>
+      this.table
+        .mergeInsert("id")
+        .whenMatchedUpdateAll({ where: `target.status = ${sqlString("open")}` })
+        .execute(lancedb.makeArrowTable([toRow(next)], { schema: SCHEMA })),
+    );
     if (result.numUpdatedRows !== 1)
       throw new AppError(`hand-off ${id} was answered by someone else just now`, "conflict");
     return next;
   }
 
   async recordDelivery(id: string, outcome: { deliveredAt?: string; error?: string }): Promise<void> {
-    await this.table.update({
-      where: `id = ${sqlString(id)}`,
-      values: { deliveredAt: outcome.deliveredAt ?? "", deliveryError: outcome.error ?? "" },
-    });
+    await storeCall("recording a hand-off delivery", () =>
+      this.table.update({
+        where: `id = ${sqlString(id)}`,
+        values: { deliveredAt: outcome.deliveredAt ?? "", deliveryError: outcome.error ?? "" },
+      }),
+    );
   }
 
   async close(id: string): Promise<Handoff> {
     const current = await this.get(id);
     if (!current) throw new AppError(`there is no hand-off ${id}`, "not_found");
     if (current.status === "closed") throw new AppError(`hand-off ${id} is already closed`, "conflict");
-    await this.table.update({ where: `id = ${sqlString(id)}`, values: { status: "closed" } });
+    await storeCall("closing a hand-off", () =>
+      this.table.update({ where: `id = ${sqlString(id)}`, values: { status: "closed" } }),
+    );
     return { ...current, status: "closed" };
   }
 }

@@ -1,6 +1,6 @@
 /** The human history of the corpus: which chunk-table version each ingest or rollback produced. */
 import { Field, Int32, Schema, Utf8 } from "apache-arrow";
-import { type Database, openOrCreateTable, type Table } from "./database.ts";
+import { type Database, openOrCreateTable, storeCall, type Table } from "./database.ts";
 
 const INGESTS_TABLE = "ingests";
 
@@ -38,11 +38,11 @@ export class IngestLog {
   }
 
   async record(entry: IngestRecord): Promise<void> {
-    await this.table.add([{ ...entry }]);
+    await storeCall("recording an ingest", () => this.table.add([{ ...entry }]));
   }
 
   async list(): Promise<IngestRecord[]> {
-    const rows = await this.table.query().toArray();
+    const rows = await storeCall("reading the ingest log", () => this.table.query().toArray());
     return rows
       .map((row) => ({
         version: Number(row.version),

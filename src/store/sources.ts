@@ -4,7 +4,7 @@
  * The table is opened by name and created on first use (object stores do not list tables reliably).
  */
 import { Field, Schema, Utf8 } from "apache-arrow";
-import { type Database, openOrCreateTable, sqlString, type Table } from "./database.ts";
+import { type Database, openOrCreateTable, sqlString, storeCall, type Table } from "./database.ts";
 
 const SOURCES_TABLE = "sources";
 const SOURCES_SCHEMA = new Schema([
@@ -37,17 +37,22 @@ export class SourceStateStore {
   }
 
   async list(): Promise<SourceState[]> {
-    const rows = await this.table.query().toArray();
+    const rows = await storeCall("reading the source list", () => this.table.query().toArray());
     return rows.map((row) => JSON.parse(String(row.state)) as SourceState);
   }
 
   async save(states: readonly SourceState[], forget: readonly string[] = []): Promise<void> {
-    if (forget.length > 0) await this.table.delete(`url IN (${forget.map(sqlString).join(", ")})`);
+    if (forget.length > 0)
+      await storeCall("forgetting sources", () =>
+        this.table.delete(`url IN (${forget.map(sqlString).join(", ")})`),
+      );
     if (states.length === 0) return;
-    await this.table
-      .mergeInsert("url")
-      .whenMatchedUpdateAll()
-      .whenNotMatchedInsertAll()
-      .execute(states.map((state) => ({ url: state.url, state: JSON.stringify(state) })));
+    await storeCall("saving the source list", () =>
+      this.table
+        .mergeInsert("url")
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute(states.map((state) => ({ url: state.url, state: JSON.stringify(state) }))),
+    );
   }
 }

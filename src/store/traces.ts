@@ -224,7 +224,9 @@ export class TraceStore {
     await this.flush();
     const trace = await this.get(id);
     if (!trace) return false;
-    await this.table.update({ where: `id = ${sqlString(id)}`, values: { feedback } });
+    await storeCall("saving feedback", () =>
+      this.table.update({ where: `id = ${sqlString(id)}`, values: { feedback } }),
+    );
     this.compaction.recordWrites(1);
     return true;
   }
@@ -245,12 +247,12 @@ export class TraceStore {
 
   async deleteOlderThan(cutoffIso: string): Promise<void> {
     await this.flush();
-    await this.table.delete(traceFilterSql({ to: cutoffIso })!);
+    await storeCall("deleting old traces", () => this.table.delete(traceFilterSql({ to: cutoffIso })!));
   }
 
   async count(): Promise<number> {
     await this.flush();
-    return this.table.countRows();
+    return storeCall("counting traces", () => this.table.countRows());
   }
 
   async close(): Promise<void> {
@@ -267,7 +269,11 @@ export class TraceStore {
   async statsColumns(range: { from: string; to: string }): Promise<TraceStatsColumns> {
     await this.flush();
     const where = `${traceFilterSql(range)} AND platform != ${sqlString("eval")}`;
-    return statsColumnsOf(await this.table.query().where(where).select(STATS_COLUMNS).toArrow());
+    return statsColumnsOf(
+      await storeCall("reading the dashboard's figures", () =>
+        this.table.query().where(where).select(STATS_COLUMNS).toArrow(),
+      ),
+    );
   }
 
   /** Weak-retrieval candidates for the gaps trend: answered traces in [from, to) with their passages. */
@@ -278,7 +284,9 @@ export class TraceStore {
     await this.flush();
     const answered = `mode IN (${sqlString("answer")}, ${sqlString("retrieval-only")})`;
     const where = `${traceFilterSql(range)} AND ${answered} AND status = ${sqlString("ok")} AND platform != ${sqlString("eval")}`;
-    const rows = await this.table.query().where(where).select(["createdAt", "passages"]).toArray();
+    const rows = await storeCall("reading the knowledge gaps", () =>
+      this.table.query().where(where).select(["createdAt", "passages"]).toArray(),
+    );
     return rows.map((row) => ({
       createdAt: String(row.createdAt),
       passages: JSON.parse(String(row.passages || "[]")),

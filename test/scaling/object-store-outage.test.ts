@@ -74,6 +74,14 @@ it("answers 503 while the store is away and recovers, losing nothing acknowledge
   // A reply that needs no store is still given, and acknowledged.
   const thanks = await ask("謝謝", conversationId);
   expect(thanks.status).toBe(200);
+  // Staff pages that need the store say so too (503, not an internal error).
+  for (const path of ["/api/admin/handoffs", "/api/admin/stats"]) {
+    const staff = await fetch(`${service.url}${path}`, {
+      headers: { authorization: `Bearer ${service.adminToken}` },
+    });
+    expect(staff.status, path).toBe(503);
+    expect(((await staff.json()) as { error: { code: string } }).error.code, path).toBe("store_unavailable");
+  }
   // Out of the load balancer's rotation while the store is away (the last check is cached for 1 s).
   await new Promise((resolve) => setTimeout(resolve, 1100));
   const away = await fetch(`${service.url}/readyz`);
