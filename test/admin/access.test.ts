@@ -184,7 +184,7 @@ describe("sessions", () => {
     expect(link).toMatch(/\/admin\/login\?token=[A-Za-z0-9_-]{32}$/);
     const first = await fetch(link, { redirect: "manual" });
     expect(first.status).toBe(303);
-    expect(first.headers.get("location")).toBe("/admin/traces");
+    expect(first.headers.get("location")).toBe("/admin");
     const cookie = first.headers.get("set-cookie")!.split(";")[0]!;
     expect((await request("/admin/gaps", { headers: { cookie } })).status).toBe(200);
     const second = await fetch(link, { redirect: "manual" });

@@ -66,7 +66,7 @@ export async function launchBrowser(): Promise<Browser> {
 export const PHONE_VIEWPORT = { width: 390, height: 844 };
 export const DESKTOP_VIEWPORT = { width: 1280, height: 900 };
 
-/** A browser signed in to the admin page of the service at `baseUrl` (lands on the traces list). */
+/** A browser signed in to the admin page of the service at `baseUrl` (lands on the dashboard). */
 export async function launchSignedIn(baseUrl: string, adminToken: string): Promise<Browser> {
   const browser = await launchBrowser();
   try {
@@ -74,7 +74,7 @@ export async function launchSignedIn(baseUrl: string, adminToken: string): Promi
     await page.goto(`${baseUrl}/admin/login`);
     await page.fill("input[name=token]", adminToken);
     await page.click("#login button[type=submit]");
-    await page.waitForURL(/\/admin\/traces$/);
+    await page.waitForURL(/\/admin$/);
     return browser;
   } catch (error) {
     await browser.close();

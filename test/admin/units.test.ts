@@ -192,7 +192,7 @@ describe("request checks", () => {
       "/admin/login",
       undefined,
     ]) {
-      expect(safeNextPath(bad)).toBe("/admin/traces");
+      expect(safeNextPath(bad)).toBe("/admin");
     }
   });
 });

@@ -10,7 +10,7 @@ export function LoginPage(props: { message?: string; next?: string }) {
           Admin token
           <input type="password" name="token" autocomplete="current-password" required autofocus />
         </label>
-        <input type="hidden" name="next" value={props.next ?? "/admin/traces"} />
+        <input type="hidden" name="next" value={props.next ?? "/admin"} />
         <div>
           <button type="submit">Log in</button>
         </div>

@@ -53,7 +53,7 @@ export function isSameOriginRequest(headers: Headers, requestUrl: string): boole
 /** Only paths inside the admin pages (no open redirect). */
 export function safeNextPath(next: string | undefined): string {
   if (!next || !/^\/admin(\/|\?|$)/.test(next) || next.includes("\\") || next.startsWith("/admin/login")) {
-    return "/admin/traces";
+    return "/admin";
   }
   return next;
 }
