@@ -35,7 +35,8 @@ function line(half: string, report: VerifiedEvaluation): string {
   const percent = (part: number, whole: number) => `${((100 * part) / Math.max(1, whole)).toFixed(1)}%`;
   return (
     `${half}: paraphrases served their answer ${report.served}/${report.paraphrases} (${percent(report.served, report.paraphrases)}), ` +
-    `served another answer ${report.servedWrong}; other questions wrongly served ${report.othersServed}/${report.others} ` +
+    `served another answer ${report.servedWrong}, given to the model as a passage ${report.nearOwn}; ` +
+    `other questions wrongly served ${report.othersServed}/${report.others} ` +
     `(${percent(report.othersServed, report.others)})`
   );
 }

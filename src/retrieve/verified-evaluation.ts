@@ -20,6 +20,11 @@ export interface VerifiedEvaluation {
   served: number;
   /** Paraphrases served another verified answer. */
   servedWrong: number;
+  /**
+   * Paraphrases not served but near their own verified answer: the model gets it as the first
+   * passage it may cite.
+   */
+  nearOwn: number;
   others: number;
   /** Other questions served some verified answer. */
   othersServed: number;
@@ -46,12 +51,14 @@ export function evaluateVerifiedMatching(
   const best = (question: string) => matcher.match(question, vectors?.query(question));
   let served = 0;
   let servedWrong = 0;
+  let nearOwn = 0;
   const misses: VerifiedEvaluation["misses"] = [];
   for (const paraphrase of paraphrases) {
     const match = best(paraphrase.question);
     if (match?.decision === "serve" && match.id === paraphrase.verifiedId) served++;
     else {
       if (match?.decision === "serve") servedWrong++;
+      if (match?.decision === "near" && match.id === paraphrase.verifiedId) nearOwn++;
       misses.push({
         question: paraphrase.question,
         expected: paraphrase.verifiedId,
@@ -71,6 +78,7 @@ export function evaluateVerifiedMatching(
     paraphrases: paraphrases.length,
     served,
     servedWrong,
+    nearOwn,
     others: others.length,
     othersServed: falseServes.length,
     servedRate: round(paraphrases.length ? served / paraphrases.length : 0),

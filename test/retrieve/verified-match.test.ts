@@ -68,4 +68,7 @@ test("calibration half: the figures the README reports (thresholds were tuned on
   );
   expect(report.served).toBeGreaterThanOrEqual(65);
   expect(report.othersServed).toBeLessThanOrEqual(1);
+  // Most paraphrases that are not served still reach the model with their verified answer.
+  expect(report.nearOwn).toBeGreaterThan(0);
+  expect(report.served + report.nearOwn + report.servedWrong).toBeLessThanOrEqual(report.paraphrases);
 });
