@@ -122,6 +122,37 @@ export function ChartFigure(props: { id: string; title: string; note?: string; c
   );
 }
 
+/** A chart of series over labels: its axes, the marks drawn by `children`, a legend and the data table. */
+function SeriesPlot(props: {
+  id: string;
+  title: string;
+  note?: string;
+  labels: string[];
+  series: Series[];
+  unit?: string;
+  labelHeader?: string;
+  max: number;
+  children?: Child;
+}) {
+  const { labels, series } = props;
+  return (
+    <ChartFigure id={props.id} title={props.title} note={props.note}>
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        class="plot"
+        role="img"
+        aria-label={props.title}
+        preserveAspectRatio="none"
+      >
+        <Axes max={props.max} labels={labels} unit={props.unit} />
+        {props.children}
+      </svg>
+      {series.length > 1 && <Legend series={series} />}
+      <DataTable labelHeader={props.labelHeader ?? "Day"} labels={labels} series={series} unit={props.unit} />
+    </ChartFigure>
+  );
+}
+
 /** Bars per label; several series side by side, or stacked. */
 export function BarChart(props: {
   id: string;
@@ -144,44 +175,26 @@ export function BarChart(props: {
   const step = (WIDTH - LEFT - RIGHT) / Math.max(1, labels.length);
   const barWidth = props.stacked ? step * 0.7 : (step * 0.8) / Math.max(1, series.length);
   return (
-    <ChartFigure id={props.id} title={props.title} note={props.note}>
-      <svg
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        class="plot"
-        role="img"
-        aria-label={props.title}
-        preserveAspectRatio="none"
-      >
-        <Axes max={max} labels={labels} unit={props.unit} />
-        {labels.map((label, index) => {
-          let base = 0;
-          return series.map((item, seriesIndex) => {
-            const value = item.values[index] ?? 0;
-            const height = (value / max) * plotHeight;
-            const x = props.stacked
-              ? LEFT + step * index + step * 0.15
-              : LEFT + step * index + step * 0.1 + barWidth * seriesIndex;
-            const y = TOP + plotHeight - height - (props.stacked ? (base / max) * plotHeight : 0);
-            if (props.stacked) base += value;
-            if (value === 0) return null;
-            return (
-              <rect
-                x={x}
-                y={y}
-                width={barWidth}
-                height={height}
-                fill={colorOf(seriesIndex)}
-                data-value={value}
-              >
-                <title>{`${label} · ${item.name}: ${format(value, props.unit)}`}</title>
-              </rect>
-            );
-          });
-        })}
-      </svg>
-      {series.length > 1 && <Legend series={series} />}
-      <DataTable labelHeader={props.labelHeader ?? "Day"} labels={labels} series={series} unit={props.unit} />
-    </ChartFigure>
+    <SeriesPlot {...props} max={max}>
+      {labels.map((label, index) => {
+        let base = 0;
+        return series.map((item, seriesIndex) => {
+          const value = item.values[index] ?? 0;
+          const height = (value / max) * plotHeight;
+          const x = props.stacked
+            ? LEFT + step * index + step * 0.15
+            : LEFT + step * index + step * 0.1 + barWidth * seriesIndex;
+          const y = TOP + plotHeight - height - (props.stacked ? (base / max) * plotHeight : 0);
+          if (props.stacked) base += value;
+          if (value === 0) return null;
+          return (
+            <rect x={x} y={y} width={barWidth} height={height} fill={colorOf(seriesIndex)} data-value={value}>
+              <title>{`${label} · ${item.name}: ${format(value, props.unit)}`}</title>
+            </rect>
+          );
+        });
+      })}
+    </SeriesPlot>
   );
 }
 
@@ -206,46 +219,29 @@ export function LineChart(props: {
   const xOf = (index: number) => LEFT + step * (index + 0.5);
   const yOf = (value: number) => TOP + plotHeight * (1 - value / max);
   return (
-    <ChartFigure id={props.id} title={props.title} note={props.note}>
-      <svg
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        class="plot"
-        role="img"
-        aria-label={props.title}
-        preserveAspectRatio="none"
-      >
-        <Axes max={max} labels={labels} unit={props.unit} />
-        {series.map((item, seriesIndex) => {
-          const path = item.values
-            .map((value, index) =>
-              value === null
-                ? ""
-                : `${index > 0 && item.values[index - 1] !== null ? "L" : "M"}${xOf(index)},${yOf(value)}`,
-            )
-            .join(" ");
-          return (
-            <g>
-              <path d={path} fill="none" stroke={colorOf(seriesIndex)} stroke-width="2" />
-              {item.values.map((value, index) =>
-                value === null ? null : (
-                  <circle
-                    cx={xOf(index)}
-                    cy={yOf(value)}
-                    r="4"
-                    fill={colorOf(seriesIndex)}
-                    data-value={value}
-                  >
-                    <title>{`${labels[index]} · ${item.name}: ${format(value, props.unit)}`}</title>
-                  </circle>
-                ),
-              )}
-            </g>
-          );
-        })}
-      </svg>
-      {series.length > 1 && <Legend series={series} />}
-      <DataTable labelHeader={props.labelHeader ?? "Day"} labels={labels} series={series} unit={props.unit} />
-    </ChartFigure>
+    <SeriesPlot {...props} max={max}>
+      {series.map((item, seriesIndex) => {
+        const path = item.values
+          .map((value, index) =>
+            value === null
+              ? ""
+              : `${index > 0 && item.values[index - 1] !== null ? "L" : "M"}${xOf(index)},${yOf(value)}`,
+          )
+          .join(" ");
+        return (
+          <g>
+            <path d={path} fill="none" stroke={colorOf(seriesIndex)} stroke-width="2" />
+            {item.values.map((value, index) =>
+              value === null ? null : (
+                <circle cx={xOf(index)} cy={yOf(value)} r="4" fill={colorOf(seriesIndex)} data-value={value}>
+                  <title>{`${labels[index]} · ${item.name}: ${format(value, props.unit)}`}</title>
+                </circle>
+              ),
+            )}
+          </g>
+        );
+      })}
+    </SeriesPlot>
   );
 }
 
