@@ -12,6 +12,7 @@ import { REPLIES } from "../../src/bots/replies.ts";
 import type { Trace } from "../../src/types.ts";
 import {
   type FakeLine,
+  LINE_TEST_CHANNEL,
   type LineRequest,
   type LineResponse,
   linePostbackEvent,
@@ -21,8 +22,8 @@ import {
 } from "../helpers/fake-line.ts";
 import { startTestService, type TestService } from "../helpers/service.ts";
 
-const SECRET = "line-channel-secret-for-tests";
-const ACCESS_TOKEN = "line-access-token-for-tests-0123456789";
+const SECRET = LINE_TEST_CHANNEL.channelSecret;
+const ACCESS_TOKEN = LINE_TEST_CHANNEL.channelAccessToken;
 const STUDENT = "Ustudent000000000000000000000001";
 
 type TextMessage = {

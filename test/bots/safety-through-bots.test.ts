@@ -7,18 +7,18 @@ import type { RunningBots } from "../../src/bots/index.ts";
 import type { Trace } from "../../src/types.ts";
 import {
   type FakeLine,
-  type LineRequest,
+  LINE_TEST_CHANNEL,
+  lineMessagesText,
   lineTextEvent,
   postLineWebhook,
   startFakeLine,
 } from "../helpers/fake-line.ts";
 import { startLineBotOn, startTestService, type TestService } from "../helpers/service.ts";
 
-const SECRET = "line-channel-secret-for-tests";
-const ACCESS_TOKEN = "line-access-token-for-tests-0123456789";
+const SECRET = LINE_TEST_CHANNEL.channelSecret;
+const ACCESS_TOKEN = LINE_TEST_CHANNEL.channelAccessToken;
 
-const textOf = (request: LineRequest) =>
-  ((request.body?.messages ?? []) as { text?: string }[]).map((message) => message.text ?? "").join("\n");
+const textOf = lineMessagesText;
 
 describe("safety replies through the LINE bot", () => {
   let service: TestService;

@@ -223,3 +223,16 @@ export async function postLineWebhook(
   if (value !== null) headers["x-line-signature"] = value;
   return fetch(`${serviceUrl}/webhooks/line`, { method: "POST", headers, body });
 }
+
+/** The channel credentials the tests give the LINE bot (the fake API accepts any). */
+export const LINE_TEST_CHANNEL = {
+  channelSecret: "line-channel-secret-for-tests",
+  channelAccessToken: "line-access-token-for-tests-0123456789",
+};
+
+/** The text of every message in a reply or push the bot sent, one per line. */
+export function lineMessagesText(request: LineRequest): string {
+  return ((request.body?.messages ?? []) as { text?: string }[])
+    .map((message) => message.text ?? "")
+    .join("\n");
+}

@@ -11,10 +11,16 @@ import {
   readHttpConversationId,
 } from "../../src/chat/conversation-ids.ts";
 import type { Trace } from "../../src/types.ts";
-import { type FakeLine, lineTextEvent, postLineWebhook, startFakeLine } from "../helpers/fake-line.ts";
+import {
+  type FakeLine,
+  LINE_TEST_CHANNEL,
+  lineTextEvent,
+  postLineWebhook,
+  startFakeLine,
+} from "../helpers/fake-line.ts";
 import { postChat, readSse, startLineBotOn, startTestService, type TestService } from "../helpers/service.ts";
 
-const SECRET = "line-channel-secret-for-tests";
+const SECRET = LINE_TEST_CHANNEL.channelSecret;
 const STUDENT = "Ustudent0000000000000000000isolation";
 const CONVERSATION = `line:user:${STUDENT}`;
 const PRIVATE_PHRASE = "我的學號是B11223344";

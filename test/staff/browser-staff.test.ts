@@ -9,15 +9,16 @@ import type { RunningBots } from "../../src/bots/index.ts";
 import { type Browser, DESKTOP_VIEWPORT, launchSignedIn, PHONE_VIEWPORT } from "../admin/browser.ts";
 import {
   type FakeLine,
-  type LineRequest,
+  LINE_TEST_CHANNEL,
+  lineMessagesText,
   lineTextEvent,
   postLineWebhook,
   startFakeLine,
 } from "../helpers/fake-line.ts";
 import { postChat, startTestService, type TestService } from "../helpers/service.ts";
 
-const SECRET = "line-channel-secret-for-tests";
-const ACCESS_TOKEN = "line-access-token-for-tests-0123456789";
+const SECRET = LINE_TEST_CHANNEL.channelSecret;
+const ACCESS_TOKEN = LINE_TEST_CHANNEL.channelAccessToken;
 const STUDENT = "Ubrowser0000000000000000000000001";
 
 let ta: TestService;
@@ -25,8 +26,7 @@ let fake: FakeLine;
 let bots: RunningBots;
 let browser: Browser;
 
-const textOf = (request: LineRequest) =>
-  ((request.body?.messages ?? []) as { text?: string }[]).map((message) => message.text ?? "").join("\n");
+const textOf = lineMessagesText;
 
 async function ask(message: string): Promise<{ mode: string; traceId: string; answer: string }> {
   const response = await postChat(ta, { message, stream: false });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningBots } from "../../src/bots/index.ts";
 import {
   type FakeLine,
-  type LineRequest,
+  LINE_TEST_CHANNEL,
+  lineMessagesText,
   lineTextEvent,
   postLineWebhook,
   startFakeLine,
@@ -15,12 +16,11 @@ import {
 import { type FakeWebhook, startFakeWebhook } from "../helpers/fake-webhook.ts";
 import { startLineBotOn, startTestService, type TestService } from "../helpers/service.ts";
 
-const SECRET = "line-channel-secret-for-tests";
-const ACCESS_TOKEN = "line-access-token-for-tests-0123456789";
+const SECRET = LINE_TEST_CHANNEL.channelSecret;
+const ACCESS_TOKEN = LINE_TEST_CHANNEL.channelAccessToken;
 const STUDENT = "Uhandoff00000000000000000000001";
 
-const textOf = (request: LineRequest) =>
-  ((request.body?.messages ?? []) as { text?: string }[]).map((message) => message.text ?? "").join("\n");
+const textOf = lineMessagesText;
 
 describe("hand-off and alerts through LINE", () => {
   let service: TestService;
