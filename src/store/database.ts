@@ -144,6 +144,22 @@ export async function storeCall<T>(what: string, call: () => Promise<T>): Promis
   }
 }
 
+/** The row whose `id` column is `id`, if any; a store failure is store_unavailable, naming `what`. */
+export async function readRowById(
+  table: Table,
+  id: string,
+  what: string,
+): Promise<Record<string, unknown> | undefined> {
+  const rows = await storeCall(what, () =>
+    table
+      .query()
+      .where(`id = ${sqlString(id)}`)
+      .limit(1)
+      .toArray(),
+  );
+  return rows[0];
+}
+
 /** Quotes a string for a LanceDB SQL filter. */
 export function sqlString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

@@ -4,7 +4,13 @@
  */
 import * as lancedb from "@lancedb/lancedb";
 import { Field, Schema, Utf8 } from "apache-arrow";
-import { type Database, openOrCreateTable, sqlString, storeCall, type Table } from "./database.ts";
+import {
+  type Database,
+  openOrCreateTable,
+  readRowById,
+  storeCall,
+  type Table,
+} from "./database.ts";
 
 const EVAL_RUNS_TABLE = "eval_runs";
 
@@ -109,14 +115,8 @@ export class EvalRunStore {
   }
 
   async get(id: string): Promise<EvalRun | undefined> {
-    const rows = await storeCall("reading an evaluation run", () =>
-      this.table
-        .query()
-        .where(`id = ${sqlString(id)}`)
-        .limit(1)
-        .toArray(),
-    );
-    return rows[0] ? fromRow(rows[0]) : undefined;
+    const row = await readRowById(this.table, id, "reading an evaluation run");
+    return row ? fromRow(row) : undefined;
   }
 
   /** Every run, oldest first, without per-question rows. */

@@ -7,7 +7,14 @@
 import * as lancedb from "@lancedb/lancedb";
 import { Field, Schema, Utf8 } from "apache-arrow";
 import { AppError } from "../errors.ts";
-import { type Database, openOrCreateTable, sqlString, storeCall, type Table } from "./database.ts";
+import {
+  type Database,
+  openOrCreateTable,
+  readRowById,
+  sqlString,
+  storeCall,
+  type Table,
+} from "./database.ts";
 
 const HANDOFFS_TABLE = "handoffs";
 
@@ -124,14 +131,8 @@ export class HandoffStore {
   }
 
   async get(id: string): Promise<Handoff | undefined> {
-    const rows = await storeCall("reading a hand-off", () =>
-      this.table
-        .query()
-        .where(`id = ${sqlString(id)}`)
-        .limit(1)
-        .toArray(),
-    );
-    return rows[0] ? fromRow(rows[0]) : undefined;
+    const row = await readRowById(this.table, id, "reading a hand-off");
+    return row ? fromRow(row) : undefined;
   }
 
   /** Newest first; all statuses unless one is given. */

@@ -8,7 +8,14 @@ import { createLogger, type Logger } from "../log.ts";
 import type { Trace } from "../types.ts";
 import { STATS_COLUMNS, statsColumnsOf, type TraceStatsColumns } from "./arrow-columns.ts";
 import { BackgroundCompaction } from "./compaction.ts";
-import { type Database, openOrCreateTable, sqlString, storeCall, type Table } from "./database.ts";
+import {
+  type Database,
+  openOrCreateTable,
+  readRowById,
+  sqlString,
+  storeCall,
+  type Table,
+} from "./database.ts";
 import { newestFirst, type TraceFilter, traceFilterSql } from "./trace-filter.ts";
 
 const TRACES_TABLE = "traces";
@@ -187,14 +194,8 @@ export class TraceStore {
     const waiting = this.pending.get(id);
     if (waiting) return fromRow(waiting);
     await this.flushing; // a batch being written may hold this trace's newest state
-    const rows = await storeCall("reading a trace", () =>
-      this.table
-        .query()
-        .where(`id = ${sqlString(id)}`)
-        .limit(1)
-        .toArray(),
-    );
-    return rows[0] ? fromRow(rows[0]) : undefined;
+    const row = await readRowById(this.table, id, "reading a trace");
+    return row ? fromRow(row) : undefined;
   }
 
   /** Matching traces newest first, the newest 50 unless the filter sets a limit. */

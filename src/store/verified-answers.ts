@@ -7,7 +7,7 @@
 import { Field, Schema, Utf8 } from "apache-arrow";
 import { AppError } from "../errors.ts";
 import type { Database, Table } from "./database.ts";
-import { openOrCreateTable, sqlString, storeCall } from "./database.ts";
+import { openOrCreateTable, readRowById, sqlString, storeCall } from "./database.ts";
 
 const ANSWERS_TABLE = "verified_answers";
 const SERVED_TABLE = "verified_served";
@@ -104,14 +104,8 @@ export class VerifiedAnswerStore {
   }
 
   async get(id: string): Promise<VerifiedAnswer | undefined> {
-    const rows = await storeCall("reading a verified answer", () =>
-      this.answers
-        .query()
-        .where(`id = ${sqlString(id)}`)
-        .limit(1)
-        .toArray(),
-    );
-    return rows[0] ? fromRow(rows[0]) : undefined;
+    const row = await readRowById(this.answers, id, "reading a verified answer");
+    return row ? fromRow(row) : undefined;
   }
 
   async add(draft: VerifiedDraft): Promise<VerifiedAnswer> {
