@@ -4,13 +4,7 @@
  */
 import * as lancedb from "@lancedb/lancedb";
 import { Field, Schema, Utf8 } from "apache-arrow";
-import {
-  type Database,
-  openOrCreateTable,
-  readRowById,
-  storeCall,
-  type Table,
-} from "./database.ts";
+import { type Database, openOrCreateTable, readRowById, storeCall, type Table } from "./database.ts";
 
 const EVAL_RUNS_TABLE = "eval_runs";
 
