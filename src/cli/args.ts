@@ -1,4 +1,5 @@
 /** Tiny argv parsing with errors that name the flag. */
+import { readFile } from "node:fs/promises";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { AppError, errorMessage } from "../errors.ts";
 
@@ -25,4 +26,36 @@ export function runMain(main: () => Promise<number | undefined>): void {
       process.exitCode = error instanceof AppError && error.code === "bad_request" ? 2 : 1;
     },
   );
+}
+
+/**
+ * A JSON-lines file given by `flag`, one object per non-blank line, each with the string fields
+ * `required`: errors name the flag or the file and line.
+ */
+export async function readJsonLines<T>(
+  path: string,
+  flag: string,
+  required: (keyof T & string)[],
+): Promise<T[]> {
+  const text = await readFile(path, "utf8").catch(() => {
+    throw new AppError(`${flag} ${path}: cannot read the file`, "bad_request");
+  });
+  return text
+    .split(/\r?\n/)
+    .filter((line) => line.trim())
+    .map((line, index) => {
+      let parsed: T;
+      try {
+        parsed = JSON.parse(line) as T;
+      } catch (error) {
+        throw new AppError(`${path}:${index + 1}: not valid JSON (${errorMessage(error)})`, "bad_request");
+      }
+      const missing = required.filter((field) => typeof parsed[field] !== "string" || parsed[field] === "");
+      if (missing.length > 0)
+        throw new AppError(
+          `${path}:${index + 1}: needs ${required.map((field) => `"${field}"`).join(" and ")}`,
+          "bad_request",
+        );
+      return parsed;
+    });
 }

@@ -1,35 +1,11 @@
-/**
- * npm run eval -- verified [--dir test/fixtures/verified] [--embed MODEL|none] [--misses] [--json]
- * How well questions find verified answers: of the paraphrases written for each verified answer, the
- * share served it; of other course questions, the share wrongly served one. Prints the calibration
- * half (thresholds are tuned on it) and the held-out half (never tuned on) separately.
- */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadConfig } from "../config.ts";
 import { createAppLogger, createEmbedder, loadStaffGlossary } from "../deps.ts";
-import { AppError } from "../errors.ts";
 import { evaluateVerifiedMatching, type VerifiedEvaluation } from "../retrieve/verified-evaluation.ts";
-import { parseCliArgs } from "./args.ts";
+import { parseCliArgs, readJsonLines } from "./args.ts";
 
 const USAGE =
   "usage: npm run eval -- verified [--dir test/fixtures/verified] [--embed MODEL|none] [--misses] [--json]";
-
-async function readLines<T>(path: string, required: (keyof T)[]): Promise<T[]> {
-  const text = await readFile(path, "utf8").catch(() => {
-    throw new AppError(`--dir: cannot read ${path}`, "bad_request");
-  });
-  return text
-    .split(/\r?\n/)
-    .filter((line) => line.trim())
-    .map((line, index) => {
-      const parsed = JSON.parse(line) as T;
-      for (const field of required)
-        if (typeof parsed[field] !== "string")
-          throw new AppError(`${path}:${index + 1}: needs "${String(field)}"`, "bad_request");
-      return parsed;
-    });
-}
 
 function line(half: string, report: VerifiedEvaluation): string {
   const percent = (part: number, whole: number) => `${((100 * part) / Math.max(1, whole)).toFixed(1)}%`;
@@ -61,7 +37,11 @@ export async function runVerifiedEval(argv: string[]): Promise<number> {
   const config = loadConfig({ ...process.env, ...(values.embed ? { EMBED_MODEL: values.embed } : {}) });
   const embedder = await createEmbedder(config, createAppLogger(config));
   type Answer = { id: string; question: string; answer: string };
-  const answers = await readLines<Answer>(join(dir, "verified-answers.jsonl"), ["id", "question", "answer"]);
+  const answers = await readJsonLines<Answer>(join(dir, "verified-answers.jsonl"), "--dir", [
+    "id",
+    "question",
+    "answer",
+  ]);
   const withVectors = embedder
     ? (await embedder.embedQueries(answers.map((answer) => answer.question))).map((vector, index) => ({
         ...answers[index]!,
@@ -72,11 +52,14 @@ export async function runVerifiedEval(argv: string[]): Promise<number> {
   const glossary = await loadStaffGlossary(config);
   const reports: Record<string, VerifiedEvaluation> = {};
   for (const half of ["calibration", "heldout"]) {
-    const paraphrases = await readLines<{ verifiedId: string; question: string }>(
+    const paraphrases = await readJsonLines<{ verifiedId: string; question: string }>(
       join(dir, `paraphrases-${half}.jsonl`),
+      "--dir",
       ["verifiedId", "question"],
     );
-    const others = await readLines<{ question: string }>(join(dir, `others-${half}.jsonl`), ["question"]);
+    const others = await readJsonLines<{ question: string }>(join(dir, `others-${half}.jsonl`), "--dir", [
+      "question",
+    ]);
     const vectors = new Map<string, number[]>();
     if (embedder) {
       const questions = [...paraphrases, ...others].map((item) => item.question);

@@ -5,7 +5,7 @@
  * npm run eval -- verified: the verified-answer matcher's figures (see eval-verified.ts).
  * npm run eval -- answers --gold FILE …: whole answers through the pipeline (see eval-answers.ts).
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { loadConfig } from "../config.ts";
@@ -22,26 +22,15 @@ import { AppError } from "../errors.ts";
 import { approximateTokenCount } from "../retrieve/context.ts";
 import { type EvalQuestion, evaluateRetrieval, type RetrievalReport } from "../retrieve/evaluation.ts";
 import { evaluateRefusals } from "../safety/calibration.ts";
-import { parseCliArgs, runMain } from "./args.ts";
+import { parseCliArgs, readJsonLines, runMain } from "./args.ts";
 import { runVerifiedEval } from "./eval-verified.ts";
 
 const USAGE =
   "usage: npm run eval -- --corpus DIR --questions FILE.jsonl [--questions FILE2.jsonl] [--k 5] [--embed MODEL|none] [--rerank MODEL|none] [--offtopic FILE.jsonl] [--misses] [--json] [--budget TOKENS]";
 
 async function readQuestions(path: string): Promise<EvalQuestion[]> {
-  const text = await readFile(path, "utf8").catch(() => {
-    throw new AppError(`--questions ${path}: cannot read the file`, "bad_request");
-  });
-  return text
-    .split(/\r?\n/)
-    .filter((line) => line.trim())
-    .map((line, index) => {
-      const parsed = JSON.parse(line) as Partial<EvalQuestion>;
-      if (!parsed.question || !parsed.mustContain) {
-        throw new AppError(`${path}:${index + 1}: needs "question" and "mustContain"`, "bad_request");
-      }
-      return { question: parsed.question, mustContain: parsed.mustContain };
-    });
+  const questions = await readJsonLines<EvalQuestion>(path, "--questions", ["question", "mustContain"]);
+  return questions.map(({ question, mustContain }) => ({ question, mustContain }));
 }
 
 /** Budget the prompt figures are reported at when RETRIEVAL_CONTEXT_TOKENS is 0 (off). */
@@ -142,10 +131,9 @@ async function retrievalMain(): Promise<number> {
     };
     let refusals: Record<string, unknown> | undefined;
     if (values.offtopic) {
-      const offTopic = (await readFile(values.offtopic, "utf8"))
-        .split(/\r?\n/)
-        .filter((line) => line.trim())
-        .map((line) => (JSON.parse(line) as { question: string }).question);
+      const offTopic = (
+        await readJsonLines<{ question: string }>(values.offtopic, "--offtopic", ["question"])
+      ).map((item) => item.question);
       refusals = {
         ...(await evaluateRefusals(
           async (question) => (await retriever.retrieve(question)).relevance,

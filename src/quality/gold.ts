@@ -1,5 +1,5 @@
 /** Gold files (JSONL): parsed and checked whole before any question runs. Pure. */
-import { AppError } from "../errors.ts";
+import { AppError, errorMessage } from "../errors.ts";
 import type { GoldQuestion } from "./scoring.ts";
 
 const KNOWN_KEYS = new Set(["question", "facts", "sources", "refuse", "note"]);
@@ -22,7 +22,7 @@ export function parseGoldFile(file: string, text: string): GoldQuestion[] {
     try {
       parsed = JSON.parse(line);
     } catch (error) {
-      throw new AppError(`${where}: not valid JSON (${(error as Error).message})`, "bad_request");
+      throw new AppError(`${where}: not valid JSON (${errorMessage(error)})`, "bad_request");
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
       throw new AppError(`${where}: each line must be a JSON object`, "bad_request");

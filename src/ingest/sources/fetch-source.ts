@@ -6,6 +6,7 @@
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
+import { errorMessage } from "../../errors.ts";
 import { guardedLookup, isInternalAddress } from "./address-guard.ts";
 import { checkSourceUrl } from "./source-list.ts";
 
@@ -148,7 +149,7 @@ function requestOnce(
 
 function describe(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `DNS lookup failed (${message})`;
   if (code === "ECONNREFUSED") return `connection refused (${message})`;
   return message;

@@ -5,7 +5,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { parseDuration } from "../../duration.ts";
-import { AppError } from "../../errors.ts";
+import { AppError, errorMessage } from "../../errors.ts";
 
 export interface SourceEntry {
   url: string;
@@ -87,10 +87,7 @@ export async function readSourceList(path: string, defaultEveryMs: number): Prom
     text = await readFile(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw new AppError(
-      `CORPUS_SOURCES ${path} cannot be read: ${(error as Error).message}`,
-      "config_invalid",
-    );
+    throw new AppError(`CORPUS_SOURCES ${path} cannot be read: ${errorMessage(error)}`, "config_invalid");
   }
   return parseSourceList(text, `CORPUS_SOURCES ${path}`, defaultEveryMs);
 }
