@@ -224,9 +224,10 @@ export function createVerifiedMatcher(
     match(question, queryVector) {
       let best: VerifiedMatch | undefined;
       let bestRank = Number.NEGATIVE_INFINITY;
+      const numbers = numbersOf(question);
       for (const { entry, score } of scored(question)) {
         const vector = entry.candidate.vector;
-        const numbersAgree = score > 0 || !numbersDisagree(numbersOf(question), entry.numbers);
+        const numbersAgree = score > 0 || !numbersDisagree(numbers, entry.numbers);
         const similarity =
           queryVector && vector && numbersAgree ? cosineSimilarity(queryVector, vector) : undefined;
         const decision =

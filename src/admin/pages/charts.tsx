@@ -122,6 +122,21 @@ export function ChartFigure(props: { id: string; title: string; note?: string; c
   );
 }
 
+/** The chart's drawing area: full width, stretched to the figure, read as one image. */
+function PlotSvg(props: { title: string; height: number; children?: Child }) {
+  return (
+    <svg
+      viewBox={`0 0 ${WIDTH} ${props.height}`}
+      class="plot"
+      role="img"
+      aria-label={props.title}
+      preserveAspectRatio="none"
+    >
+      {props.children}
+    </svg>
+  );
+}
+
 /** A chart of series over labels: its axes, the marks drawn by `children`, a legend and the data table. */
 function SeriesPlot(props: {
   id: string;
@@ -137,16 +152,10 @@ function SeriesPlot(props: {
   const { labels, series } = props;
   return (
     <ChartFigure id={props.id} title={props.title} note={props.note}>
-      <svg
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        class="plot"
-        role="img"
-        aria-label={props.title}
-        preserveAspectRatio="none"
-      >
+      <PlotSvg title={props.title} height={HEIGHT}>
         <Axes max={props.max} labels={labels} unit={props.unit} />
         {props.children}
-      </svg>
+      </PlotSvg>
       {series.length > 1 && <Legend series={series} />}
       <DataTable labelHeader={props.labelHeader ?? "Day"} labels={labels} series={series} unit={props.unit} />
     </ChartFigure>
@@ -260,13 +269,7 @@ export function Heatmap(props: {
   const height = rowHeight * props.rows.length + 20;
   return (
     <ChartFigure id={props.id} title={props.title} note={props.note}>
-      <svg
-        viewBox={`0 0 ${WIDTH} ${height}`}
-        class="plot"
-        role="img"
-        aria-label={props.title}
-        preserveAspectRatio="none"
-      >
+      <PlotSvg title={props.title} height={height}>
         {props.rows.map((row, rowIndex) => (
           <>
             <text x={LEFT - 4} y={rowIndex * rowHeight + 16} text-anchor="end" font-size="11" fill="#5d6878">
@@ -303,7 +306,7 @@ export function Heatmap(props: {
             </text>
           ) : null,
         )}
-      </svg>
+      </PlotSvg>
       <DataTable
         labelHeader="Hour"
         labels={props.columns.map((column) => `${column}:00`)}
