@@ -144,3 +144,20 @@ export async function startLineBotOn(
   Object.assign(service.service.staffCouriers, bots.staffReplies);
   return bots;
 }
+
+/** GET an admin API path with the service's admin token: the status and the JSON body. */
+export async function adminGet<T>(service: TestService, path: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${service.url}${path}`, {
+    headers: { authorization: `Bearer ${service.adminToken}` },
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** The source of the first passage the admin retrieval playground finds for a question. */
+export async function topSource(service: TestService, question: string): Promise<string | undefined> {
+  const { body } = await adminGet<{ passages: { source: string }[] }>(
+    service,
+    `/api/admin/retrieval?q=${encodeURIComponent(question)}`,
+  );
+  return body.passages[0]?.source;
+}

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { type LocalS3, startLocalS3 } from "../helpers/s3.ts";
-import { startTestService, type TestService } from "../helpers/service.ts";
+import { adminGet, startTestService, type TestService, topSource } from "../helpers/service.ts";
 
 const REFRESH_SECONDS = 1;
 let s3: LocalS3;
@@ -54,21 +54,6 @@ function runCli(
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("close", (code) => done({ code, stdout, stderr }));
   });
-}
-
-async function adminGet<T>(service: TestService, path: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${service.url}${path}`, {
-    headers: { authorization: `Bearer ${service.adminToken}` },
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
-
-async function topSource(service: TestService, question: string): Promise<string | undefined> {
-  const { body } = await adminGet<{ passages: { source: string }[] }>(
-    service,
-    `/api/admin/retrieval?q=${encodeURIComponent(question)}`,
-  );
-  return body.passages[0]?.source;
 }
 
 async function ask(service: TestService, message: string, conversationId?: string) {

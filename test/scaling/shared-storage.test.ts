@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, expect, inject, it } from "vitest";
-import { startTestService, type TestService } from "../helpers/service.ts";
+import { adminGet, startTestService, type TestService, topSource } from "../helpers/service.ts";
 
 const services: TestService[] = [];
 afterAll(async () => {
@@ -27,13 +27,6 @@ function runIngest(env: Record<string, string>): Promise<{ code: number | null; 
   });
 }
 
-async function adminGet<T>(service: TestService, path: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${service.url}${path}`, {
-    headers: { authorization: `Bearer ${service.adminToken}` },
-  });
-  return { status: response.status, body: (await response.json()) as T };
-}
-
 /**
  * Traces are written in small batches (tens of milliseconds), so another replica sees a finished
  * trace shortly after the answer.
@@ -46,14 +39,6 @@ async function traceFrom<T>(service: TestService, traceId: string): Promise<{ st
     if (finished || Date.now() > deadline) return result;
     await new Promise((wait) => setTimeout(wait, 50));
   }
-}
-
-async function topSource(service: TestService, question: string): Promise<string | undefined> {
-  const { body } = await adminGet<{ passages: { source: string }[] }>(
-    service,
-    `/api/admin/retrieval?q=${encodeURIComponent(question)}`,
-  );
-  return body.passages[0]?.source;
 }
 
 async function ask(service: TestService, message: string, conversationId?: string) {
