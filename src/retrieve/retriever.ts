@@ -13,6 +13,7 @@ import {
   mergeGlossaries,
   mineGlossary,
 } from "../text/glossary.ts";
+import { buildVocabulary, spellingExpansion, type Vocabulary } from "../text/spelling.ts";
 import { queryTerms } from "../text/terms.ts";
 import { queryWords } from "../text/words.ts";
 import type { Passage } from "../types.ts";
@@ -76,6 +77,12 @@ export interface Retriever {
  * overrode it more often than it helped (see README, Retrieval quality).
  */
 const COVERAGE_WEIGHT = 0.5;
+/** What the question is expanded with: synonyms (staff and mined) and the corpus's English words. */
+interface Lexicon {
+  glossary: Glossary;
+  vocabulary: Vocabulary;
+}
+
 /** How often the retriever asks whether the corpus changed (and the mined glossary is stale). */
 const GLOSSARY_RECHECK_MS = 30_000;
 
@@ -130,25 +137,32 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   }
 
   const staffGlossary = options.glossary ?? EMPTY_GLOSSARY;
-  let glossary: { version: number; checkedAt: number; value: Promise<Glossary> } | undefined;
+  const staffLexicon: Lexicon = { glossary: staffGlossary, vocabulary: new Map() };
+  let lexicon: { version: number; checkedAt: number; value: Promise<Lexicon> } | undefined;
 
-  /** Staff glossary plus the one mined from the corpus, re-mined when the corpus version changed. */
-  async function currentGlossary(): Promise<Glossary> {
-    if (options.mineGlossary === false) return staffGlossary;
-    if (glossary && Date.now() - glossary.checkedAt < GLOSSARY_RECHECK_MS) return glossary.value;
+  /**
+   * Staff glossary plus what is mined from the corpus (its glossary and English vocabulary),
+   * re-mined when the corpus version changed.
+   */
+  async function currentLexicon(): Promise<Lexicon> {
+    if (options.mineGlossary === false) return staffLexicon;
+    if (lexicon && Date.now() - lexicon.checkedAt < GLOSSARY_RECHECK_MS) return lexicon.value;
     const version = await options.chunks.version();
-    if (glossary?.version === version) {
-      glossary.checkedAt = Date.now();
-      return glossary.value;
+    if (lexicon?.version === version) {
+      lexicon.checkedAt = Date.now();
+      return lexicon.value;
     }
     const value = options.chunks.allTexts().then(
-      (texts) => mergeGlossaries(staffGlossary, mineGlossary(texts)),
+      (texts) => ({
+        glossary: mergeGlossaries(staffGlossary, mineGlossary(texts)),
+        vocabulary: buildVocabulary(texts),
+      }),
       (error) => {
         options.onWarning?.(`mining the glossary failed: ${errorMessage(error)}`);
-        return staffGlossary;
+        return staffLexicon;
       },
     );
-    glossary = { version, checkedAt: Date.now(), value };
+    lexicon = { version, checkedAt: Date.now(), value };
     return value;
   }
 
@@ -158,9 +172,12 @@ export function createRetriever(options: RetrieverOptions): Retriever {
       const started = performance.now();
       // Two lexical views fused by rank: the literal question as words (plain BM25), and the
       // question with its glossary synonyms as character bigrams (BM25 nudged by coverage).
-      const expansion = glossaryExpansion(question, await currentGlossary());
-      const terms = queryTerms(expansion ? `${question}\n${expansion}` : question);
-      const words = queryWords(question);
+      const { glossary, vocabulary } = await currentLexicon();
+      const spelling = spellingExpansion(question, vocabulary);
+      const asSpelt = spelling ? `${question}\n${spelling}` : question;
+      const expansion = glossaryExpansion(asSpelt, glossary);
+      const terms = queryTerms(expansion ? `${asSpelt}\n${expansion}` : asSpelt);
+      const words = queryWords(asSpelt);
       const [fulltext, wordHits, vector] = await Promise.all([
         options.chunks.searchFullText(terms, candidates),
         options.chunks.searchFullText(words, candidates, "words"),

@@ -123,8 +123,17 @@ function cjkTerms(run: string, out: string[]): void {
 const CAMEL_CASE_PARTS = /\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{N}+/gu;
 
 /**
- * Terms of a text. Indexing also adds the parts of camel-case words (「TopK」 → topk, top, k);
- * queries also add adjacent Latin words joined (「top k」 → topk), so both spellings meet.
+ * The parts of a camel-case or number-and-letter word (「TopK」 → top, k; 「70B」 → 70, b), or none.
+ * Indexed and searched alike, so 「70B」 in a question meets 「70 B」 in a transcript.
+ */
+export function wordParts(token: string): string[] {
+  const parts = token.match(CAMEL_CASE_PARTS) ?? [];
+  return parts.length > 1 ? parts.map((part) => lightStem(part.toLowerCase())) : [];
+}
+
+/**
+ * Terms of a text. Both sides add the parts of camel-case words (see wordParts); queries also add
+ * adjacent Latin words joined (「top k」 → topk), so both spellings meet.
  */
 function termsOf(text: string, mode: "index" | "query"): string[] {
   const terms: string[] = [];
@@ -142,13 +151,9 @@ function termsOf(text: string, mode: "index" | "query"): string[] {
       previous = undefined;
       continue;
     }
-    terms.push(lightStem(word));
-    if (mode === "index") {
-      const parts = token.match(CAMEL_CASE_PARTS) ?? [];
-      if (parts.length > 1) for (const part of parts) terms.push(lightStem(part.toLowerCase()));
-    } else if (previous && /^[\s\-_]*$/.test(normalized.slice(previous.end, match.index))) {
+    terms.push(lightStem(word), ...wordParts(token));
+    if (mode === "query" && previous && /^[\s\-_]*$/.test(normalized.slice(previous.end, match.index)))
       terms.push(lightStem(previous.word + word));
-    }
     previous = { word, end: match.index + token.length };
   }
   terms.push(...courseNumberTerms(normalized));

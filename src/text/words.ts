@@ -14,12 +14,12 @@ import {
   lightStem,
   queryExpansions,
   stripQuestionWords,
+  wordParts,
 } from "./terms.ts";
 
 const segmenter = new Intl.Segmenter("zh-Hant", { granularity: "word" });
 const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 const LATIN = /^[\p{Script=Latin}\p{N}_]+$/u;
-const CAMEL_CASE_PARTS = /\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{N}+/gu;
 
 function wordsOf(text: string, mode: "index" | "query"): string[] {
   const normalized = normalizeForSearch(text);
@@ -39,14 +39,14 @@ function wordsOf(text: string, mode: "index" | "query"): string[] {
       previousLatin = undefined;
       continue;
     }
-    terms.push(lightStem(word));
-    if (mode === "index") {
-      const parts = original.match(CAMEL_CASE_PARTS) ?? [];
-      if (parts.length > 1) for (const part of parts) terms.push(lightStem(part.toLowerCase()));
-    } else if (previousLatin && /^[\s\-_]*$/.test(normalized.slice(previousLatin.end, segment.index))) {
-      // 「top k」 also searches 「topk」, as the bigram view does.
+    terms.push(lightStem(word), ...wordParts(original));
+    // 「top k」 also searches 「topk」, as the bigram view does.
+    if (
+      mode === "query" &&
+      previousLatin &&
+      /^[\s\-_]*$/.test(normalized.slice(previousLatin.end, segment.index))
+    )
       terms.push(lightStem(previousLatin.word + word));
-    }
     previousLatin = { word, end: segment.index + original.length };
   }
   terms.push(...courseNumberTerms(normalized));

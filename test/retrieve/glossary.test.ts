@@ -163,3 +163,19 @@ describe("retrieval with course vocabulary (real LanceDB)", () => {
     expect(byTitle.passages[0]!.chunk.documentPath).toBe("lectures/b.md");
   });
 });
+
+describe("retrieval with misspelt English (real LanceDB)", () => {
+  it("finds the passage a misspelt or run-together course word names", async () => {
+    const retriever = await retrieverOver({
+      "sampling.md":
+        "# 取樣\n\n溫度 temperature 大於 1 時會拉近彼此的機率，小於 1 時會拉開。\n\n# 其他\n\n作業繳交請用 NTU COOL。\n",
+      "tools.md":
+        "# 工具\n\nHugging Face 有點像是模型的臉書，大家把模型放上去分享。\n\n# 課程\n\n本課程每週三上課。\n",
+    });
+    const typo = await retriever.retrieve("temperture 調比1大會變怎樣");
+    expect(typo.passages[0]!.chunk.text).toContain("拉近彼此的機率");
+    expect(typo.queryTerms.split(" ")).toContain("temperature");
+    const joined = await retriever.retrieve("huggingface 老師覺得像什麼");
+    expect(joined.passages[0]!.chunk.text).toContain("模型的臉書");
+  });
+});
