@@ -18,7 +18,7 @@ import { loadDocument, SUPPORTED_EXTENSIONS } from "./loaders/index.ts";
 import type { SourceSync } from "./sources/sync.ts";
 
 /** Bump when chunking or term analysis changes in a way that needs every document re-ingested. */
-const PIPELINE_REVISION = "terms-v4+words+header";
+const PIPELINE_REVISION = "terms-v5+words+header";
 
 export interface IngestOptions {
   corpusDir: string;

@@ -132,8 +132,11 @@ export function wordParts(token: string): string[] {
 }
 
 /**
- * Terms of a text. Both sides add the parts of camel-case words (see wordParts); queries also add
- * adjacent Latin words joined (「top k」 → topk), so both spellings meet.
+ * Terms of a text. Both sides add the parts of camel-case words (see wordParts) and adjacent Latin
+ * words joined (「top k」 → topk, 「user prompt」 → userprompt): 「TopK」 and 「top k」 meet, and a
+ * passage that says the question's English phrase outranks one that has its words apart, as CJK
+ * bigrams already do for Chinese. (The word view keeps English words single: joined there, it
+ * ranked worse.)
  */
 function termsOf(text: string, mode: "index" | "query"): string[] {
   const terms: string[] = [];
@@ -152,7 +155,7 @@ function termsOf(text: string, mode: "index" | "query"): string[] {
       continue;
     }
     terms.push(lightStem(word), ...wordParts(token));
-    if (mode === "query" && previous && /^[\s\-_]*$/.test(normalized.slice(previous.end, match.index)))
+    if (previous && /^[\s\-_]*$/.test(normalized.slice(previous.end, match.index)))
       terms.push(lightStem(previous.word + word));
     previous = { word, end: match.index + token.length };
   }

@@ -41,6 +41,16 @@ describe("queryTerms", () => {
     expect(queryTerms("top k 設成 1 會怎樣").split(" ")).toContain("topk");
   });
 
+  it("indexes adjacent Latin words joined too, so an English phrase counts as one term on both sides", () => {
+    const indexed = indexTerms("這種 Prompt 叫做 User Prompt，另一種是 system-prompt").split(" ");
+    expect(indexed).toEqual(expect.arrayContaining(["userprompt", "systemprompt"]));
+    // Chinese between two words breaks the phrase.
+    expect(indexed).not.toContain("promptuser");
+    expect(queryTerms("system prompt 跟 user prompt 差在哪").split(" ")).toEqual(
+      expect.arrayContaining(["systemprompt", "userprompt"]),
+    );
+  });
+
   it("handles 為什麼 questions", () => {
     const terms = queryTerms("為什麼語言模型會胡說八道？").split(" ");
     expect(terms).toContain("胡說");
