@@ -69,6 +69,8 @@ export interface Config {
     candidates: number;
     /** Longest passage a retrieved chunk is widened to with its neighbours; 0 = chunks as stored. */
     passageChars: number;
+    /** Longest first passage; 0 = as passageChars. */
+    firstPassageChars: number;
     /** Most passage tokens per prompt (the chat model's tokenizer); 0 = no cap, no merging, no dropping. */
     contextTokens: number;
     /** Staff glossary (YAML); undefined = none. */
@@ -172,6 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
       topK: s.RETRIEVAL_TOP_K,
       candidates: s.RETRIEVAL_CANDIDATES,
       passageChars: s.RETRIEVAL_PASSAGE_CHARS,
+      firstPassageChars: s.RETRIEVAL_FIRST_PASSAGE_CHARS,
       contextTokens: s.RETRIEVAL_CONTEXT_TOKENS,
       glossaryFile: s.GLOSSARY_FILE,
       glossaryFileRequired: Boolean(env["GLOSSARY_FILE"]?.trim()) && env["GLOSSARY_FILE"]?.trim() !== "none",

@@ -217,6 +217,7 @@ export function createCorpusRetriever(
     topK: config.retrieval.topK,
     candidates: config.retrieval.candidates,
     passageChars: config.retrieval.passageChars,
+    firstPassageChars: config.retrieval.firstPassageChars,
     reranker: extras.reranker ?? null,
     rerankCandidates: config.rerank.candidates,
     glossary: extras.glossary,

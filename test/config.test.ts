@@ -45,7 +45,8 @@ describe("defaults", () => {
     expect(config.retrieval).toEqual({
       topK: 5,
       candidates: 30,
-      passageChars: 600,
+      passageChars: 500,
+      firstPassageChars: 1000,
       contextTokens: 0,
       glossaryFile: join(resolve("corpus"), "glossary.yaml"),
       glossaryFileRequired: false,

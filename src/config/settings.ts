@@ -203,11 +203,18 @@ export const SETTINGS = {
       "Candidates each retriever (full-text, vector) returns before fusion picks RETRIEVAL_TOP_K passages.",
   }),
   RETRIEVAL_PASSAGE_CHARS: integer({
-    default: 600,
+    default: 500,
     min: 0,
     max: 4000,
     description:
       "Longest passage, in characters: a retrieved chunk is widened with the text that follows it in its document (then the text before it) up to this length, so an answer one sentence past the words the question shares is still shown. `0` = chunks as stored.",
+  }),
+  RETRIEVAL_FIRST_PASSAGE_CHARS: integer({
+    default: 1000,
+    min: 0,
+    max: 8000,
+    description:
+      "Longest first passage, in characters: the best match is widened further than the rest (with the defaults, five passages average under 600 characters). `0` = as RETRIEVAL_PASSAGE_CHARS.",
   }),
   RETRIEVAL_CONTEXT_TOKENS: integer({
     default: 0,

@@ -38,6 +38,8 @@ export interface RetrieverOptions {
    * (see window.ts). Default 0: chunks as stored.
    */
   passageChars?: number;
+  /** Longest first passage (the best match grows further, see window.ts). Default passageChars. */
+  firstPassageChars?: number;
   /** Staff-edited synonyms (GLOSSARY_FILE). Default none. */
   glossary?: Glossary;
   /**
@@ -107,6 +109,7 @@ export function createRetriever(options: RetrieverOptions): Retriever {
   });
   let vectorWarningShown = false;
   const passageChars = options.passageChars ?? 0;
+  const firstPassageChars = options.firstPassageChars || passageChars;
 
   /** The first `topK` passages, each widened with its neighbours (one store query for all of them). */
   async function widen(passages: Passage[], topK: number): Promise<Passage[]> {
@@ -115,7 +118,11 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         passages.map((passage) => passage.chunk),
         WIDEN_REACH,
       );
-      return widenPassages(passages, neighbours, { maxChars: passageChars, limit: topK });
+      return widenPassages(passages, neighbours, {
+        maxChars: passageChars,
+        firstMaxChars: firstPassageChars,
+        limit: topK,
+      });
     } catch (error) {
       options.onWarning?.(`widening passages failed, using them as stored: ${errorMessage(error)}`);
       return passages.slice(0, topK);
@@ -196,7 +203,8 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         asked.includes(documentKind(chunk.documentPath) as DocumentKind),
       );
       const reranked = await rerank(question, fused);
-      const ranked = passageChars > 0 ? await widen(reranked, topK) : reranked.slice(0, topK);
+      const widening = passageChars > 0 || firstPassageChars > 0;
+      const ranked = widening ? await widen(reranked, topK) : reranked.slice(0, topK);
       const passages = options.fitContext ? options.fitContext(ranked) : ranked;
       // Relevance over the bigram view's top k, the ranking the refusal thresholds were calibrated on
       // (the word view surfaces passages that share words but less of the question's text).

@@ -5,12 +5,16 @@
  * often sits a sentence past those words (the example, then its result). A found chunk is widened
  * with the text that follows it in its document, then the text before it, up to a character cap:
  * whole neighbouring chunks while they fit, then the start of the next one cut at a sentence end.
+ * The first passage may grow further than the rest: the best match is where the answer most often
+ * sits one chunk past the words the question shares, and the others keep the total down.
  */
 import type { Chunk, Passage } from "../types.ts";
 
 export interface WidenOptions {
   /** Longest widened passage, in characters (code points). */
   maxChars: number;
+  /** Longest first passage; default maxChars. */
+  firstMaxChars?: number;
   /** Passages returned. */
   limit: number;
 }
@@ -63,6 +67,7 @@ export function widenPassages(
   const covered = new Set<string>();
   const widened: Passage[] = [];
   for (const passage of passages) {
+    const maxChars = widened.length === 0 ? (options.firstMaxChars ?? options.maxChars) : options.maxChars;
     const { documentPath, position } = passage.chunk;
     const place = (offset: number) => `${documentPath}\0${position + offset}`;
     if (covered.has(place(0))) continue;
@@ -70,14 +75,14 @@ export function widenPassages(
     let text = passage.chunk.text;
     let after = 0;
     let before = 0;
-    for (let grown = true; grown && length(text) < options.maxChars; ) {
+    for (let grown = true; grown && length(text) < maxChars; ) {
       grown = false;
       const next = byPlace.get(place(after + 1));
       if (next && !covered.has(place(after + 1))) {
         const joined = joinNeighbours(text, next.text);
-        if (length(joined) > options.maxChars) {
+        if (length(joined) > maxChars) {
           // The start of the next chunk, up to the cap, and no further growth.
-          text = cutAtBoundary(joined, options.maxChars);
+          text = cutAtBoundary(joined, maxChars);
           break;
         }
         text = joined;
@@ -88,7 +93,7 @@ export function widenPassages(
       const previous = byPlace.get(place(-before - 1));
       if (previous && !covered.has(place(-before - 1))) {
         const joined = joinNeighbours(previous.text, text);
-        if (length(joined) <= options.maxChars) {
+        if (length(joined) <= maxChars) {
           text = joined;
           before += 1;
           covered.add(place(-before));

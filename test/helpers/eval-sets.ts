@@ -23,6 +23,6 @@ export async function fulltextRetrieverOver(corpusDir: string, root: string): Pr
     embedder: null,
     chunkOptions: { targetChars: 450, maxChars: 630, overlapChars: 60 },
   });
-  // The production default passage cap (RETRIEVAL_PASSAGE_CHARS).
-  return createRetriever({ chunks, embedder: null, passageChars: 600 });
+  // The production default passage caps (RETRIEVAL_PASSAGE_CHARS, RETRIEVAL_FIRST_PASSAGE_CHARS).
+  return createRetriever({ chunks, embedder: null, passageChars: 500, firstPassageChars: 1000 });
 }

@@ -33,16 +33,16 @@ const SETS = [
     corpus: resolve("corpus"),
     questions: "corpus-questions.jsonl",
     minQuestions: 25,
-    recallAt5: 0.9,
-    mrr: 0.85,
+    recallAt5: 0.95,
+    mrr: 0.89,
   },
   {
     name: "the real lecture material",
     corpus: COURSE_DIR,
     questions: "course-questions.jsonl",
     minQuestions: 30,
-    recallAt5: 0.93,
-    mrr: 0.82,
+    recallAt5: 0.95,
+    mrr: 0.88,
   },
   // Written by someone who had not seen the retrieval code, from the lectures alone.
   {
@@ -50,8 +50,17 @@ const SETS = [
     corpus: COURSE_DIR,
     questions: "course-questions-blind.jsonl",
     minQuestions: 50,
-    recallAt5: 0.93,
-    mrr: 0.86,
+    recallAt5: 0.95,
+    mrr: 0.9,
+  },
+  // Written blind from the lectures alone for the next round, and used to tune it since.
+  {
+    name: "the lecture dev set",
+    corpus: COURSE_DIR,
+    questions: "lecture-dev.jsonl",
+    minQuestions: 50,
+    recallAt5: 0.95,
+    mrr: 0.85,
   },
   // The student-voice dev set (typos, half-English, lectures by date): both corpora in one index.
   {
@@ -61,7 +70,7 @@ const SETS = [
     questions: "student-voice-dev.jsonl",
     minQuestions: 50,
     recallAt5: 0.95,
-    mrr: 0.85,
+    mrr: 0.89,
   },
 ];
 

@@ -1,5 +1,6 @@
 /**
- * Small-to-big passages: a found chunk widened with its neighbours up to RETRIEVAL_PASSAGE_CHARS.
+ * Small-to-big passages: a found chunk widened with its neighbours up to RETRIEVAL_PASSAGE_CHARS
+ * (the first passage up to RETRIEVAL_FIRST_PASSAGE_CHARS).
  * The pure widening, then the retriever over a real LanceDB in a temp folder (full-text only).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -41,6 +42,22 @@ describe("widenPassages", () => {
     const [widened] = widenPassages([passage(doc[1]!, 1)], doc, { maxChars: 310, limit: 5 });
     expect(widened!.chunk.text).toBe(`${"甲".repeat(100)}\n${"乙".repeat(100)}\n${"丙".repeat(100)}`);
     expect(widened!.chunk.id).toBe("a.md#1");
+  });
+
+  it("lets the first passage grow further than the rest (firstMaxChars)", () => {
+    const other = [chunk("d.md", 0, "戊".repeat(100)), chunk("d.md", 1, "己".repeat(100))];
+    const widened = widenPassages([passage(doc[1]!, 1), passage(other[0]!, 2)], [...doc, ...other], {
+      maxChars: 100,
+      firstMaxChars: 310,
+      limit: 5,
+    });
+    expect(widened.map((found) => [...found.chunk.text].length)).toEqual([302, 100]);
+    // Without firstMaxChars every passage has the same cap.
+    const even = widenPassages([passage(doc[1]!, 1), passage(other[0]!, 2)], [...doc, ...other], {
+      maxChars: 100,
+      limit: 5,
+    });
+    expect(even.map((found) => [...found.chunk.text].length)).toEqual([100, 100]);
   });
 
   it("takes the start of a neighbour that does not fit whole, cut at a sentence end", () => {
