@@ -132,8 +132,9 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
     // Chunked as `npm run ingest` chunks (CHUNK_SIZE, CHUNK_OVERLAP).
     const config = loadConfig();
     const chunkOptions = chunkOptionsFrom(config);
-    // Passages widened as the service widens them (RETRIEVAL_PASSAGE_CHARS): one more store query.
-    const passageChars = config.retrieval.passageChars;
+    // Passages widened as the service widens them (RETRIEVAL_PASSAGE_CHARS and
+    // RETRIEVAL_FIRST_PASSAGE_CHARS): one more store query.
+    const { passageChars, firstPassageChars } = config.retrieval;
     // Sample corpus: the team's corpus plus the real lecture material when present.
     const sampleFolders = [resolve("corpus"), ...(existsSync(COURSE_DIR) ? [COURSE_DIR] : [])];
     const sample: Record<string, unknown>[] = [];
@@ -161,9 +162,12 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
       sample.push({
         corpus: folder,
         chunks: await chunks.countChunks(),
-        hybridMs: await timeQueries(createRetriever({ chunks, embedder, passageChars }), options.rounds),
+        hybridMs: await timeQueries(
+          createRetriever({ chunks, embedder, passageChars, firstPassageChars }),
+          options.rounds,
+        ),
         fulltextMs: await timeQueries(
-          createRetriever({ chunks, embedder: null, passageChars }),
+          createRetriever({ chunks, embedder: null, passageChars, firstPassageChars }),
           options.rounds,
         ),
       });
@@ -229,6 +233,7 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
         chunks,
         embedder: randomEmbedder(SYNTHETIC_DIMENSION, 3),
         passageChars,
+        firstPassageChars,
       });
       const hybrid = await timeQueries(retriever, options.rounds);
       synthetic.push({
@@ -238,7 +243,7 @@ export async function benchRetrieval(options: RetrievalBenchOptions): Promise<Re
         indexSeconds: round(indexSeconds),
         hybridMs: hybrid,
         fulltextMs: await timeQueries(
-          createRetriever({ chunks, embedder: null, passageChars }),
+          createRetriever({ chunks, embedder: null, passageChars, firstPassageChars }),
           options.rounds,
         ),
         target: "hybrid p95 < 50 ms at 100,000 chunks",
