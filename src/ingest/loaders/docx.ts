@@ -8,8 +8,12 @@ import mammoth from "mammoth";
 import type { LoadedDocument } from "../../types.ts";
 import { parseFailed, titleFromPath } from "./common.ts";
 import { type DomNode, htmlBlocks } from "./html-blocks.ts";
+import { OfficePackage } from "./office-package.ts";
 
 export async function loadDocx(path: string, content: Buffer): Promise<LoadedDocument> {
+  // mammoth unpacks the text parts whole: count them first (images are never unpacked, see below).
+  const pack = await OfficePackage.open(path, content, "Word document");
+  await pack.checkSize((part) => !part.startsWith("word/media/"));
   let html: string;
   try {
     // Images would arrive as base64 data URIs: drop them, they carry no searchable text.

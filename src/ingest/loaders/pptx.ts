@@ -4,11 +4,11 @@
  * 「第 N 張投影片」 in presentation order.
  */
 import { XMLParser } from "fast-xml-parser";
-import JSZip from "jszip";
 import type { LoadedDocument, TextBlock } from "../../types.ts";
 import { slideLocation } from "../locations.ts";
 import { normalizeText } from "../text/normalize.ts";
 import { parseFailed, titleFromPath } from "./common.ts";
+import { OfficePackage } from "./office-package.ts";
 
 /** With preserveOrder, each node is `{ tagName: children, ":@"?: attributes }`. */
 type XmlNode = Record<string, unknown>;
@@ -28,13 +28,7 @@ const TITLE_PLACEHOLDERS = new Set(["title", "ctrTitle"]);
 const NOTES_FURNITURE = new Set(["sldImg", "sldNum", "dt", "hdr", "ftr"]);
 
 export async function loadPptx(path: string, content: Buffer): Promise<LoadedDocument> {
-  let zip: JSZip;
-  try {
-    zip = await JSZip.loadAsync(content);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw parseFailed(path, `not a readable PowerPoint file (${reason})`, error);
-  }
+  const zip = await OfficePackage.open(path, content, "PowerPoint file");
   const slidePaths = await slideOrder(zip);
   if (slidePaths.length === 0) throw parseFailed(path, "no slides found (is it a .pptx presentation?)");
 
@@ -56,22 +50,27 @@ export async function loadPptx(path: string, content: Buffer): Promise<LoadedDoc
 }
 
 /** Slide part paths in presentation order (presentation.xml's slide list, through its relationships). */
-async function slideOrder(zip: JSZip): Promise<string[]> {
+async function slideOrder(zip: OfficePackage): Promise<string[]> {
   const presentation = await readXml(zip, "ppt/presentation.xml");
   const relations = await relationships(zip, "ppt/presentation.xml");
   const ordered = presentation
     ? findAll(presentation, "sldId")
         .map((node) => relations.get(attributes(node)["r:id"] ?? "")?.target)
-        .filter((target): target is string => target !== undefined && zip.file(target) !== null)
+        .filter((target): target is string => target !== undefined && zip.has(target))
     : [];
   if (ordered.length > 0) return ordered;
   // No usable list: slide1.xml, slide2.xml, ... by number.
-  return Object.keys(zip.files)
+  return zip
+    .partNames()
     .filter((name) => /^ppt\/slides\/slide\d+\.xml$/.test(name))
     .sort((a, b) => Number(a.match(/\d+/g)?.pop()) - Number(b.match(/\d+/g)?.pop()));
 }
 
-async function relatedPart(zip: JSZip, partPath: string, typeSuffix: string): Promise<string | undefined> {
+async function relatedPart(
+  zip: OfficePackage,
+  partPath: string,
+  typeSuffix: string,
+): Promise<string | undefined> {
   for (const relation of (await relationships(zip, partPath)).values()) {
     if (relation.type.endsWith(typeSuffix)) return relation.target;
   }
@@ -80,7 +79,7 @@ async function relatedPart(zip: JSZip, partPath: string, typeSuffix: string): Pr
 
 /** A part's relationships by id, targets resolved to package paths. */
 async function relationships(
-  zip: JSZip,
+  zip: OfficePackage,
   partPath: string,
 ): Promise<Map<string, { type: string; target: string }>> {
   const folder = partPath.slice(0, partPath.lastIndexOf("/"));
@@ -104,10 +103,9 @@ function resolvePath(folder: string, target: string): string {
   return parts.join("/");
 }
 
-async function readXml(zip: JSZip, partPath: string): Promise<XmlNode[] | undefined> {
-  const file = zip.file(partPath);
-  if (!file) return undefined;
-  return parser.parse(await file.async("string")) as XmlNode[];
+async function readXml(zip: OfficePackage, partPath: string): Promise<XmlNode[] | undefined> {
+  const xml = await zip.text(partPath);
+  return xml === undefined ? undefined : (parser.parse(xml) as XmlNode[]);
 }
 
 /** The title placeholder's text, and every other shape's paragraphs and table rows in order. */
