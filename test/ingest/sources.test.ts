@@ -210,6 +210,43 @@ describe("web sources", () => {
     );
   });
 
+  it("follows a sitemap index to its sitemaps; a sitemap that fails keeps its pages", async () => {
+    const url = (path: string) => `${site.baseUrl}${path}`;
+    const urlset = (...paths: string[]) =>
+      `<urlset>${paths.map((path) => `<url><loc>${url(path)}</loc></url>`).join("")}</urlset>`;
+    site.pages.set("/sitemap-index.xml", {
+      contentType: "application/xml",
+      body: `<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+        <sitemap><loc>${url("/maps/one.xml")}</loc></sitemap><sitemap><loc>${url("/maps/two.xml")}</loc></sitemap>
+        <sitemap><loc>http://elsewhere.example/map.xml</loc></sitemap></sitemapindex>`,
+    });
+    site.pages.set("/maps/one.xml", { contentType: "application/xml", body: urlset("/site/c.html") });
+    site.pages.set("/maps/two.xml", { contentType: "application/xml", body: urlset("/site/d.html") });
+    site.pages.set("/site/c.html", { body: page("C", "<h2>丙頁</h2><p>丙頁介紹殘差連接。</p>") });
+    site.pages.set("/site/d.html", { body: page("D", "<h2>丁頁</h2><p>丁頁介紹層正規化。</p>") });
+    entries = [...entries, entry("/sitemap-index.xml")];
+    const first = await ingest();
+    expect(first.added.sort()).toEqual([url("/site/c.html"), url("/site/d.html")]);
+    expect((await search("層正規化")).passages[0]!.chunk.documentPath).toBe(url("/site/d.html"));
+
+    site.pages.set("/maps/two.xml", { status: 500, body: "oops" });
+    const failing = await ingest();
+    expect(failing.failed).toContainEqual({
+      path: url("/maps/two.xml"),
+      reason: expect.stringMatching(/sitemap listed in the index: HTTP 500/),
+    });
+    expect(failing.removed).toEqual([]);
+    expect((await search("層正規化")).passages[0]!.chunk.documentPath).toBe(url("/site/d.html"));
+
+    site.pages.set("/sitemap-index.xml", {
+      contentType: "application/xml",
+      body: `<sitemapindex><sitemap><loc>${url("/maps/one.xml")}</loc></sitemap></sitemapindex>`,
+    });
+    const dropped = await ingest();
+    expect(dropped.removed).toEqual([url("/site/d.html")]);
+    expect(site.requests.some((request) => request.path.includes("elsewhere"))).toBe(false);
+  });
+
   it("checks only the due sources when the schedule runs, each on its own `every`", async () => {
     let now = Date.parse("2026-10-01T00:00:00Z");
     const scheduled = new SourceSync({

@@ -1,13 +1,35 @@
-/** sitemap.xml -> the page URLs it lists on the sitemap's own host (pure). */
+/**
+ * sitemap.xml -> the page URLs it lists on the sitemap's own host; a sitemap index -> the sitemaps
+ * it lists, on the same host (pure).
+ */
 import { XMLParser } from "fast-xml-parser";
 import { checkSourceUrl } from "./source-list.ts";
 
 /** A sitemap lists at most 50,000 URLs; a course site far fewer. More is a mistake, not a course. */
-const MAX_PAGES = 500;
+export const MAX_PAGES = 500;
+/** Sitemaps followed from one index (a course site's CMS splits by section or by year). */
+export const MAX_CHILD_SITEMAPS = 20;
 
 export function isSitemap(url: string, contentType: string, body: Buffer): boolean {
   if (!/xml/.test(contentType) && !new URL(url).pathname.endsWith(".xml")) return false;
   return /<urlset[\s>]/.test(body.subarray(0, 4096).toString("utf8"));
+}
+
+export function isSitemapIndex(url: string, contentType: string, body: Buffer): boolean {
+  if (!/xml/.test(contentType) && !new URL(url).pathname.endsWith(".xml")) return false;
+  return /<sitemapindex[\s>]/.test(body.subarray(0, 4096).toString("utf8"));
+}
+
+/** The same-host sitemaps a sitemap index lists, in order, without duplicates. */
+export function sitemapIndexChildren(indexUrl: string, body: Buffer): string[] {
+  const parsed = new XMLParser({ removeNSPrefix: true, isArray: (name) => name === "sitemap" }).parse(
+    body.toString("utf8"),
+  ) as { sitemapindex?: { sitemap?: { loc?: unknown }[] } };
+  return sameHost(
+    indexUrl,
+    (parsed.sitemapindex?.sitemap ?? []).map((entry) => entry.loc),
+    MAX_CHILD_SITEMAPS,
+  );
 }
 
 /** Same-host http(s) page URLs, in the sitemap's order, without duplicates. */
@@ -15,14 +37,22 @@ export function sitemapPages(sitemapUrl: string, body: Buffer): string[] {
   const parsed = new XMLParser({ removeNSPrefix: true, isArray: (name) => name === "url" }).parse(
     body.toString("utf8"),
   ) as { urlset?: { url?: { loc?: unknown }[] } };
-  const host = new URL(sitemapUrl).host;
-  const pages = new Set<string>();
-  for (const entry of parsed.urlset?.url ?? []) {
-    if (typeof entry.loc !== "string") continue;
-    const checked = checkSourceUrl(entry.loc);
+  return sameHost(
+    sitemapUrl,
+    (parsed.urlset?.url ?? []).map((entry) => entry.loc),
+    MAX_PAGES,
+  );
+}
+
+function sameHost(listUrl: string, locations: unknown[], limit: number): string[] {
+  const host = new URL(listUrl).host;
+  const urls = new Set<string>();
+  for (const location of locations) {
+    if (typeof location !== "string") continue;
+    const checked = checkSourceUrl(location);
     if ("problem" in checked || new URL(checked.url).host !== host) continue;
-    pages.add(checked.url);
-    if (pages.size >= MAX_PAGES) break;
+    urls.add(checked.url);
+    if (urls.size >= limit) break;
   }
-  return [...pages];
+  return [...urls];
 }

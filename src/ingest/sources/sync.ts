@@ -11,7 +11,7 @@ import type { SourceState, SourceStateStore } from "../../store/index.ts";
 import type { LoadedDocument } from "../../types.ts";
 import { extensionForDownload, loadDocument } from "../loaders/index.ts";
 import { type FetchOptions, type FetchOutcome, fetchSource, type Validators } from "./fetch-source.ts";
-import { isSitemap, sitemapPages } from "./sitemap.ts";
+import { isSitemap, isSitemapIndex, MAX_PAGES, sitemapIndexChildren, sitemapPages } from "./sitemap.ts";
 import type { SourceEntry } from "./source-list.ts";
 
 export interface SourcePage {
@@ -175,8 +175,17 @@ export class SourceSync {
       batch.kept.push(...pagesOf(entry.url, previous));
       return;
     }
-    if (outcome.kind === "ok" && isSitemap(outcome.finalUrl, outcome.contentType, outcome.body)) {
-      const pages = sitemapPages(outcome.finalUrl, outcome.body);
+    const listing =
+      outcome.kind !== "ok"
+        ? undefined
+        : isSitemap(outcome.finalUrl, outcome.contentType, outcome.body)
+          ? { pages: sitemapPages(outcome.finalUrl, outcome.body), complete: true }
+          : isSitemapIndex(outcome.finalUrl, outcome.contentType, outcome.body)
+            ? await this.indexedPages(sitemapIndexChildren(outcome.finalUrl, outcome.body), batch)
+            : undefined;
+    if (outcome.kind === "ok" && listing) {
+      // A child sitemap that could not be read lists nothing this time: its pages are kept, not gone.
+      const pages = listing.complete ? listing.pages : [...new Set([...listing.pages, ...knownPages])];
       this.record(batch, prior, {
         url: entry.url,
         source: entry.url,
@@ -208,6 +217,36 @@ export class SourceSync {
       return;
     }
     await this.handlePage(entry.url, entry, prior, outcome, batch);
+  }
+
+  /**
+   * The pages a sitemap index's sitemaps list (at most MAX_PAGES). Each child is fetched every time
+   * (they are small); one that fails is named in the summary and makes the listing incomplete.
+   */
+  private async indexedPages(
+    children: string[],
+    batch: SourceBatch,
+  ): Promise<{ pages: string[]; complete: boolean }> {
+    const pages = new Set<string>();
+    let complete = true;
+    for (const child of children) {
+      let reason: string | undefined;
+      try {
+        const outcome = await this.fetch(child, {});
+        if (outcome.kind === "ok" && isSitemap(outcome.finalUrl, outcome.contentType, outcome.body)) {
+          for (const url of sitemapPages(outcome.finalUrl, outcome.body)) {
+            if (pages.size < MAX_PAGES) pages.add(url);
+          }
+        } else reason = outcome.kind === "missing" ? `HTTP ${outcome.status}` : "not a sitemap";
+      } catch (error) {
+        reason = errorMessage(error);
+      }
+      if (reason !== undefined) {
+        complete = false;
+        batch.failed.push({ path: child, reason: `sitemap listed in the index: ${reason}` });
+      }
+    }
+    return { pages: [...pages], complete };
   }
 
   private async syncPage(
