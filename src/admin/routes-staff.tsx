@@ -190,6 +190,15 @@ export function createStaffPages(context: AdminContext, staff: StaffPageServices
     return c.redirect(`/admin/handoffs/${encodeURIComponent(outcome.handoff.id)}?notice=${id}`, 303);
   });
 
+  app.post("/handoffs/:id/redeliver", async (c) => {
+    const outcome = await staff.desk.redeliver(c.req.param("id"));
+    const message = outcome.delivered
+      ? "Sent to the student."
+      : `Still not delivered: ${outcome.handoff.deliveryError}`;
+    const id = flash.put({ message, warnings: [], error: !outcome.delivered });
+    return c.redirect(`/admin/handoffs/${encodeURIComponent(outcome.handoff.id)}?notice=${id}`, 303);
+  });
+
   app.post("/handoffs/:id/close", async (c) => {
     const handoff = await staff.desk.close(c.req.param("id"));
     const id = flash.put({ message: "Closed.", warnings: [], error: false });

@@ -56,22 +56,7 @@ export class HandoffDesk {
 
   async reply(id: string, text: string, options: { saveAsVerified?: boolean } = {}): Promise<ReplyOutcome> {
     const handoff = await this.options.store.claimReply(id, text);
-    const courier = this.options.couriers[handoff.platform];
-    let delivered = false;
-    if (!courier) {
-      await this.options.store.recordDelivery(id, {
-        error: `the ${handoff.platform} bot is not running here`,
-      });
-    } else {
-      try {
-        await courier(handoff, staffReplyText(text));
-        delivered = true;
-        await this.options.store.recordDelivery(id, { deliveredAt: new Date().toISOString() });
-      } catch (error) {
-        this.options.logger.error(`hand-off ${id}: the reply was not delivered: ${errorMessage(error)}`);
-        await this.options.store.recordDelivery(id, { error: errorMessage(error) });
-      }
-    }
+    const delivered = await this.deliver(handoff, text);
     let verifiedAnswerId: string | undefined;
     if (options.saveAsVerified) {
       const answer = await this.options.verified.add({
@@ -84,6 +69,38 @@ export class HandoffDesk {
     }
     const latest = (await this.options.store.get(id)) ?? handoff;
     return { handoff: latest, delivered, verifiedAnswerId };
+  }
+
+  /**
+   * Sends an answered hand-off's reply again after a failed delivery (the platform was down, the bot
+   * was not running). The platforms drop a second copy by the hand-off's delivery key.
+   */
+  async redeliver(id: string): Promise<ReplyOutcome> {
+    const handoff = await this.options.store.claimRedelivery(id);
+    const delivered = await this.deliver(handoff, handoff.reply);
+    return { handoff: (await this.options.store.get(id)) ?? handoff, delivered };
+  }
+
+  /** Sends a staff reply by the hand-off's platform and records the outcome; true when delivered. */
+  private async deliver(handoff: Handoff, text: string): Promise<boolean> {
+    const courier = this.options.couriers[handoff.platform];
+    if (!courier) {
+      await this.options.store.recordDelivery(handoff.id, {
+        error: `the ${handoff.platform} bot is not running here`,
+      });
+      return false;
+    }
+    try {
+      await courier(handoff, staffReplyText(text));
+      await this.options.store.recordDelivery(handoff.id, { deliveredAt: new Date().toISOString() });
+      return true;
+    } catch (error) {
+      this.options.logger.error(
+        `hand-off ${handoff.id}: the reply was not delivered: ${errorMessage(error)}`,
+      );
+      await this.options.store.recordDelivery(handoff.id, { error: errorMessage(error) });
+      return false;
+    }
   }
 
   /** The newest hand-off for a trace: lets a bot refuse a second one for the same answer. */

@@ -180,6 +180,37 @@ export class HandoffStore {
     return next;
   }
 
+  /**
+   * Claims an answered hand-off whose reply was not delivered for one more attempt (its error is
+   * cleared while it is sent). Throws not_found, or conflict when it is not answered, was delivered,
+   * or is being sent right now (by anyone, on any replica).
+   */
+  async claimRedelivery(id: string): Promise<Handoff> {
+    const current = await this.get(id);
+    if (!current) throw new AppError(`there is no hand-off ${id}`, "not_found");
+    if (current.status !== "answered")
+      throw new AppError(
+        `hand-off ${id} is ${current.status}: only an answered one's reply is sent again`,
+        "conflict",
+      );
+    if (current.deliveredAt !== "")
+      throw new AppError(`hand-off ${id}'s reply was already delivered`, "conflict");
+    if (current.deliveryError === "")
+      throw new AppError(`hand-off ${id}'s reply is being sent right now`, "conflict");
+    const next: Handoff = { ...current, deliveryError: "" };
+    const result = await storeCall("claiming a hand-off delivery", () =>
+      this.table
+        .mergeInsert("id")
+        .whenMatchedUpdateAll({
+          where: `target.deliveredAt = '' AND target.deliveryError = ${sqlString(current.deliveryError)}`,
+        })
+        .execute(lancedb.makeArrowTable([toRow(next)], { schema: SCHEMA })),
+    );
+    if (result.numUpdatedRows !== 1)
+      throw new AppError(`hand-off ${id}'s reply is being sent by someone else just now`, "conflict");
+    return next;
+  }
+
   async recordDelivery(id: string, outcome: { deliveredAt?: string; error?: string }): Promise<void> {
     await storeCall("recording a hand-off delivery", () =>
       this.table.update({

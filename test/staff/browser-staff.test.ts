@@ -123,6 +123,39 @@ describe("staff loop pages", () => {
     await expect(page.locator("#reply").count()).resolves.toBe(0);
   });
 
+  test("a reply LINE refused says why and can be sent again with one button", async () => {
+    const { page } = browser;
+    const student = "Ubrowserretry00000000000000000001";
+    const event = lineTextEvent("找助教 期末考可以帶計算機嗎", { userId: student });
+    expect((await postLineWebhook(ta.url, SECRET, [event])).status).toBe(200);
+    await fake.waitUntil(
+      () => fake.replies().some((request) => request.body?.replyToken === event.replyToken),
+      10_000,
+    );
+    await page.goto(`${ta.url}/admin/handoffs`);
+    await page.locator("#handoffs tbody tr", { hasText: "期末考可以帶計算機嗎" }).locator("a").click();
+    await page.waitForURL(/\/admin\/handoffs\/[0-9a-f-]+$/);
+    fake.pushResponder = () => [400, { message: "The request body has 1 error(s)" }];
+    try {
+      await page.fill("#reply textarea[name=text]", "可以帶一般的工程計算機。");
+      await page.click("#reply button[type=submit]");
+      await page.waitForURL(/notice=/);
+      await expect(page.locator(".notice").textContent()).resolves.toContain("Saved, but not delivered");
+      await expect(page.locator("#sent").textContent()).resolves.toContain("Not delivered");
+    } finally {
+      fake.pushResponder = undefined;
+    }
+    await browser.screenshot("staff-handoff-send-again");
+    await page.click("#sent button[type=submit]");
+    await page.waitForURL(/notice=/);
+    await expect(page.locator(".notice").textContent()).resolves.toContain("Sent to the student");
+    await expect(page.locator("#sent").textContent()).resolves.toContain("Delivered");
+    await expect(page.locator("#sent button").count()).resolves.toBe(0);
+    const pushes = fake.deliveredPushes().filter((request) => request.body?.to === student);
+    expect(pushes).toHaveLength(1);
+    expect(textOf(pushes[0]!)).toContain("工程計算機");
+  });
+
   test("phone width: the queue, a hand-off, the verified answers and a trace's form fit", async () => {
     const { page } = browser;
     await page.setViewportSize(PHONE_VIEWPORT);

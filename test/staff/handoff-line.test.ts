@@ -115,6 +115,55 @@ describe("hand-off and alerts through LINE", () => {
     });
   });
 
+  it("a reply LINE refused can be sent again, once it is delivered no more", async () => {
+    const student = "Uredeliver000000000000000000001";
+    const event = lineTextEvent("找助教 期中考可以補考嗎", { userId: student });
+    expect((await postLineWebhook(service.url, SECRET, [event])).status).toBe(200);
+    await fake.waitUntil(
+      () => fake.replies().some((request) => request.body?.replyToken === event.replyToken),
+      10_000,
+    );
+    const open = (await (await api("?status=open")).json()) as {
+      handoffs: { id: string; question: string }[];
+    };
+    const handoff = open.handoffs.find((entry) => entry.question.includes("補考"))!;
+    const toStudent = () => fake.deliveredPushes().filter((request) => request.body?.to === student);
+
+    // Not retryable for the bot (400): the reply is saved, not delivered, and says why.
+    fake.pushResponder = () => [400, { message: "The request body has 1 error(s)" }];
+    const reply = await api(`/${handoff.id}/reply`, {
+      method: "POST",
+      body: JSON.stringify({ text: "可以，請先寄信給老師。" }),
+    });
+    const failed = (await reply.json()) as { delivered: boolean; handoff: { deliveryError: string } };
+    expect(failed.delivered).toBe(false);
+    expect(failed.handoff.deliveryError).toMatch(/LINE did not accept the push/);
+    const stillDown = (await (await api(`/${handoff.id}/redeliver`, { method: "POST" })).json()) as {
+      delivered: boolean;
+    };
+    expect(stillDown.delivered).toBe(false);
+    expect(toStudent()).toHaveLength(0);
+
+    fake.pushResponder = undefined;
+    const again = await api(`/${handoff.id}/redeliver`, { method: "POST" });
+    expect(again.status).toBe(200);
+    const sent = (await again.json()) as {
+      delivered: boolean;
+      handoff: { delivered: boolean; deliveryError: string };
+    };
+    expect(sent).toMatchObject({ delivered: true, handoff: { delivered: true, deliveryError: "" } });
+    expect(toStudent()).toHaveLength(1);
+    expect(textOf(toStudent()[0]!)).toContain("請先寄信給老師");
+
+    const twice = await api(`/${handoff.id}/redeliver`, { method: "POST" });
+    expect(twice.status).toBe(409);
+    expect(((await twice.json()) as { error: { message: string } }).error.message).toContain(
+      "already delivered",
+    );
+    expect(toStudent()).toHaveLength(1);
+    expect((await api("/no-such-id/redeliver", { method: "POST" })).status).toBe(404);
+  });
+
   it("a crisis message alerts staff within a second, with a trace link and no raw id; the URL's secret is never logged", async () => {
     const before = webhook.posts.length;
     const userId = "Ucrisisalert0000000000000000001";

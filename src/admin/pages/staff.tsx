@@ -271,6 +271,11 @@ export function HandoffDetailPage(props: {
                 ? `Not delivered: ${handoff.deliveryError}`
                 : ""}
           </p>
+          {handoff.status === "answered" && !handoff.deliveredAt && handoff.deliveryError && (
+            <form method="post" action={`/admin/handoffs/${encodeURIComponent(handoff.id)}/redeliver`}>
+              <button type="submit">Send again</button>
+            </form>
+          )}
         </section>
       )}
       {handoff.status !== "closed" && (

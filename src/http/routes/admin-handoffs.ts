@@ -1,6 +1,7 @@
 /**
  * Hand-off queue API (admin access, JSON): GET /api/admin/handoffs?status=open|answered|closed,
- * GET /:id (with the conversation so far), POST /:id/reply {text, saveAsVerified?}, POST /:id/close.
+ * GET /:id (with the conversation so far), POST /:id/reply {text, saveAsVerified?}, POST /:id/redeliver
+ * (send an undelivered reply again), POST /:id/close.
  * Students appear as pseudonyms only.
  */
 import { Hono } from "hono";
@@ -78,6 +79,11 @@ export function createHandoffApi(services: HandoffApiServices, admin: AdminConte
       delivered: outcome.delivered,
       verifiedAnswerId: outcome.verifiedAnswerId ?? null,
     });
+  });
+
+  app.post("/:id/redeliver", async (c) => {
+    const outcome = await services.desk.redeliver(c.req.param("id"));
+    return c.json({ handoff: handoffJson(outcome.handoff, admin), delivered: outcome.delivered });
   });
 
   app.post("/:id/close", async (c) => {
