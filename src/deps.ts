@@ -29,7 +29,7 @@ import { createOpenAiEngine, type LlmEngine, loadLlmEngine } from "./llm/index.t
 import { createLogger, type Logger } from "./log.ts";
 import { PROMPT_TEMPLATE_FILES } from "./prompt/index.ts";
 import { pseudonymFor, pseudonymizeIdentifiers } from "./pseudonym.ts";
-import { approximateTokenCount, fitPassagesToBudget } from "./retrieve/context.ts";
+import { approximateTokenCount, firstPassageCharsFor, fitPassagesToBudget } from "./retrieve/context.ts";
 import { createRetriever, type Retriever } from "./retrieve/index.ts";
 import { VerifiedIndex } from "./retrieve/verified-index.ts";
 import type { HandoffDesk, StaffReplyCourier } from "./staff/handoff-desk.ts";
@@ -217,7 +217,11 @@ export function createCorpusRetriever(
     topK: config.retrieval.topK,
     candidates: config.retrieval.candidates,
     passageChars: config.retrieval.passageChars,
-    firstPassageChars: config.retrieval.firstPassageChars,
+    firstPassageChars: firstPassageCharsFor(
+      config.retrieval.firstPassageChars,
+      config.retrieval.passageChars,
+      budgetTokens,
+    ),
     reranker: extras.reranker ?? null,
     rerankCandidates: config.rerank.candidates,
     glossary: extras.glossary,

@@ -96,7 +96,7 @@ async function retrievalMain(): Promise<number> {
     const embedder = await createEmbedder(config, logger);
     const summary = await ingestConfiguredCorpus(config, corpus, embedder);
     const reranker = await createReranker(config, logger);
-    // Ranks are measured on the fused passages; the budget figures fit them afterwards.
+    // Ranks are measured on the fused passages, without a budget.
     const retriever = createCorpusRetriever(
       { ...config, retrieval: { ...config.retrieval, contextTokens: 0 } },
       corpus,
@@ -107,8 +107,21 @@ async function retrievalMain(): Promise<number> {
     const budgetTokens = Number(values.budget ?? (config.retrieval.contextTokens || DEFAULT_EVAL_BUDGET));
     if (!Number.isInteger(budgetTokens) || budgetTokens < 0)
       throw new AppError(`--budget must be a whole number of tokens, got ${values.budget}`, "bad_request");
-    // No chat model is loaded here: tokens are estimated (approximateTokenCount).
-    const budget = { budgetTokens, countTokens: approximateTokenCount };
+    // No chat model is loaded here: tokens are estimated (approximateTokenCount). The figures come
+    // from retrieval as the service runs with this budget (its first passage is capped too).
+    const budget = {
+      budgetTokens,
+      countTokens: approximateTokenCount,
+      ...(budgetTokens > 0 && {
+        retriever: createCorpusRetriever(
+          { ...config, retrieval: { ...config.retrieval, contextTokens: budgetTokens } },
+          corpus,
+          embedder,
+          logger,
+          { glossary: await loadStaffGlossary(config), reranker },
+        ),
+      }),
+    };
     const sets = await Promise.all(
       values.questions.map(async (path) => ({ path, questions: await readQuestions(path) })),
     );

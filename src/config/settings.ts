@@ -221,7 +221,7 @@ export const SETTINGS = {
     min: 0,
     max: 1_000_000,
     description:
-      "Most passage tokens per prompt, counted with the chat model's tokenizer; passages scoring under 0.3 × the best are dropped and neighbouring chunks of one document merged first. `0` = off (all top-k passages as retrieved). See Retrieval quality for what a budget costs in recall.",
+      "Most passage tokens per prompt, counted with the chat model's tokenizer; passages scoring under 0.3 × the best are dropped and neighbouring chunks of one document merged first, and the first passage is widened to at most half the budget (in characters). `0` = off (all top-k passages as retrieved). See Retrieval quality for what a budget costs in recall.",
   }),
   GLOSSARY_FILE: file({
     default: computed("<CORPUS_DIR>/glossary.yaml when present", (lookup: Lookup) =>

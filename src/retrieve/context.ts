@@ -29,6 +29,17 @@ export function approximateTokenCount(text: string): number {
   return cjk + Math.ceil(Math.max(0, other) / 4);
 }
 
+/**
+ * The first passage's widening cap under a token budget: at most half the budget (a CJK character is
+ * about one token), never below the other passages' cap. A 1,000-character first passage would
+ * otherwise fill a 1,000-token budget alone and leave no room for the second-best passage.
+ * Without a budget, the configured cap.
+ */
+export function firstPassageCharsFor(firstChars: number, passageChars: number, budgetTokens: number): number {
+  if (budgetTokens <= 0) return firstChars;
+  return Math.min(firstChars || passageChars, Math.max(passageChars, Math.floor(budgetTokens / 2)));
+}
+
 /** Longest end of `first` (8 characters or more) that `second` starts with: the chunker's overlap. */
 function overlapLength(first: string, second: string): number {
   const limit = Math.min(first.length, second.length) - 1;

@@ -34,11 +34,17 @@ export interface RetrievalReport {
 const compact = (text: string) => text.replace(/\s+/g, "");
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
+/**
+ * The budget figures: fitted from the ranked passages with `budget`, or, when `budget.retriever` is
+ * given, what that retriever (the service's own, with its budget) returns for the same question.
+ */
+export type EvalBudget = ContextBudgetOptions & { retriever?: Retriever };
+
 export async function evaluateRetrieval(
   retriever: Retriever,
   questions: readonly EvalQuestion[],
   k = 5,
-  budget?: ContextBudgetOptions,
+  budget?: EvalBudget,
 ): Promise<RetrievalReport> {
   let inBudget = 0;
   let passagesAfter = 0;
@@ -61,7 +67,9 @@ export async function evaluateRetrieval(
       passageCount++;
     }
     if (budget) {
-      const fitted = fitPassagesToBudget(result.passages, budget);
+      const fitted = budget.retriever
+        ? (await budget.retriever.retrieve(item.question, { topK: k })).passages
+        : fitPassagesToBudget(result.passages, budget);
       const total = (passages: typeof fitted) =>
         passages.reduce((sum, passage) => sum + budget.countTokens(passage.chunk.text), 0);
       tokensBefore.push(total(result.passages));

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
   approximateTokenCount,
+  firstPassageCharsFor,
   fitPassagesToBudget,
   mergeAdjacentPassages,
 } from "../../src/retrieve/context.ts";
@@ -65,6 +66,21 @@ describe("fitPassagesToBudget", () => {
       },
     });
     expect(calls).toEqual(["一", "二"]);
+  });
+});
+
+describe("firstPassageCharsFor", () => {
+  it("keeps the configured first-passage cap without a budget", () => {
+    expect(firstPassageCharsFor(1000, 500, 0)).toBe(1000);
+  });
+
+  it("caps the first passage at half a budget, never below the other passages' cap", () => {
+    expect(firstPassageCharsFor(1000, 500, 1000)).toBe(500);
+    expect(firstPassageCharsFor(1000, 500, 1400)).toBe(700);
+    expect(firstPassageCharsFor(1000, 500, 4000)).toBe(1000);
+    expect(firstPassageCharsFor(1000, 500, 600)).toBe(500);
+    // 0 means "as the other passages".
+    expect(firstPassageCharsFor(0, 500, 4000)).toBe(500);
   });
 });
 
