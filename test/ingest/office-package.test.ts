@@ -8,12 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import JSZip from "jszip";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ingestCorpus } from "../../src/ingest/ingest.ts";
 import { loadDocx } from "../../src/ingest/loaders/docx.ts";
 import { MAX_UNPACKED_BYTES, OfficePackage } from "../../src/ingest/loaders/office-package.ts";
 import { loadPptx } from "../../src/ingest/loaders/pptx.ts";
 import { createRetriever } from "../../src/retrieve/index.ts";
-import { ChunkStore, IngestLog, openDatabase } from "../../src/store/index.ts";
+import { ingestFulltext } from "../helpers/eval-sets.ts";
 
 async function zipOf(parts: Record<string, string>): Promise<Buffer> {
   const zip = new JSZip();
@@ -78,14 +77,7 @@ describe("a zip bomb in the corpus", () => {
     mkdirSync(corpusDir, { recursive: true });
     writeFileSync(join(corpusDir, "bomb.pptx"), bomb);
     writeFileSync(join(corpusDir, "notes.md"), "# 取樣\n\n溫度越高，機率分布越平。\n");
-    const database = await openDatabase(join(root, "data"));
-    const chunks = await ChunkStore.open(database);
-    const summary = await ingestCorpus({
-      corpusDir,
-      chunks,
-      log: await IngestLog.open(database),
-      embedder: null,
-    });
+    const { chunks, summary } = await ingestFulltext(corpusDir, root);
     expect(summary.failed.map((failure) => failure.path)).toEqual(["bomb.pptx"]);
     expect(summary.failed[0]!.reason).toMatch(/zip bomb/);
     expect(summary.added).toEqual(["notes.md"]);

@@ -7,11 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ingestCorpus } from "../../src/ingest/ingest.ts";
 import { approximateTokenCount } from "../../src/retrieve/context.ts";
 import { evaluateRetrieval } from "../../src/retrieve/evaluation.ts";
 import { createRetriever } from "../../src/retrieve/index.ts";
-import { ChunkStore, IngestLog, openDatabase } from "../../src/store/index.ts";
+import type { ChunkStore } from "../../src/store/index.ts";
+import { ingestFulltext } from "../helpers/eval-sets.ts";
 
 const root = mkdtempSync(join(tmpdir(), "eval-budget-"));
 let chunks: ChunkStore;
@@ -30,15 +30,7 @@ beforeAll(async () => {
       section("種子", `固定隨機種子就能重現結果。${"同樣的輸入得到同樣的輸出。".repeat(12)}`),
     ].join("\n"),
   );
-  const database = await openDatabase(join(root, "data"));
-  chunks = await ChunkStore.open(database);
-  await ingestCorpus({
-    corpusDir,
-    chunks,
-    log: await IngestLog.open(database),
-    embedder: null,
-    chunkOptions: { targetChars: 200, maxChars: 260, overlapChars: 0 },
-  });
+  ({ chunks } = await ingestFulltext(corpusDir, root, { targetChars: 200, maxChars: 260, overlapChars: 0 }));
 });
 
 const questions = [{ question: "溫度是什麼參數", mustContain: "會拉近彼此的機率" }];
