@@ -10,38 +10,36 @@ export const MAX_PAGES = 500;
 /** Sitemaps followed from one index (a course site's CMS splits by section or by year). */
 export const MAX_CHILD_SITEMAPS = 20;
 
-export function isSitemap(url: string, contentType: string, body: Buffer): boolean {
+/** An XML document (by type or by name) whose root element is `root`. */
+function hasXmlRoot(root: string, url: string, contentType: string, body: Buffer): boolean {
   if (!/xml/.test(contentType) && !new URL(url).pathname.endsWith(".xml")) return false;
-  return /<urlset[\s>]/.test(body.subarray(0, 4096).toString("utf8"));
+  return new RegExp(`<${root}[\\s>]`).test(body.subarray(0, 4096).toString("utf8"));
+}
+
+export function isSitemap(url: string, contentType: string, body: Buffer): boolean {
+  return hasXmlRoot("urlset", url, contentType, body);
 }
 
 export function isSitemapIndex(url: string, contentType: string, body: Buffer): boolean {
-  if (!/xml/.test(contentType) && !new URL(url).pathname.endsWith(".xml")) return false;
-  return /<sitemapindex[\s>]/.test(body.subarray(0, 4096).toString("utf8"));
+  return hasXmlRoot("sitemapindex", url, contentType, body);
+}
+
+/** The `<loc>` of each `entry` element under `root`. */
+function locations(body: Buffer, root: string, entry: string): unknown[] {
+  const parsed = new XMLParser({ removeNSPrefix: true, isArray: (name) => name === entry }).parse(
+    body.toString("utf8"),
+  ) as Record<string, Record<string, { loc?: unknown }[] | undefined> | undefined>;
+  return (parsed[root]?.[entry] ?? []).map((item) => item.loc);
 }
 
 /** The same-host sitemaps a sitemap index lists, in order, without duplicates. */
 export function sitemapIndexChildren(indexUrl: string, body: Buffer): string[] {
-  const parsed = new XMLParser({ removeNSPrefix: true, isArray: (name) => name === "sitemap" }).parse(
-    body.toString("utf8"),
-  ) as { sitemapindex?: { sitemap?: { loc?: unknown }[] } };
-  return sameHost(
-    indexUrl,
-    (parsed.sitemapindex?.sitemap ?? []).map((entry) => entry.loc),
-    MAX_CHILD_SITEMAPS,
-  );
+  return sameHost(indexUrl, locations(body, "sitemapindex", "sitemap"), MAX_CHILD_SITEMAPS);
 }
 
 /** Same-host http(s) page URLs, in the sitemap's order, without duplicates. */
 export function sitemapPages(sitemapUrl: string, body: Buffer): string[] {
-  const parsed = new XMLParser({ removeNSPrefix: true, isArray: (name) => name === "url" }).parse(
-    body.toString("utf8"),
-  ) as { urlset?: { url?: { loc?: unknown }[] } };
-  return sameHost(
-    sitemapUrl,
-    (parsed.urlset?.url ?? []).map((entry) => entry.loc),
-    MAX_PAGES,
-  );
+  return sameHost(sitemapUrl, locations(body, "urlset", "url"), MAX_PAGES);
 }
 
 function sameHost(listUrl: string, locations: unknown[], limit: number): string[] {
