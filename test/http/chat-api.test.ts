@@ -102,9 +102,17 @@ describe("POST /api/chat with the tiny model", () => {
     };
     // The first ask evaluates the prompt cold; the next two reuse it whole (the same batch shape), so
     // their probabilities are identical. A cold and a warm evaluation agree only within floating-point
-    // tolerance (test/llm/prefix-reuse.test.ts), which can change a sampled token.
-    await ask();
-    expect(await ask()).toBe(await ask());
+    // tolerance (test/llm/prefix-reuse.test.ts), which can change a sampled token. The prompt carries
+    // the time of day to the minute: the three asks must fall in one minute, or they are asked again.
+    const minute = () => Math.floor(Date.now() / 60_000);
+    for (let attempt = 1; ; attempt++) {
+      const started = minute();
+      await ask();
+      const [first, second] = [await ask(), await ask()];
+      if (minute() !== started && attempt < 3) continue;
+      expect(first).toBe(second);
+      break;
+    }
   });
 
   it("serves the official OpenAI client, streaming and not, with earlier messages as history", async () => {
