@@ -96,13 +96,14 @@ async function retrievalMain(): Promise<number> {
     const embedder = await createEmbedder(config, logger);
     const summary = await ingestConfiguredCorpus(config, corpus, embedder);
     const reranker = await createReranker(config, logger);
+    const glossary = await loadStaffGlossary(config);
     // Ranks are measured on the fused passages, without a budget.
     const retriever = createCorpusRetriever(
       { ...config, retrieval: { ...config.retrieval, contextTokens: 0 } },
       corpus,
       embedder,
       logger,
-      { glossary: await loadStaffGlossary(config), reranker },
+      { glossary, reranker },
     );
     const budgetTokens = Number(values.budget ?? (config.retrieval.contextTokens || DEFAULT_EVAL_BUDGET));
     if (!Number.isInteger(budgetTokens) || budgetTokens < 0)
@@ -118,7 +119,7 @@ async function retrievalMain(): Promise<number> {
           corpus,
           embedder,
           logger,
-          { glossary: await loadStaffGlossary(config), reranker },
+          { glossary, reranker },
         ),
       }),
     };

@@ -203,8 +203,8 @@ export function createRetriever(options: RetrieverOptions): Retriever {
         asked.includes(documentKind(chunk.documentPath) as DocumentKind),
       );
       const reranked = await rerank(question, fused);
-      const widening = passageChars > 0 || firstPassageChars > 0;
-      const ranked = widening ? await widen(reranked, topK) : reranked.slice(0, topK);
+      // firstPassageChars falls back to passageChars: 0 means neither widens.
+      const ranked = firstPassageChars > 0 ? await widen(reranked, topK) : reranked.slice(0, topK);
       const passages = options.fitContext ? options.fitContext(ranked) : ranked;
       // Relevance over the bigram view's top k, the ranking the refusal thresholds were calibrated on
       // (the word view surfaces passages that share words but less of the question's text).

@@ -169,15 +169,27 @@ export class HandoffStore {
     if (current.status !== "open")
       throw new AppError(`hand-off ${id} is already ${current.status}: it can be answered once`, "conflict");
     const next: Handoff = { ...current, status: "answered", reply, repliedAt: this.now().toISOString() };
-    const result = await storeCall("saving a hand-off reply", () =>
+    await this.replaceIf(
+      next,
+      `target.status = ${sqlString("open")}`,
+      "saving a hand-off reply",
+      "was answered",
+    );
+    return next;
+  }
+
+  /**
+   * Writes `next` over its row only while `where` still holds (one conditional commit, so two staff
+   * or two replicas cannot both win); throws conflict with `lostMessage` if it no longer holds.
+   */
+  private async replaceIf(next: Handoff, where: string, action: string, lostMessage: string): Promise<void> {
+    const result = await storeCall(action, () =>
       this.table
         .mergeInsert("id")
-        .whenMatchedUpdateAll({ where: `target.status = ${sqlString("open")}` })
+        .whenMatchedUpdateAll({ where })
         .execute(lancedb.makeArrowTable([toRow(next)], { schema: SCHEMA })),
     );
-    if (result.numUpdatedRows !== 1)
-      throw new AppError(`hand-off ${id} was answered by someone else just now`, "conflict");
-    return next;
+    if (result.numUpdatedRows !== 1) throw new AppError(lostMessage, "conflict");
   }
 
   /**
@@ -198,16 +210,12 @@ export class HandoffStore {
     if (current.deliveryError === "")
       throw new AppError(`hand-off ${id}'s reply is being sent right now`, "conflict");
     const next: Handoff = { ...current, deliveryError: "" };
-    const result = await storeCall("claiming a hand-off delivery", () =>
-      this.table
-        .mergeInsert("id")
-        .whenMatchedUpdateAll({
-          where: `target.deliveredAt = '' AND target.deliveryError = ${sqlString(current.deliveryError)}`,
-        })
-        .execute(lancedb.makeArrowTable([toRow(next)], { schema: SCHEMA })),
+    await this.replaceIf(
+      next,
+      `target.deliveredAt = '' AND target.deliveryError = ${sqlString(current.deliveryError)}`,
+      "claiming a hand-off delivery",
+      `hand-off ${id}'s reply is being sent by someone else just now`,
     );
-    if (result.numUpdatedRows !== 1)
-      throw new AppError(`hand-off ${id}'s reply is being sent by someone else just now`, "conflict");
     return next;
   }
 

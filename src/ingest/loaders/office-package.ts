@@ -5,6 +5,7 @@
  * it can take the service's memory. The sizes a zip declares are not trusted: they can lie.
  */
 import JSZip from "jszip";
+import { errorMessage } from "../../errors.ts";
 import { parseFailed } from "./common.ts";
 
 /** Most bytes a document's parts may unpack to. Real slide decks and handouts unpack to a few MB of XML. */
@@ -42,8 +43,7 @@ export class OfficePackage {
     try {
       return new OfficePackage(await JSZip.loadAsync(content), path, maxBytes);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw parseFailed(path, `not a readable ${kind} (${reason})`, error);
+      throw parseFailed(path, `not a readable ${kind} (${errorMessage(error)})`, error);
     }
   }
 
